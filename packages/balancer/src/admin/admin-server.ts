@@ -1,0 +1,33 @@
+import { createServer, type Server } from 'node:http';
+
+/** What the admin endpoints report about this node. */
+export interface NodeHealth {
+  /** Workers currently listening. */
+  readonly listeningWorkers: number;
+  readonly shuttingDown: boolean;
+}
+
+/**
+ * The admin listener, served by the primary so it answers even while workers restart:
+ * `/healthz` says the process is alive, `/readyz` whether it should get traffic (a load
+ * balancer in front of Mooring takes the node out on 503, e.g. during shutdown).
+ */
+export function createAdminServer(health: () => NodeHealth): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const state = health();
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const ready = state.listeningWorkers > 0 && !state.shuttingDown;
+      const reason = state.shuttingDown ? 'shutting-down' : ready ? undefined : 'no-worker-listening';
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', reason, workers: state.listeningWorkers });
+    }
+    json(res, 404, { code: 'MOORING_ERR_ADMIN_NOT_FOUND' });
+  });
+}
+
+function json(res: import('node:http').ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

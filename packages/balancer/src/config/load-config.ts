@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { startOptions, type OptionSpec } from './options.js';
+import { configSchema, type MooringConfig } from './schema.js';
+
+/** Where configuration comes from; later sources win (flags > env > file > defaults). */
+export interface ConfigSources {
+  /** Path of a YAML or JSON file, if any. */
+  readonly file?: string;
+  /** The process environment; only `MOORING_*` variables are read. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Flag values as given on the command line, keyed by config key, still as text. */
+  readonly flags?: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** Variables that are not options but are still ours, so they are not refused as unknown. */
+const reservedEnv = new Set(['MOORING_CONFIG']);
+
+/**
+ * Merges file, environment and flags, validates once, and returns a frozen configuration.
+ * Throws ConfigError with one line naming the field and what was expected.
+ */
+export function loadConfig(sources: ConfigSources): Readonly<MooringConfig> {
+  const merged: Record<string, unknown> = { ...readConfigFile(sources.file) };
+  for (const [key, value] of Object.entries(readEnv(sources.env ?? {}))) merged[key] = value;
+  for (const spec of startOptions) {
+    const raw = sources.flags?.[spec.key];
+    if (raw !== undefined) merged[spec.key] = convert(spec, raw, `--${spec.flag}`);
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(describeIssue(result.error));
+  return deepFreeze(result.data);
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${firstLine(err)}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of options`);
+  return parsed as Record<string, unknown>;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const known = new Map(startOptions.map((spec) => [spec.env, spec]));
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name)) continue;
+    const spec = known.get(name);
+    if (!spec) throw new ConfigError(`unknown environment variable ${name}: expected one of ${[...known.keys()].join(', ')}`);
+    values[spec.key] = convert(spec, spec.kind === 'list' || spec.kind === 'backends' ? splitList(value) : value, name);
+  }
+  return values;
+}
+
+function convert(spec: OptionSpec, raw: string | string[], source: string): unknown {
+  const text = Array.isArray(raw) ? raw.at(-1) ?? '' : raw;
+  switch (spec.kind) {
+    case 'text':
+      return text;
+    case 'integer':
+    case 'number': {
+      const number = Number(text);
+      if (text.trim() === '' || !Number.isFinite(number)) throw new ConfigError(`${spec.key} (${source}): expected a number, got ${JSON.stringify(text)}`);
+      return number;
+    }
+    case 'list':
+      return Array.isArray(raw) ? raw : [raw];
+    case 'backends':
+      return (Array.isArray(raw) ? raw : [raw]).map((entry) => parseBackendFlag(entry, source));
+  }
+}
+
+/** `ID=URL`, the form of `--backend` and of each entry of MOORING_BACKEND. */
+function parseBackendFlag(entry: string, source: string): { id: string; url: string } {
+  const at = entry.indexOf('=');
+  if (at <= 0) throw new ConfigError(`backends (${source}): expected ID=URL such as api-1=http://127.0.0.1:3000, got ${JSON.stringify(entry)}`);
+  return { id: entry.slice(0, at), url: entry.slice(at + 1) };
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid configuration';
+  const field = issue.path.map(String).join('.') || 'configuration';
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length > 0 ? ` in ${field}` : '';
+    return `unknown option ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}${where}`;
+  }
+  const spec = startOptions.find((candidate) => candidate.key === issue.path[0]);
+  const hint = spec ? ` (--${spec.flag}, ${spec.env})` : '';
+  return `${field}${hint}: ${issue.message}`;
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

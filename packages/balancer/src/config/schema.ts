@@ -1,0 +1,109 @@
+import { availableParallelism, hostname } from 'node:os';
+import { z } from 'zod';
+import { parseCidr } from './cidr.js';
+import { parseDuration } from './duration.js';
+import { parseHostPort } from './host-port.js';
+
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what} such as 500ms, 10s or 2m, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const hostPort = z.string().transform((value, ctx) => {
+  const parsed = parseHostPort(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `expected HOST:PORT such as 127.0.0.1:8080, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const backendId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a backend id of letters, digits, ".", "_" or "-" (at most 64)');
+
+/** A backend URL: http only (TLS to backends is not supported yet), origin only. */
+export const backendUrl = z.string().refine((text) => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' && url.hostname !== '' && (url.pathname === '/' || url.pathname === '') && !url.search;
+  } catch {
+    return false;
+  }
+}, 'expected an http:// origin such as http://127.0.0.1:3000 (no path or query)');
+
+/** One backend as configured in a file, a flag or the Redis registry. */
+export const backendSchema = z.strictObject({
+  id: backendId,
+  url: backendUrl.transform((text) => new URL(text).origin),
+  weight: z.number().int().min(1).max(1000).default(1),
+  state: z.enum(['active', 'draining']).default('active'),
+});
+
+const cidr = z.string().refine((text) => parseCidr(text) !== undefined, 'expected a CIDR such as 10.0.0.0/8 or ::1/128');
+
+/**
+ * The whole configuration of a node. Every option is documented here and in the README
+ * ("Configuration reference"); unknown keys are refused so that a typo never silently falls
+ * back to a default.
+ */
+export const configSchema = z
+  .strictObject({
+    /** Where clients connect (HOST:PORT). */
+    listen: hostPort.prefault('0.0.0.0:8080'),
+    /** Admin listener: /healthz, /readyz. Keep it off the public interface. */
+    admin: hostPort.prefault('127.0.0.1:9090'),
+    /** Worker processes that proxy; the primary only supervises. */
+    workers: z.number().int().min(1).max(256).default(() => availableParallelism()),
+    /**
+     * How connections reach workers: `none` lets every worker accept from the shared socket
+     * (measured faster here, see README), `rr` has the primary accept and hand them round-robin.
+     */
+    scheduling: z.enum(['none', 'rr']).default('none'),
+    /** This node's name in logs and in the shared state. */
+    nodeId: z.string().min(1).max(128).default(() => hostname()),
+    /** Static backends; the Redis registry adds to them when shared state is on. */
+    backends: z.array(backendSchema).default([]),
+    /** How a new session picks its backend. */
+    balance: z.enum(['least-connections', 'round-robin']).default('least-connections'),
+    /** Peers whose X-Forwarded-* headers are kept and appended to; everyone else's are replaced. */
+    trustedProxies: z.array(cidr).default([]),
+    /** Longest wait for a backend to answer a WebSocket handshake (connect included); then 504. */
+    handshakeTimeout: duration('a duration').default(10_000),
+    /** Longest wait for a backend to accept a TCP connection before the next one is tried. */
+    connectTimeout: duration('a duration').default(3_000),
+    /** Longest wait for a backend's HTTP response headers; then 504. */
+    requestTimeout: duration('a duration').default(60_000),
+    /** Close a WebSocket tunnel after this long with no bytes either way; 0 turns it off. */
+    idleTimeout: duration('a duration').default(0),
+    /** Idle time before TCP keep-alive probes start, on client and backend sockets. */
+    tcpKeepAlive: duration('a duration').default(30_000),
+    /** Largest request head accepted (bytes); larger ones get 431. */
+    maxHeaderSize: z.number().int().min(1024).max(1_048_576).default(16_384),
+    /** Origins allowed to open WebSockets (exact match); empty allows every origin. */
+    allowedOrigins: z.array(z.string().min(1)).default([]),
+    /** Live WebSockets one client address may hold per worker; 0 turns the limit off. */
+    maxConnectionsPerClient: z.number().int().min(0).default(0),
+    /** WebSocket handshakes per second one client address may start per worker; 0 turns it off. */
+    handshakeRatePerClient: z.number().min(0).default(0),
+    /** How long SIGTERM waits for workers to finish before they are stopped. */
+    shutdownDeadline: duration('a duration').default(30_000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, backend] of config.backends.entries()) {
+      if (seen.has(backend.id)) ctx.addIssue({ code: 'custom', path: ['backends', index, 'id'], message: `duplicate backend id ${JSON.stringify(backend.id)}` });
+      seen.add(backend.id);
+    }
+  });
+
+/** Configuration as written by the operator, before defaults. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** Validated, defaulted configuration handed to every worker. */
+export type MooringConfig = z.output<typeof configSchema>;

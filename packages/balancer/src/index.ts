@@ -1,0 +1,12 @@
+export { loadConfig, type ConfigSources } from './config/load-config.js';
+export { ConfigError } from './config/config-error.js';
+export { configSchema, backendSchema, type MooringConfig, type ConfigInput } from './config/schema.js';
+export { startOptions, type OptionSpec } from './config/options.js';
+export { parseDuration } from './config/duration.js';
+export { parseHostPort, formatHostPort, type HostPort } from './config/host-port.js';
+export { createLogger } from './logging/create-logger.js';
+export { runPrimary } from './cluster/primary.js';
+export { errorCodes, type ErrorCode } from './errors/error-codes.js';
+export type { Backend, Candidate, BackendState } from './routing/backend.js';
+export { rankCandidates, eligible, type BalancePolicy } from './routing/choose-backend.js';
+export { BackendPool } from './routing/backend-pool.js';

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Strips the IPv4-mapped prefix a dual-stack socket reports, so logs and headers say `10.0.0.1`. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * Sets X-Forwarded-For/-Proto/-Host for the backend. A trusted peer (another proxy in front of
+ * us) has its values kept and our peer appended; anyone else's are replaced, so a client can't
+ * forge the address a backend rate-limits or logs by. `Forwarded` (RFC 7239) from an untrusted
+ * peer is dropped for the same reason.
+ */
+export function setForwardedHeaders(req: IncomingMessage, trusted: (address: string | undefined) => boolean): void {
+  const headers = req.headers;
+  const peer = plainAddress(req.socket.remoteAddress);
+  const ownProto = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  if (trusted(req.socket.remoteAddress)) {
+    const previous = joinHeader(headers['x-forwarded-for']);
+    headers['x-forwarded-for'] = previous ? `${previous}, ${peer}` : peer;
+    headers['x-forwarded-proto'] = joinHeader(headers['x-forwarded-proto']) || ownProto;
+    headers['x-forwarded-host'] = joinHeader(headers['x-forwarded-host']) || headers.host || '';
+    return;
+  }
+  delete headers.forwarded;
+  headers['x-forwarded-for'] = peer;
+  headers['x-forwarded-proto'] = ownProto;
+  if (headers.host) headers['x-forwarded-host'] = headers.host;
+  else delete headers['x-forwarded-host'];
+}
+
+function joinHeader(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join(', ') : value ?? '';
+}

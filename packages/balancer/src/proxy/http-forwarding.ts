@@ -1,0 +1,72 @@
+import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type HttpProxy from 'http-proxy';
+import type { Logger } from 'pino';
+import { sendHttpError } from '../errors/error-response.js';
+import type { BackendPool } from '../routing/backend-pool.js';
+import type { Candidate } from '../routing/backend.js';
+import { isConnectFailure } from './backend-connect.js';
+
+/** What every forwarded request of a worker shares. */
+export interface HttpForwardingContext {
+  readonly proxy: HttpProxy;
+  readonly pool: BackendPool;
+  readonly agent: Agent;
+  readonly log: Logger;
+  readonly requestTimeoutMs: number;
+}
+
+const timedOut = Symbol('mooring.timedOut');
+const servedBy = Symbol('mooring.servedBy');
+type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: string };
+
+/** The backend answered (http-proxy's `proxyRes`): it is healthy again as far as we can tell. */
+export function noteBackendAnswered(req: IncomingMessage, pool: BackendPool): void {
+  const id = (req as TrackedRequest)[servedBy];
+  if (id !== undefined) pool.reportSuccess(id);
+}
+
+/** Remembers that http-proxy's own timeout aborted this request, so its error becomes a 504. */
+export function watchProxyRequestTimeout(proxyReq: ClientRequest, req: IncomingMessage): void {
+  proxyReq.once('timeout', () => ((req as TrackedRequest)[timedOut] = true));
+}
+
+/**
+ * A request without a body can be sent again to another backend: nothing of it was consumed.
+ * Requests with a body are not replayed (that would need buffering them whole).
+ */
+function isReplayable(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
+
+/**
+ * Forwards a request to the candidates in order: a backend that refuses the connection is
+ * skipped for the next, so the request still succeeds while any backend answers.
+ */
+export function forwardHttp(req: IncomingMessage, res: ServerResponse, order: readonly Candidate[], ctx: HttpForwardingContext, index = 0): void {
+  const candidate = order[index];
+  if (!candidate) return sendHttpError(res, order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE');
+  const { backend } = candidate;
+  ctx.pool.acquire(backend.id);
+  (req as TrackedRequest)[servedBy] = backend.id;
+  let released = false;
+  const release = (): void => {
+    if (!released) ctx.pool.release(backend.id);
+    released = true;
+  };
+  res.once('close', release);
+  ctx.proxy.web(req, res, { target: backend.url, agent: ctx.agent, proxyTimeout: ctx.requestTimeoutMs }, (err: Error) => {
+    release();
+    res.removeListener('close', release);
+    if ((req as TrackedRequest)[timedOut]) return sendHttpError(res, 'MOORING_ERR_BACKEND_TIMEOUT');
+    if (!isConnectFailure(err)) {
+      ctx.log.warn({ err, backend: backend.id }, 'backend failed while answering');
+      return sendHttpError(res, 'MOORING_ERR_BACKEND_FAILED');
+    }
+    ctx.pool.reportFailure(backend.id);
+    ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
+    if (res.headersSent || req.socket.destroyed) return res.destroy();
+    if (!isReplayable(req)) return sendHttpError(res, 'MOORING_ERR_BACKEND_UNREACHABLE');
+    forwardHttp(req, res, order, ctx, index + 1);
+  });
+}

@@ -1,0 +1,109 @@
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import HttpProxy from 'http-proxy';
+import type { Logger } from 'pino';
+import { createAddressMatcher } from '../config/cidr.js';
+import type { MooringConfig } from '../config/schema.js';
+import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
+import type { BackendPool } from '../routing/backend-pool.js';
+import { BalancingRouter } from '../routing/balancing-router.js';
+import { ClientLimits } from './client-limits.js';
+import { plainAddress, setForwardedHeaders } from './forwarded-headers.js';
+import { forwardHttp, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
+import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
+import { WebSocketSession, type SessionContext } from './websocket-session.js';
+
+/** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would. */
+const backendKeepAliveIdleMs = 4_000;
+
+/** A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. */
+export interface ProxyServer {
+  readonly server: Server;
+  readonly sessions: ReadonlySet<WebSocketSession>;
+  /** Stops accepting; existing connections carry on. */
+  stopAccepting(): Promise<void>;
+  /** Ends every live WebSocket and idle keep-alive connection. */
+  terminateAll(): void;
+}
+
+/** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
+export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger): ProxyServer {
+  const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
+  const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
+  const router = new BalancingRouter(pool, config.balance);
+  const sessions = new Set<WebSocketSession>();
+  const trusted = createAddressMatcher(config.trustedProxies);
+  const allowedOrigins = new Set(config.allowedOrigins);
+  const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
+  const sweep = setInterval(() => limits.sweep(), 10_000).unref();
+
+  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout };
+  const sessionContext: SessionContext = {
+    proxy,
+    pool,
+    log,
+    handshakeTimeoutMs: config.handshakeTimeout,
+    connectTimeoutMs: config.connectTimeout,
+    idleTimeoutMs: config.idleTimeout,
+    tcpKeepAliveMs: config.tcpKeepAlive,
+    onFinished: (session) => {
+      sessions.delete(session);
+      limits.release(session.clientAddress);
+    },
+  };
+
+  proxy.on('proxyReq', (proxyReq, req) => watchProxyRequestTimeout(proxyReq, req));
+  proxy.on('proxyRes', (_proxyRes, req) => noteBackendAnswered(req, pool));
+  proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
+    (options as { session?: WebSocketSession }).session?.attachProxyRequest(proxyReq);
+  });
+  // Every proxy call passes its own callback; this only keeps a stray error from killing the worker.
+  proxy.on('error', (err) => log.error({ err }, 'unexpected proxy error'));
+
+  const server = createServer({ maxHeaderSize: config.maxHeaderSize, noDelay: true, keepAliveTimeout: 65_000 });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
+    setForwardedHeaders(req, trusted);
+    forwardHttp(req, res, router.pick(), httpContext);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // First thing: a client that resets mid-handshake must never become an uncaught 'error'.
+    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
+    if (!isOriginForm(req.url)) return refuseUpgrade(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
+    const invalid = validateUpgrade(req, allowedOrigins);
+    if (invalid) return refuseUpgrade(socket, invalid, invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {});
+    const clientAddress = plainAddress((socket as Socket).remoteAddress);
+    const admitted = limits.admit(clientAddress);
+    if (admitted !== 'ok') return refuseUpgrade(socket, admitted, { 'Retry-After': '1' });
+    setForwardedHeaders(req, trusted);
+    const session = new WebSocketSession(req, socket as Socket, head, clientAddress, sessionContext);
+    sessions.add(session);
+    session.start(router.pick());
+  });
+
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    refuseUpgrade(socket, 'MOORING_ERR_REQUEST_CONNECT');
+  });
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    log.debug({ err }, 'malformed client request');
+    refuseUpgrade(socket, err.code === 'HPE_HEADER_OVERFLOW' ? 'MOORING_ERR_REQUEST_HEADERS_TOO_LARGE' : 'MOORING_ERR_REQUEST_MALFORMED');
+  });
+
+  return {
+    server,
+    sessions,
+    stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
+    terminateAll: () => {
+      clearInterval(sweep);
+      for (const session of sessions) session.terminate('shutdown');
+      server.closeAllConnections();
+      agent.destroy();
+    },
+  };
+}

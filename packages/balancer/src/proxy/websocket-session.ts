@@ -1,0 +1,218 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type HttpProxy from 'http-proxy';
+import type { Logger } from 'pino';
+import type { ErrorCode } from '../errors/error-codes.js';
+import { refuseUpgrade } from '../errors/error-response.js';
+import type { Backend, Candidate } from '../routing/backend.js';
+import type { BackendPool } from '../routing/backend-pool.js';
+import { connectToBackend, preconnectedAgent } from './backend-connect.js';
+import { writeNon101Response } from './non-101-response.js';
+
+/** How a session ended, as its log line reports it. */
+export type SessionEnd =
+  | 'client-close'
+  | 'backend-close'
+  | 'error'
+  | 'idle-timeout'
+  | 'handshake-timeout'
+  | 'backend-unreachable'
+  | 'backend-refused-upgrade'
+  | 'client-gone-during-handshake'
+  | 'shutdown';
+
+/** What every session of a worker shares. */
+export interface SessionContext {
+  readonly proxy: HttpProxy;
+  readonly pool: BackendPool;
+  readonly log: Logger;
+  readonly handshakeTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly tcpKeepAliveMs: number;
+  /** Called once when the session is over, whatever the outcome. */
+  readonly onFinished: (session: WebSocketSession) => void;
+}
+
+type Phase = 'connecting' | 'handshaking' | 'open' | 'closed';
+
+let sequence = 0;
+
+/** How long a refused client gets to read the refusal before its socket is destroyed. */
+const refusalFlushMs = 5_000;
+
+/**
+ * One proxied WebSocket from handshake to close. It guards what http-proxy's ws path does not:
+ * failover before the handshake, a handshake deadline, a well-formed answer when the backend
+ * refuses the upgrade, pairing of the two sockets (either side gone destroys the other, so no
+ * backend socket leaks), an idle timeout and TCP keep-alive.
+ */
+export class WebSocketSession {
+  readonly id = `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+  readonly clientAddress: string;
+  readonly #req: IncomingMessage;
+  readonly #socket: Socket;
+  readonly #head: Buffer;
+  readonly #ctx: SessionContext;
+  readonly #startedAt = Date.now();
+  #phase: Phase = 'connecting';
+  #backend: Backend | undefined;
+  #backendSocket: Socket | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  #firstEnd: SessionEnd | undefined;
+  #bytesAtOpen = { read: 0, written: 0 };
+  #status: number | undefined;
+  #answered = false;
+  #finished = false;
+
+  constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
+    this.#req = req;
+    this.#socket = socket;
+    this.#head = head;
+    this.clientAddress = clientAddress;
+    this.#ctx = ctx;
+  }
+
+  get backend(): Backend | undefined {
+    return this.#backend;
+  }
+
+  get isOpen(): boolean {
+    return this.#phase === 'open';
+  }
+
+  /** Starts the handshake, trying the candidates in order until one takes the connection. */
+  start(order: readonly Candidate[]): void {
+    this.#handshakeTimer = setTimeout(() => this.#fail('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
+    this.#socket.on('close', () => this.#finish(this.#phase === 'open' ? this.#firstEnd ?? 'client-close' : 'client-gone-during-handshake'));
+    void this.#tryCandidate(order, 0);
+  }
+
+  /** Ends the session now (node shutdown, drain deadline): both sockets are destroyed. */
+  terminate(reason: SessionEnd): void {
+    this.#finish(reason);
+  }
+
+  async #tryCandidate(order: readonly Candidate[], index: number): Promise<void> {
+    const candidate = order[index];
+    if (!candidate) return this.#fail('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
+    const { backend } = candidate;
+    let socket: Socket;
+    try {
+      socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs);
+    } catch (err) {
+      this.#ctx.pool.reportFailure(backend.id);
+      this.#ctx.log.warn({ err, backend: backend.id, session: this.id }, 'backend refused a websocket connection, trying the next');
+      if (this.#phase === 'connecting') await this.#tryCandidate(order, index + 1);
+      return;
+    }
+    if (this.#phase !== 'connecting') {
+      socket.destroy();
+      return;
+    }
+    this.#handshake(backend, socket);
+  }
+
+  #handshake(backend: Backend, backendSocket: Socket): void {
+    this.#phase = 'handshaking';
+    this.#backend = backend;
+    this.#backendSocket = backendSocket;
+    this.#ctx.pool.acquire(backend.id);
+    backendSocket.on('error', () => {}); // reported through http-proxy's callback; this keeps a late error from being unhandled
+    backendSocket.on('close', () => {
+      if (this.#phase === 'handshaking') this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
+      else this.#finish(this.#firstEnd ?? 'backend-close');
+    });
+    this.#ctx.proxy.ws(this.#req, this.#socket, this.#head, { target: backend.url, agent: preconnectedAgent(backendSocket), session: this } as HttpProxy.ServerOptions, (err: Error) => this.#onProxyError(err));
+  }
+
+  /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
+  attachProxyRequest(proxyReq: ClientRequest): void {
+    proxyReq.on('response', (res: IncomingMessage) => this.#onNon101(res));
+    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket) => this.#onUpgraded(res, backendSocket));
+  }
+
+  #onNon101(res: IncomingMessage): void {
+    // http-proxy would forward the head verbatim but pipe a body it has already de-chunked,
+    // leaving the client a malformed response; marking it as upgraded disarms that writer.
+    (res as IncomingMessage & { upgrade: boolean }).upgrade = true;
+    this.#status = res.statusCode;
+    this.#answered = true;
+    this.#clearHandshakeTimer();
+    writeNon101Response(res, this.#socket, () => {
+      this.#backendSocket?.destroy();
+      this.#finish('backend-refused-upgrade');
+    });
+  }
+
+  #onUpgraded(_res: IncomingMessage, backendSocket: Socket): void {
+    this.#clearHandshakeTimer();
+    this.#phase = 'open';
+    this.#status = 101;
+    this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
+    this.#ctx.pool.reportSuccess(this.#backend!.id);
+    this.#socket.once('end', () => (this.#firstEnd ??= 'client-close'));
+    backendSocket.once('end', () => (this.#firstEnd ??= 'backend-close'));
+    if (this.#ctx.idleTimeoutMs > 0) {
+      // Client-socket inactivity covers both directions: bytes either way are read or written on it.
+      this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
+    }
+    // http-proxy resets keep-alive to the system default right after this listener returns.
+    queueMicrotask(() => {
+      this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
+      backendSocket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
+    });
+  }
+
+  #onProxyError(err: Error): void {
+    if (this.#phase === 'handshaking') {
+      this.#ctx.pool.reportFailure(this.#backend!.id);
+      this.#ctx.log.warn({ err, backend: this.#backend!.id, session: this.id }, 'backend failed during the websocket handshake');
+      this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
+    } else if (this.#phase === 'open') {
+      this.#firstEnd ??= 'error';
+      this.#finish('error');
+    }
+  }
+
+  /** The handshake cannot complete: answer the client with a proper HTTP error, then clean up. */
+  #fail(code: ErrorCode, end: SessionEnd): void {
+    if (this.#phase === 'open' || this.#finished || this.#answered) return;
+    if (end === 'handshake-timeout' && this.#backend) this.#ctx.pool.reportFailure(this.#backend.id);
+    this.#answered = true;
+    refuseUpgrade(this.#socket, code);
+    // A client that never reads its refusal must not hold the socket forever.
+    setTimeout(() => this.#socket.destroy(), refusalFlushMs).unref();
+    this.#finish(end, code);
+  }
+
+  #finish(end: SessionEnd, errorCode?: ErrorCode): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#clearHandshakeTimer();
+    const wasOpen = this.#phase === 'open';
+    this.#phase = 'closed';
+    // A refusal written with end() is left to flush; everything else is torn down at once.
+    if (!this.#answered) this.#socket.destroy();
+    this.#backendSocket?.destroy();
+    if (this.#backend) this.#ctx.pool.release(this.#backend.id);
+    this.#logEnd(end, wasOpen, errorCode);
+    this.#ctx.onFinished(this);
+  }
+
+  #logEnd(end: SessionEnd, wasOpen: boolean, errorCode: ErrorCode | undefined): void {
+    const bytes = wasOpen
+      ? { bytesFromClient: (this.#socket.bytesRead) - this.#bytesAtOpen.read, bytesToClient: (this.#socket.bytesWritten) - this.#bytesAtOpen.written }
+      : { bytesFromClient: 0, bytesToClient: 0 };
+    this.#ctx.log.info(
+      { session: this.id, backend: this.#backend?.id, client: this.clientAddress, durationMs: Date.now() - this.#startedAt, ...bytes, end, status: this.#status, code: errorCode },
+      'websocket session ended',
+    );
+  }
+
+  #clearHandshakeTimer(): void {
+    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Backend, Candidate } from './backend.js';
+
+/** How long a backend that refused a connection is passed over: doubles per failure, capped. */
+const firstPenaltyMs = 1_000;
+const maxPenaltyMs = 10_000;
+
+interface BackendEntry {
+  backend: Backend;
+  live: number;
+  consecutiveFailures: number;
+  passedOverUntil: number;
+}
+
+/**
+ * One worker's view of its backends: membership, live sessions, and passive health (a backend
+ * that refused or reset is passed over for a while). The clock is injected so tests control time.
+ */
+export class BackendPool {
+  readonly #entries = new Map<string, BackendEntry>();
+  readonly #now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Replaces the membership; live counts of backends that stay are kept. */
+  setBackends(backends: readonly Backend[]): void {
+    const next = new Map<string, BackendEntry>();
+    for (const backend of backends) {
+      const previous = this.#entries.get(backend.id);
+      next.set(backend.id, previous ? { ...previous, backend } : { backend, live: 0, consecutiveFailures: 0, passedOverUntil: 0 });
+    }
+    this.#entries.clear();
+    for (const [id, entry] of next) this.#entries.set(id, entry);
+  }
+
+  get(id: string): Backend | undefined {
+    return this.#entries.get(id)?.backend;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Every backend with its load and health. When passive health has passed over all of them,
+   * they are all offered anyway (as NGINX does when every peer failed): a guess beats a 503.
+   */
+  candidates(): Candidate[] {
+    const now = this.#now();
+    const list = [...this.#entries.values()].map((entry) => ({
+      backend: entry.backend,
+      liveConnections: entry.live,
+      healthy: entry.passedOverUntil <= now,
+    }));
+    const anyActiveHealthy = list.some((candidate) => candidate.healthy && candidate.backend.state === 'active');
+    return anyActiveHealthy ? list : list.map((candidate) => ({ ...candidate, healthy: true }));
+  }
+
+  acquire(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry) entry.live++;
+  }
+
+  release(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry && entry.live > 0) entry.live--;
+  }
+
+  /** Live sessions this worker holds on a backend. */
+  live(id: string): number {
+    return this.#entries.get(id)?.live ?? 0;
+  }
+
+  /** A connection to the backend failed (refused, reset, timed out): pass it over for a while. */
+  reportFailure(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    entry.consecutiveFailures++;
+    const penalty = Math.min(firstPenaltyMs * 2 ** (entry.consecutiveFailures - 1), maxPenaltyMs);
+    entry.passedOverUntil = this.#now() + penalty;
+  }
+
+  /** The backend answered: forget its failures. */
+  reportSuccess(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry && entry.consecutiveFailures > 0) {
+      entry.consecutiveFailures = 0;
+      entry.passedOverUntil = 0;
+    }
+  }
+}

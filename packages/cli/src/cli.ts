@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerStartCommand } from './commands/start.js';
+
+/** Exit code for a command line or configuration that cannot be used. */
+export const usageExitCode = 2;
+
+/**
+ * Parses the command line and runs one command. Returns the exit code for commands that finish;
+ * `start` keeps running until the node is stopped.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = new Command('mooring')
+    .description('Mooring: a clustered, WebSocket-aware HTTP load balancer')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(`mooring: ${text.replace(/^error: /, '').trimEnd()}\n`) });
+  registerStartCommand(program);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : usageExitCode;
+    throw err;
+  }
+}

@@ -1,0 +1,34 @@
+import cluster from 'node:cluster';
+import { Command, Option } from 'commander';
+import { ConfigError, createLogger, loadConfig, runPrimary, startOptions } from '@mooring/balancer';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** `mooring start`: validate the configuration, then run this node's primary. */
+export function registerStartCommand(program: Command): void {
+  const start = program.command('start').description('start a Mooring node (flags > MOORING_* env > config file > defaults)');
+  start.addOption(new Option('-c, --config <file>', 'YAML or JSON configuration file').env('MOORING_CONFIG'));
+  for (const spec of startOptions) {
+    const repeatable = spec.kind === 'list' || spec.kind === 'backends';
+    const option = new Option(`--${spec.flag} <${spec.valueName}>`, spec.help);
+    start.addOption(repeatable ? option.argParser(collect) : option);
+  }
+  start.action(async (options: Record<string, string | string[] | undefined>) => {
+    const flags = Object.fromEntries(startOptions.map((spec) => [spec.key, options[camel(spec.flag)]]));
+    let config;
+    try {
+      config = loadConfig({ file: options.config as string | undefined, env: process.env, flags });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`mooring: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (!cluster.isPrimary) throw new Error('mooring start must run as the primary');
+    await runPrimary(config, createLogger({ node: config.nodeId, worker: 0, level: config.logLevel }));
+    await new Promise(() => {}); // the primary runs until a signal stops it
+  });
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
