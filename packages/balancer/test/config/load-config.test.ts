@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mooring-config-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.admin).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(config.handshakeTimeout).toBe(10_000);
+    expect(config.idleTimeout).toBe(0);
+    expect(config.balance).toBe('least-connections');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.listen)).toBe(true);
+  });
+
+  it('gives flags precedence over env, and env over the file', () => {
+    const path = file('order.yaml', 'workers: 1\nidleTimeout: 5s\nhandshakeTimeout: 2s\nlogLevel: warn\n');
+    const config = loadConfig({
+      file: path,
+      env: { MOORING_WORKERS: '3', MOORING_IDLE_TIMEOUT: '7s' },
+      flags: { workers: '4' },
+    });
+    expect(config.workers).toBe(4);
+    expect(config.idleTimeout).toBe(7_000);
+    expect(config.handshakeTimeout).toBe(2_000);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('reads JSON files and backends from file, flags and env', () => {
+    const path = file('backends.json', JSON.stringify({ backends: [{ id: 'a', url: 'http://127.0.0.1:3001', weight: 2 }] }));
+    expect(loadConfig({ file: path }).backends).toEqual([{ id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' }]);
+    const fromFlags = loadConfig({ flags: { backends: ['b=http://127.0.0.1:3002', 'c=http://127.0.0.1:3003/'] } });
+    expect(fromFlags.backends.map((backend) => [backend.id, backend.url])).toEqual([
+      ['b', 'http://127.0.0.1:3002'],
+      ['c', 'http://127.0.0.1:3003'],
+    ]);
+    const fromEnv = loadConfig({ env: { MOORING_BACKEND: 'd=http://127.0.0.1:3004, e=http://127.0.0.1:3005' } });
+    expect(fromEnv.backends.map((backend) => backend.id)).toEqual(['d', 'e']);
+  });
+
+  it.each([
+    [{ flags: { workers: 'many' } }, 'workers (--workers): expected a number, got "many"'],
+    [{ flags: { workers: '0' } }, 'workers (--workers, MOORING_WORKERS):'],
+    [{ flags: { listen: 'localhost' } }, 'listen (--listen, MOORING_LISTEN): expected HOST:PORT'],
+    [{ flags: { handshakeTimeout: 'soon' } }, 'handshakeTimeout (--handshake-timeout, MOORING_HANDSHAKE_TIMEOUT): expected a duration'],
+    [{ flags: { backends: ['nourl'] } }, 'backends (--backend): expected ID=URL'],
+    [{ flags: { backends: ['a=ftp://x:1'] } }, 'backends.0.url (--backend, MOORING_BACKEND): expected an http:// origin'],
+    [{ flags: { backends: ['a=http://127.0.0.1:1', 'a=http://127.0.0.1:2'] } }, 'backends.1.id (--backend, MOORING_BACKEND): duplicate backend id "a"'],
+    [{ flags: { trustedProxies: ['10.0.0.0/33'] } }, 'trustedProxies.0 (--trusted-proxy, MOORING_TRUSTED_PROXY): expected a CIDR'],
+    [{ flags: { balance: 'random' } }, 'balance (--balance, MOORING_BALANCE):'],
+    [{ env: { MOORING_WROKERS: '2' } }, 'unknown environment variable MOORING_WROKERS'],
+  ])('refuses %j with a message naming the field', (sources, expected) => {
+    expect(errorOf(() => loadConfig(sources))).toContain(expected);
+  });
+
+  it('refuses unknown keys and malformed files', () => {
+    expect(errorOf(() => loadConfig({ file: file('typo.yaml', 'listen: 127.0.0.1:1\nworkres: 2\n') }))).toBe('unknown option "workres"');
+    expect(errorOf(() => loadConfig({ file: file('nested.yaml', 'backends:\n  - { id: a, url: "http://127.0.0.1:1", wieght: 2 }\n') }))).toBe(
+      'unknown option "wieght" in backends.0',
+    );
+    expect(errorOf(() => loadConfig({ file: file('bad.yaml', 'listen: [\n') }))).toMatch(/^config file .*bad\.yaml is not valid YAML/);
+    expect(errorOf(() => loadConfig({ file: file('list.yaml', '- a\n- b\n') }))).toMatch(/must hold a mapping of options/);
+    expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml') }))).toMatch(/cannot read config file .*missing\.yaml: ENOENT/);
+  });
+
+  it('keeps every message on one line', () => {
+    const message = errorOf(() => loadConfig({ file: file('bad2.json', '{ "listen": ') }));
+    expect(message).not.toContain('\n');
+  });
+});

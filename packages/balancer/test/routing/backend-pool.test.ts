@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { BackendPool } from '../../src/routing/backend-pool.js';
+
+const backends = [
+  { id: 'a', url: 'http://127.0.0.1:1', weight: 1, state: 'active' as const },
+  { id: 'b', url: 'http://127.0.0.1:2', weight: 1, state: 'active' as const },
+];
+
+describe('BackendPool', () => {
+  it('counts live sessions and keeps them across membership updates', () => {
+    const pool = new BackendPool();
+    pool.setBackends(backends);
+    pool.acquire('a');
+    pool.acquire('a');
+    pool.release('a');
+    pool.setBackends([...backends, { id: 'c', url: 'http://127.0.0.1:3', weight: 1, state: 'active' }]);
+    expect(pool.candidates().map((c) => [c.backend.id, c.liveConnections])).toEqual([
+      ['a', 1],
+      ['b', 0],
+      ['c', 0],
+    ]);
+    pool.release('b');
+    expect(pool.live('b')).toBe(0);
+  });
+
+  it('passes over a failed backend for a doubling penalty, until it answers again', () => {
+    let now = 1_000;
+    const pool = new BackendPool({ now: () => now });
+    pool.setBackends(backends);
+    pool.reportFailure('a');
+    expect(pool.candidates().find((c) => c.backend.id === 'a')?.healthy).toBe(false);
+    now += 1_000;
+    expect(pool.candidates().find((c) => c.backend.id === 'a')?.healthy).toBe(true);
+    pool.reportFailure('a');
+    now += 1_500;
+    expect(pool.candidates().find((c) => c.backend.id === 'a')?.healthy).toBe(false);
+    pool.reportSuccess('a');
+    expect(pool.candidates().find((c) => c.backend.id === 'a')?.healthy).toBe(true);
+  });
+
+  it('offers every backend when all of them have failed, rather than none', () => {
+    const pool = new BackendPool({ now: () => 0 });
+    pool.setBackends(backends);
+    pool.reportFailure('a');
+    pool.reportFailure('b');
+    expect(pool.candidates().every((c) => c.healthy)).toBe(true);
+  });
+});
