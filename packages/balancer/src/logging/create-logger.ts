@@ -1,4 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 /** Header paths that must never reach a log line, wherever a component logs headers. */
 const redactedPaths = [
@@ -19,7 +19,7 @@ const redactedPaths = [
  * (`worker: 0` is the primary). Components take children of it; nothing logs through a module
  * singleton.
  */
-export function createLogger(options: { node: string; worker: number; level: LevelWithSilent }): Logger {
+export function createLogger(options: { node: string; worker: number; level: LevelWithSilent; destination?: DestinationStream }): Logger {
   return pino(
     {
       level: options.level,
@@ -27,6 +27,6 @@ export function createLogger(options: { node: string; worker: number; level: Lev
       redact: { paths: redactedPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ fd: 1, sync: false }),
+    options.destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
