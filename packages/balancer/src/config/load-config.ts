@@ -17,7 +17,9 @@ export interface ConfigSources {
 }
 
 /** Variables that are not options but are still ours, so they are not refused as unknown. */
-const reservedEnv = new Set(['MOORING_CONFIG']);
+const reservedEnv = new Set(['MOORING_CONFIG', 'MOORING_WORKER_CONFIG']);
+/** The demo's own settings (`MOORING_DEMO_PORT`…) reach the node it starts through the environment. */
+const reservedEnvPrefix = 'MOORING_DEMO_';
 
 /**
  * Merges file, environment and flags, validates once, and returns a frozen configuration.
@@ -58,7 +60,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const known = new Map(startOptions.map((spec) => [spec.env, spec]));
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name)) continue;
+    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name) || name.startsWith(reservedEnvPrefix)) continue;
     const spec = known.get(name);
     if (!spec) throw new ConfigError(`unknown environment variable ${name}: expected one of ${[...known.keys()].join(', ')}`);
     values[spec.key] = convert(spec, spec.kind === 'list' || spec.kind === 'backends' ? splitList(value) : value, name);

@@ -10,6 +10,7 @@ import type { BackendPool } from '../routing/backend-pool.js';
 import { BalancingRouter } from '../routing/balancing-router.js';
 import { ClientLimits } from './client-limits.js';
 import { plainAddress, setForwardedHeaders } from './forwarded-headers.js';
+import { stripHopByHopHeaders } from './hop-by-hop.js';
 import { forwardHttp, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
 import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
 import { WebSocketSession, type SessionContext } from './websocket-session.js';
@@ -65,6 +66,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
+    stripHopByHopHeaders(req.headers);
     setForwardedHeaders(req, trusted);
     forwardHttp(req, res, router.pick(), httpContext);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAddressMatcher } from '../../src/config/cidr.js';
 import { ClientLimits } from '../../src/proxy/client-limits.js';
 import { setForwardedHeaders } from '../../src/proxy/forwarded-headers.js';
+import { stripHopByHopHeaders } from '../../src/proxy/hop-by-hop.js';
 import { isOriginForm, validateUpgrade } from '../../src/proxy/upgrade-validation.js';
 
 function request(headers: Record<string, string>, remoteAddress = '203.0.113.9', method = 'GET'): IncomingMessage {
@@ -74,5 +75,13 @@ describe('ClientLimits', () => {
     now += 500;
     expect(limits.admit('a')).toBe('ok');
     expect(limits.admit('a')).toBe('MOORING_ERR_CLIENT_HANDSHAKE_RATE');
+  });
+});
+
+describe('stripHopByHopHeaders', () => {
+  it('removes connection-scoped headers and those Connection names', () => {
+    const headers = { connection: 'close, x-private', 'keep-alive': 'timeout=5', 'x-private': '1', te: 'trailers', host: 'a', 'x-kept': '2' };
+    stripHopByHopHeaders(headers);
+    expect(headers).toEqual({ host: 'a', 'x-kept': '2' });
   });
 });
