@@ -1,0 +1,13 @@
+/**
+ * How a test backend behaves; switchable at runtime to simulate failures.
+ * - `ok`: answers HTTP and accepts WebSockets.
+ * - `refuse`: not listening (connections get ECONNREFUSED); the port is kept.
+ * - `reset`: accepts the connection, then RSTs it when a request or upgrade arrives.
+ * - `hang`: reads the request and never answers.
+ * - `non101`: answers upgrades with a chunked `403 Forbidden`; HTTP is normal.
+ * - `unhealthy`: `/health` answers 503; everything else is normal.
+ */
+export type BackendMode = 'ok' | 'refuse' | 'reset' | 'hang' | 'non101' | 'unhealthy';
+
+/** All modes, for table-driven tests. */
+export const BACKEND_MODES: readonly BackendMode[] = ['ok', 'refuse', 'reset', 'hang', 'non101', 'unhealthy'];

@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { listen } from '../net/listen.js';
+import { closeServer, trackSockets } from '../net/socket-tracker.js';
+import { renderDemoPage } from './demo-page.js';
+
+/** A running demo backend. */
+export interface DemoBackend {
+  readonly name: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a demo backend on 127.0.0.1: `/` serves the demo page, `/health`
+ * answers 200, `/ws` greets with `{"type":"hello","backend":NAME}` and answers
+ * each text message with `{"type":"echo","backend":NAME,"data":TEXT}`.
+ */
+export async function startDemoBackend(name: string, port = 0): Promise<DemoBackend> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-backend': name, 'cache-control': 'no-store' });
+      res.end(renderDemoPage(name));
+    } else if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-backend': name });
+      res.end(JSON.stringify({ backend: name, healthy: true }));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain', 'x-backend': name });
+      res.end('not found\n');
+    }
+  });
+  const sockets = trackSockets(server);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
+  wss.on('headers', (headers: string[]) => headers.push(`X-Backend: ${name}`));
+  wss.on('connection', (ws) => greetAndEcho(ws, name));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const bound = await listen(server, port);
+  return {
+    name,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    async close() {
+      for (const ws of wss.clients) ws.close(1001, 'demo backend stopping');
+      wss.close();
+      await closeServer(server, sockets);
+    },
+  };
+}
+
+function greetAndEcho(ws: WebSocket, name: string): void {
+  ws.on('error', () => undefined);
+  ws.send(JSON.stringify({ type: 'hello', backend: name }));
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const text = isBinary ? `(${(data as Buffer).length} binary bytes)` : String(data);
+    ws.send(JSON.stringify({ type: 'echo', backend: name, data: text }));
+  });
+}

@@ -1,0 +1,41 @@
+import { connect } from 'node:net';
+
+/**
+ * Sends one inline `PING` (RESP inline command) and resolves true on `+PONG`.
+ * Any other answer, a refused connection or silence past `timeoutMs` is false:
+ * the caller polls until the server is ready.
+ */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+/**
+ * Polls {@link pingRedis} until it succeeds, `isDead()` reports the server
+ * process gone, or `timeoutMs` elapses.
+ */
+export async function waitForRedis(
+  port: number,
+  options: { timeoutMs?: number; isDead?: () => boolean } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  while (Date.now() < deadline) {
+    if (options.isDead?.()) return false;
+    if (await pingRedis(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}

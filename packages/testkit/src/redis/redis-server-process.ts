@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { TestkitError } from '../errors/testkit-error.js';
+import { RESERVED_REDIS_PORT, findFreePort } from '../net/free-port.js';
+import { registerChild, signalChild } from '../process/child-registry.js';
+import { waitForRedis } from './redis-ping.js';
+
+/** A `redis-server` child process owned by the test. */
+export interface RedisServerProcess {
+  /** `redis://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  /** Whether the server process is currently running. */
+  readonly running: boolean;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s); resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (stopping it first if needed): a Redis outage and recovery. */
+  restart(): Promise<void>;
+}
+
+/** Options for {@link startRedisServer}. */
+export interface StartRedisServerOptions {
+  /** Port to bind on 127.0.0.1; default: a free port. 6379 is refused. */
+  port?: number;
+}
+
+const BIND_ATTEMPTS = 3;
+
+/**
+ * Spawns the `redis-server` binary from PATH on 127.0.0.1 without persistence
+ * (`--save '' --appendonly no`) and resolves once it answers PING.
+ */
+export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
+  if (options.port === RESERVED_REDIS_PORT) {
+    throw new TestkitError('TESTKIT_ERR_REDIS_START', 'refusing to start a test Redis on port 6379');
+  }
+  let lastError: unknown;
+  // A free port found by probing can be taken before redis binds it: retry on a new one.
+  for (let attempt = 0; attempt < (options.port ? 1 : BIND_ATTEMPTS); attempt += 1) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      const child = await spawnRedis(port);
+      return makeHandle(port, child);
+    } catch (err) {
+      lastError = err;
+      if ((err as { spawnCode?: string }).spawnCode === 'ENOENT') break;
+    }
+  }
+  throw lastError;
+}
+
+function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
+  let child: ChildProcess | undefined = first;
+  const stop = async (): Promise<void> => {
+    const current = child;
+    child = undefined;
+    if (current) await stopChild(current);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    stop,
+    async restart() {
+      await stop();
+      child = await spawnRedis(port);
+    },
+  };
+}
+
+async function spawnRedis(port: number): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  // --dir keeps any accidental dump out of the repository.
+  args.push('--dir', tmpdir(), '--daemonize', 'no', '--protected-mode', 'no');
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  registerChild(child);
+  let output = '';
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.once('error', (err) => (spawnError = err));
+  const isDead = (): boolean => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
+  if (await waitForRedis(port, { isDead })) return child;
+  signalChild(child, 'SIGKILL');
+  const reason = spawnError?.code === 'ENOENT' ? 'redis-server is not on PATH' : `redis-server did not answer PING on port ${port}`;
+  const error = new TestkitError('TESTKIT_ERR_REDIS_START', `${reason}\n${output}`, { cause: spawnError });
+  Object.assign(error, { spawnCode: spawnError?.code });
+  throw error;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  signalChild(child, 'SIGTERM');
+  const timer = setTimeout(() => signalChild(child, 'SIGKILL'), 5000);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
