@@ -129,14 +129,17 @@ export class WebSocketSession {
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
   attachProxyRequest(proxyReq: ClientRequest): void {
-    proxyReq.on('response', (res: IncomingMessage) => this.#onNon101(res));
     proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket) => this.#onUpgraded(res, backendSocket));
+    // http-proxy relays a non-101 answer with its head verbatim but a body Node has already
+    // de-chunked: a malformed response. Its listener is added right after this event returns,
+    // and no response can arrive before a microtask, so it is replaced here by ours.
+    queueMicrotask(() => {
+      proxyReq.removeAllListeners('response');
+      proxyReq.on('response', (res: IncomingMessage) => this.#onNon101(res));
+    });
   }
 
   #onNon101(res: IncomingMessage): void {
-    // http-proxy would forward the head verbatim but pipe a body it has already de-chunked,
-    // leaving the client a malformed response; marking it as upgraded disarms that writer.
-    (res as IncomingMessage & { upgrade: boolean }).upgrade = true;
     this.#status = res.statusCode;
     this.#answered = true;
     this.#clearHandshakeTimer();
