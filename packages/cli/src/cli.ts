@@ -13,7 +13,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .description('Mooring: a clustered, WebSocket-aware HTTP load balancer')
     .exitOverride()
     .showHelpAfterError(false)
-    .configureOutput({ outputError: (text, write) => write(`mooring: ${text.replace(/^error: /, '').trimEnd()}\n`) });
+    .configureOutput({ outputError: (text, write) => write(`mooring: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
   registerStartCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
