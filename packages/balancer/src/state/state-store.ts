@@ -1,0 +1,119 @@
+import type { Backend } from '../routing/backend.js';
+
+/** A backend as registered in the shared registry (`<prefix>:backends`). */
+export type RegisteredBackend = Backend;
+
+/** A registry entry that could not be used, reported once so an operator can fix it. */
+export interface MalformedEntry {
+  readonly id: string;
+  readonly raw: string;
+  readonly reason: string;
+}
+
+/** The registry as read: the usable backends, and what was skipped. */
+export interface RegistrySnapshot {
+  readonly backends: readonly RegisteredBackend[];
+  readonly malformed: readonly MalformedEntry[];
+}
+
+/** A Mooring node as it announces itself. */
+export interface NodeInfo {
+  readonly id: string;
+  /** Milliseconds since the epoch of the node's start. */
+  readonly startedAt: number;
+  /** Milliseconds since the epoch of the last heartbeat (set by the store on heartbeat). */
+  readonly heartbeatAt?: number;
+  readonly pid: number;
+  readonly listen: string;
+  readonly admin: string;
+  readonly degraded?: boolean;
+}
+
+/** How a session was routed (DESIGN "Routing"; issue: sticky sessions). */
+export type RouteKind = 'balance' | 'cookie' | 'cookie-repinned' | 'hash' | 'hash-overflow' | 'fallback' | 'failover';
+
+/** One live WebSocket session in the cluster-wide connection table. */
+export interface ConnectionRecord {
+  readonly id: string;
+  readonly node: string;
+  readonly worker: number;
+  readonly backend: string;
+  readonly client: string;
+  readonly route: RouteKind;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+}
+
+/** Live sessions per backend, cluster-wide and per node. */
+export interface LiveCounts {
+  /** backend id → live sessions summed over every live node. */
+  readonly total: ReadonlyMap<string, number>;
+  /** node id → backend id → live sessions. */
+  readonly perNode: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+/** Shared health of one backend, as the checker holding the lease last saw it. */
+export interface HealthRecord {
+  readonly healthy: boolean;
+  /** Milliseconds since the epoch of the last state change. */
+  readonly since: number;
+  /** Node that wrote this record. */
+  readonly checkedBy: string;
+  /** Consecutive passes (when healthy) or failures (when not). */
+  readonly streak: number;
+}
+
+/** A change announced to every node (pub/sub in Redis, direct in memory). */
+export type StateEvent =
+  | { readonly type: 'registry-changed' }
+  | { readonly type: 'health-changed' }
+  | { readonly type: 'passive-failure'; readonly backend: string; readonly node: string };
+
+/**
+ * Everything the nodes of one cluster share. Two implementations: in memory (one node, the
+ * embedded default) and Redis; both pass the same contract suite (describeStateStore).
+ * Every method may reject (Redis down, timeout); callers keep their last known state then.
+ */
+export interface StateStore {
+  // Registry
+  readRegistry(): Promise<RegistrySnapshot>;
+  /** Adds or replaces a backend, and announces the change. */
+  putBackend(backend: RegisteredBackend): Promise<void>;
+  /** Removes a backend; false when it was not registered. */
+  removeBackend(id: string): Promise<boolean>;
+
+  // Nodes
+  /** Registers or refreshes a node; its entry (and its connections) expire after `ttlMs` without a heartbeat. */
+  heartbeat(node: NodeInfo, ttlMs: number): Promise<void>;
+  /** Nodes whose heartbeat has not expired. */
+  listNodes(): Promise<NodeInfo[]>;
+  /** Removes a node and its connection table at once (clean shutdown). */
+  removeNode(id: string): Promise<void>;
+
+  // Connection table
+  /** Applies a batch of opened and closed sessions of one node in one round trip. */
+  recordConnections(node: string, opened: readonly ConnectionRecord[], closed: readonly string[]): Promise<void>;
+  /** Replaces a node's whole table (after Redis comes back, or on start). */
+  replaceConnections(node: string, live: readonly ConnectionRecord[]): Promise<void>;
+  /** Live sessions of every live node. */
+  listConnections(filter?: { backend?: string; node?: string }): Promise<ConnectionRecord[]>;
+  /** Live counts per backend over every live node (a dead node's sessions are not counted). */
+  liveCounts(): Promise<LiveCounts>;
+
+  // Health
+  /** Takes or renews a lease; true when `holder` holds it for the next `ttlMs`. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives a held lease up (clean shutdown), so another node takes it at once. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  writeHealth(records: ReadonlyMap<string, HealthRecord>): Promise<void>;
+  readHealth(): Promise<Map<string, HealthRecord>>;
+
+  // Events
+  publish(event: StateEvent): Promise<void>;
+  /** Subscribes to events from every node (including this one); returns an unsubscribe function. */
+  subscribe(listener: (event: StateEvent) => void): Promise<() => Promise<void>>;
+
+  /** Whether the last command reached the store (false while Redis is down). */
+  readonly available: boolean;
+  close(): Promise<void>;
+}
