@@ -1,0 +1,38 @@
+// Launches a Mooring node for a benchmark. Logs stay at `warn` (the per-session `info` line
+// would otherwise be part of what is measured), so readiness comes from the admin /readyz
+// endpoint reporting every worker listening, on ports chosen here.
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.mjs';
+import { pollHttp, startService } from './services.mjs';
+import { processTree } from './proc.mjs';
+
+export const mooringBin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+
+/**
+ * @param {object} options
+ * @param {{id: string, url: string}[]} options.backends
+ * @param {number} [options.workers]
+ * @param {'none'|'rr'} [options.scheduling]
+ * @param {string[]} [options.extraArgs] more `mooring start` flags
+ * @param {Record<string,string>} [options.env] e.g. NODE_OPTIONS for --cpu-prof
+ */
+export async function startMooring({ name = 'mooring', backends, workers = 2, scheduling, extraArgs = [], env = {} }) {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const args = [mooringBin, 'start', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--workers', String(workers), '--log-level', 'warn'];
+  if (scheduling) args.push('--scheduling', scheduling);
+  for (const backend of backends) args.push('--backend', `${backend.id}=${backend.url}`);
+  args.push(...extraArgs);
+  const service = await startService({ name, command: process.execPath, args, env });
+  try {
+    await pollHttp(`http://127.0.0.1:${adminPort}/readyz`, (status, body) => status === 200 && JSON.parse(body).workers === workers);
+  } catch (err) {
+    await service.stop();
+    throw new Error(`${name}: ${err.message}; stderr: ${service.stderrTail()}`);
+  }
+  service.port = port;
+  service.adminPort = adminPort;
+  service.url = `http://127.0.0.1:${port}`;
+  service.pids = () => processTree(service.pid);
+  return service;
+}
