@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createAdminServer } from '../admin/admin-server.js';
+import { ensureCookieSecret } from '../config/ensure-cookie-secret.js';
 import { formatHostPort } from '../config/host-port.js';
 import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
@@ -17,7 +18,8 @@ const killGraceMs = 5_000;
  * their connections alone), serves the admin endpoints, and orchestrates shutdown on SIGTERM.
  * The primary never proxies.
  */
-export async function runPrimary(config: Readonly<MooringConfig>, log: Logger): Promise<void> {
+export async function runPrimary(configured: Readonly<MooringConfig>, log: Logger): Promise<void> {
+  const config = ensureCookieSecret(configured, log);
   cluster.schedulingPolicy = config.scheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: workerEntry });
   const listening = new Set<number>();

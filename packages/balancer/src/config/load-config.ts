@@ -79,6 +79,9 @@ function convert(spec: OptionSpec, raw: string | string[], source: string): unkn
       if (text.trim() === '' || !Number.isFinite(number)) throw new ConfigError(`${spec.key} (${source}): expected a number, got ${JSON.stringify(text)}`);
       return number;
     }
+    case 'boolean':
+      if (text === 'true' || text === 'false') return text === 'true';
+      throw new ConfigError(`${spec.key} (${source}): expected true or false, got ${JSON.stringify(text)}`);
     case 'list':
       return Array.isArray(raw) ? raw : [raw];
     case 'backends':

@@ -1,7 +1,7 @@
 import type { ConfigInput } from './schema.js';
 
 /** How a flag's or environment variable's text becomes a config value before validation. */
-export type OptionKind = 'text' | 'integer' | 'number' | 'list' | 'backends';
+export type OptionKind = 'text' | 'integer' | 'number' | 'boolean' | 'list' | 'backends';
 
 /** One configurable key, reachable as a flag and as a `MOORING_*` variable. */
 export interface OptionSpec {
@@ -31,6 +31,18 @@ export const startOptions: readonly OptionSpec[] = [
   option('nodeId', 'node-id', 'text', 'ID', 'this node\'s name (default: hostname)'),
   option('backends', 'backend', 'backends', 'ID=URL', 'a static backend; repeat for more'),
   option('balance', 'balance', 'text', 'least-connections|round-robin', 'choice of backend for new sessions'),
+  option('sticky', 'sticky', 'text', 'none|cookie|hash', 'session stickiness (default none)'),
+  option('hashKey', 'hash-key', 'text', 'ip|header:NAME|query:NAME|cookie:NAME', 'what hash stickiness hashes (default ip)'),
+  option('hashBalanceFactor', 'hash-balance-factor', 'number', 'F', 'bounded load: at most ceil(F x average) sessions per backend (0: off)'),
+  option('cookieName', 'cookie-name', 'text', 'NAME', 'sticky cookie name (default mooring)'),
+  option('cookiePath', 'cookie-path', 'text', 'PATH', 'sticky cookie Path (default /)'),
+  option('cookieDomain', 'cookie-domain', 'text', 'DOMAIN', 'sticky cookie Domain (default: none, host-only)'),
+  option('cookieHttpOnly', 'cookie-http-only', 'boolean', 'true|false', 'sticky cookie HttpOnly (default true)'),
+  option('cookieSecure', 'cookie-secure', 'boolean', 'true|false', 'sticky cookie Secure (default false)'),
+  option('cookieSameSite', 'cookie-same-site', 'text', 'Strict|Lax|None', 'sticky cookie SameSite (default Lax)'),
+  option('cookieMaxAge', 'cookie-max-age', 'text', 'DURATION', 'sticky cookie Max-Age (default: session cookie)'),
+  option('cookieSecret', 'cookie-secret', 'text', 'SECRET', 'HMAC secret for sticky cookies, the same on every node'),
+  option('previousCookieSecrets', 'previous-cookie-secret', 'list', 'SECRET', 'earlier secret still accepted during rotation; repeatable'),
   option('trustedProxies', 'trusted-proxy', 'list', 'CIDR', 'peer whose X-Forwarded-* headers are kept; repeatable'),
   option('handshakeTimeout', 'handshake-timeout', 'text', 'DURATION', 'WebSocket handshake deadline (default 10s)'),
   option('connectTimeout', 'connect-timeout', 'text', 'DURATION', 'backend TCP connect deadline (default 3s)'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseHostPort } from './host-port.js';
+import { parseHashKeySpec } from '../routing/hash-key.js';
 
 const duration = (what: string) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -71,6 +72,34 @@ export const configSchema = z
     backends: z.array(backendSchema).default([]),
     /** How a new session picks its backend. */
     balance: z.enum(['least-connections', 'round-robin']).default('least-connections'),
+    /** Session stickiness: none, a signed cookie naming the backend, or consistent hashing of a key. */
+    sticky: z.enum(['none', 'cookie', 'hash']).default('none'),
+    /** What `hash` stickiness hashes: `ip`, `header:NAME`, `query:NAME` or `cookie:NAME`. */
+    hashKey: z
+      .string()
+      .default('ip')
+      .superRefine((text, ctx) => {
+        try {
+          parseHashKeySpec(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    /** Bounded-load factor (> 1) for `hash` stickiness; 0 turns the bound off. */
+    hashBalanceFactor: z.number().refine((factor) => factor === 0 || factor > 1, 'expected 0 (off) or a factor above 1 such as 1.25').default(0),
+    /** Name of the sticky cookie. */
+    cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name (an RFC 6265 token)').default('mooring'),
+    cookiePath: z.string().regex(/^\/[\x20-\x3A\x3C-\x7E]*$/, 'expected a path starting with /').default('/'),
+    cookieDomain: z.string().min(1).optional(),
+    cookieHttpOnly: z.boolean().default(true),
+    cookieSecure: z.boolean().default(false),
+    cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Lax'),
+    /** Lifetime of the sticky cookie; absent: a session cookie. */
+    cookieMaxAge: duration('a duration').optional(),
+    /** HMAC secret that signs sticky cookies; the same on every node. Absent: generated per node (with a warning). */
+    cookieSecret: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Earlier secrets still accepted (and re-signed) during a rotation. */
+    previousCookieSecrets: z.array(z.string().min(16, 'expected at least 16 characters')).default([]),
     /** Peers whose X-Forwarded-* headers are kept and appended to; everyone else's are replaced. */
     trustedProxies: z.array(cidr).default([]),
     /** Longest wait for a backend to answer a WebSocket handshake (connect included); then 504. */
@@ -96,6 +125,9 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    if (config.cookieSameSite === 'None' && !config.cookieSecure) {
+      ctx.addIssue({ code: 'custom', path: ['cookieSameSite'], message: 'SameSite=None requires cookieSecure: true (browsers drop such cookies otherwise)' });
+    }
     const seen = new Set<string>();
     for (const [index, backend] of config.backends.entries()) {
       if (seen.has(backend.id)) ctx.addIssue({ code: 'custom', path: ['backends', index, 'id'], message: `duplicate backend id ${JSON.stringify(backend.id)}` });

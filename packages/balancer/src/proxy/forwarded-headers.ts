@@ -33,3 +33,14 @@ export function setForwardedHeaders(req: IncomingMessage, trusted: (address: str
 function joinHeader(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(', ') : value ?? '';
 }
+
+/**
+ * The address a request comes from, for hash keys: the peer, or, when the peer is a trusted
+ * proxy, the first address of the X-Forwarded-For it sent (the original client).
+ */
+export function clientAddressOf(req: IncomingMessage, trusted: (address: string | undefined) => boolean): string {
+  const peer = plainAddress(req.socket.remoteAddress);
+  if (!trusted(req.socket.remoteAddress)) return peer;
+  const first = joinHeader(req.headers['x-forwarded-for']).split(',')[0]?.trim();
+  return first || peer;
+}

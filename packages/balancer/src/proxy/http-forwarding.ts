@@ -3,7 +3,8 @@ import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { sendHttpError } from '../errors/error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
-import type { Candidate } from '../routing/backend.js';
+import type { RoutingDecision } from '../routing/session-router.js';
+import { appendSetCookie } from './append-set-cookie.js';
 import { isConnectFailure } from './backend-connect.js';
 
 /** What every forwarded request of a worker shares. */
@@ -13,17 +14,25 @@ export interface HttpForwardingContext {
   readonly agent: Agent;
   readonly log: Logger;
   readonly requestTimeoutMs: number;
+  /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
+  readonly stickyCookie: (backendId: string) => string;
 }
 
 const timedOut = Symbol('mooring.timedOut');
 const servedBy = Symbol('mooring.servedBy');
-type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: string };
+const cookieToSet = Symbol('mooring.cookieToSet');
+type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: string; [cookieToSet]?: string };
 
-/** The backend answered (http-proxy's `proxyRes`): it is healthy again as far as we can tell. */
-export function noteBackendAnswered(req: IncomingMessage, pool: BackendPool): void {
-  const id = (req as TrackedRequest)[servedBy];
-  if (id !== undefined) pool.reportSuccess(id);
+/**
+ * The backend answered (http-proxy's `proxyRes`): it is healthy again as far as we can tell,
+ * and the response carries the sticky cookie if this request needs one.
+ */
+export function noteBackendAnswered(proxyRes: IncomingMessage, req: IncomingMessage, pool: BackendPool): void {
+  const tracked = req as TrackedRequest;
+  if (tracked[servedBy] !== undefined) pool.reportSuccess(tracked[servedBy]);
+  if (tracked[cookieToSet] !== undefined) appendSetCookie(proxyRes, tracked[cookieToSet]);
 }
+
 
 /** Remembers that http-proxy's own timeout aborted this request, so its error becomes a 504. */
 export function watchProxyRequestTimeout(proxyReq: ClientRequest, req: IncomingMessage): void {
@@ -43,12 +52,15 @@ function isReplayable(req: IncomingMessage): boolean {
  * Forwards a request to the candidates in order: a backend that refuses the connection is
  * skipped for the next, so the request still succeeds while any backend answers.
  */
-export function forwardHttp(req: IncomingMessage, res: ServerResponse, order: readonly Candidate[], ctx: HttpForwardingContext, index = 0): void {
+export function forwardHttp(req: IncomingMessage, res: ServerResponse, decision: RoutingDecision, ctx: HttpForwardingContext, index = 0): void {
+  const { order } = decision;
   const candidate = order[index];
   if (!candidate) return sendHttpError(res, order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE');
   const { backend } = candidate;
   ctx.pool.acquire(backend.id);
   (req as TrackedRequest)[servedBy] = backend.id;
+  // A failover re-pins the client to the backend that actually answers.
+  if (decision.cookieMode && (decision.issueCookie || index > 0)) (req as TrackedRequest)[cookieToSet] = ctx.stickyCookie(backend.id);
   let released = false;
   const release = (): void => {
     if (!released) ctx.pool.release(backend.id);
@@ -67,6 +79,6 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, order: re
     ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
     if (res.headersSent || req.socket.destroyed) return res.destroy();
     if (!isReplayable(req)) return sendHttpError(res, 'MOORING_ERR_BACKEND_UNREACHABLE');
-    forwardHttp(req, res, order, ctx, index + 1);
+    forwardHttp(req, res, decision, ctx, index + 1);
   });
 }

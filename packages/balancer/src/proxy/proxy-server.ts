@@ -7,9 +7,10 @@ import { createAddressMatcher } from '../config/cidr.js';
 import type { MooringConfig } from '../config/schema.js';
 import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
-import { BalancingRouter } from '../routing/balancing-router.js';
+import { SessionRouter } from '../routing/session-router.js';
+import { createStickyOptions } from './sticky-options.js';
 import { ClientLimits } from './client-limits.js';
-import { plainAddress, setForwardedHeaders } from './forwarded-headers.js';
+import { clientAddressOf, plainAddress, setForwardedHeaders } from './forwarded-headers.js';
 import { stripHopByHopHeaders } from './hop-by-hop.js';
 import { forwardHttp, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
 import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
@@ -32,14 +33,15 @@ export interface ProxyServer {
 export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger): ProxyServer {
   const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
-  const router = new BalancingRouter(pool, config.balance);
+  const sticky = createStickyOptions(config);
+  const router = new SessionRouter(pool, config.balance, sticky.options);
   const sessions = new Set<WebSocketSession>();
   const trusted = createAddressMatcher(config.trustedProxies);
   const allowedOrigins = new Set(config.allowedOrigins);
   const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
   const sweep = setInterval(() => limits.sweep(), 10_000).unref();
 
-  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout };
+  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie };
   const sessionContext: SessionContext = {
     proxy,
     pool,
@@ -48,6 +50,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     connectTimeoutMs: config.connectTimeout,
     idleTimeoutMs: config.idleTimeout,
     tcpKeepAliveMs: config.tcpKeepAlive,
+    stickyCookie: sticky.setCookie,
     onFinished: (session) => {
       sessions.delete(session);
       limits.release(session.clientAddress);
@@ -55,7 +58,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   };
 
   proxy.on('proxyReq', (proxyReq, req) => watchProxyRequestTimeout(proxyReq, req));
-  proxy.on('proxyRes', (_proxyRes, req) => noteBackendAnswered(req, pool));
+  proxy.on('proxyRes', (proxyRes, req) => noteBackendAnswered(proxyRes, req, pool));
   proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
     (options as { session?: WebSocketSession }).session?.attachProxyRequest(proxyReq);
   });
@@ -67,8 +70,9 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
     stripHopByHopHeaders(req.headers);
+    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
     setForwardedHeaders(req, trusted);
-    forwardHttp(req, res, router.pick(), httpContext);
+    forwardHttp(req, res, decision, httpContext);
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -80,10 +84,11 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     const clientAddress = plainAddress((socket as Socket).remoteAddress);
     const admitted = limits.admit(clientAddress);
     if (admitted !== 'ok') return refuseUpgrade(socket, admitted, { 'Retry-After': '1' });
+    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
     setForwardedHeaders(req, trusted);
     const session = new WebSocketSession(req, socket as Socket, head, clientAddress, sessionContext);
     sessions.add(session);
-    session.start(router.pick());
+    session.start(decision);
   });
 
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {

@@ -5,8 +5,11 @@ import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { refuseUpgrade } from '../errors/error-response.js';
-import type { Backend, Candidate } from '../routing/backend.js';
+import type { Backend } from '../routing/backend.js';
+import type { RoutingDecision } from '../routing/session-router.js';
+import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
+import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
 import { writeNon101Response } from './non-101-response.js';
 
@@ -31,6 +34,8 @@ export interface SessionContext {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly tcpKeepAliveMs: number;
+  /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
+  readonly stickyCookie: (backendId: string) => string;
   /** Called once when the session is over, whatever the outcome. */
   readonly onFinished: (session: WebSocketSession) => void;
 }
@@ -63,6 +68,8 @@ export class WebSocketSession {
   #firstEnd: SessionEnd | undefined;
   #bytesAtOpen = { read: 0, written: 0 };
   #status: number | undefined;
+  #decision: RoutingDecision | undefined;
+  #route: RouteKind | undefined;
   #answered = false;
   #finished = false;
 
@@ -82,11 +89,18 @@ export class WebSocketSession {
     return this.#phase === 'open';
   }
 
+  /** How the session was routed (`failover` once a later candidate took it). */
+  get route(): RouteKind | undefined {
+    return this.#route;
+  }
+
   /** Starts the handshake, trying the candidates in order until one takes the connection. */
-  start(order: readonly Candidate[]): void {
+  start(decision: RoutingDecision): void {
+    this.#decision = decision;
+    this.#route = decision.route;
     this.#handshakeTimer = setTimeout(() => this.#fail('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
     this.#socket.on('close', () => this.#finish(this.#phase === 'open' ? this.#firstEnd ?? 'client-close' : 'client-gone-during-handshake'));
-    void this.#tryCandidate(order, 0);
+    void this.#tryCandidate(0);
   }
 
   /** Ends the session now (node shutdown, drain deadline): both sockets are destroyed. */
@@ -94,31 +108,37 @@ export class WebSocketSession {
     this.#finish(reason);
   }
 
-  async #tryCandidate(order: readonly Candidate[], index: number): Promise<void> {
-    const candidate = order[index];
+  async #tryCandidate(index: number): Promise<void> {
+    const candidate = this.#decision!.order[index];
     if (!candidate) return this.#fail('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
     const { backend } = candidate;
+    // Counted from the moment it is placed, so that concurrent handshakes see each other in
+    // least-connections and bounded-load decisions.
+    this.#backend = backend;
+    this.#ctx.pool.acquire(backend.id);
     let socket: Socket;
     try {
       socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs);
     } catch (err) {
+      if (this.#finished) return; // the client left meanwhile; #finish has released the count
+      this.#ctx.pool.release(backend.id);
+      this.#backend = undefined;
       this.#ctx.pool.reportFailure(backend.id);
       this.#ctx.log.warn({ err, backend: backend.id, session: this.id }, 'backend refused a websocket connection, trying the next');
-      if (this.#phase === 'connecting') await this.#tryCandidate(order, index + 1);
+      if (this.#phase === 'connecting') await this.#tryCandidate(index + 1);
       return;
     }
     if (this.#phase !== 'connecting') {
       socket.destroy();
       return;
     }
+    if (index > 0) this.#route = 'failover';
     this.#handshake(backend, socket);
   }
 
   #handshake(backend: Backend, backendSocket: Socket): void {
     this.#phase = 'handshaking';
-    this.#backend = backend;
     this.#backendSocket = backendSocket;
-    this.#ctx.pool.acquire(backend.id);
     backendSocket.on('error', () => {}); // reported through http-proxy's callback; this keeps a late error from being unhandled
     backendSocket.on('close', () => {
       if (this.#phase === 'handshaking') this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
@@ -149,8 +169,11 @@ export class WebSocketSession {
     });
   }
 
-  #onUpgraded(_res: IncomingMessage, backendSocket: Socket): void {
+  #onUpgraded(res: IncomingMessage, backendSocket: Socket): void {
     this.#clearHandshakeTimer();
+    const decision = this.#decision!;
+    // http-proxy writes these headers into the 101 right after this listener.
+    if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover')) appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
     this.#phase = 'open';
     this.#status = 101;
     this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
@@ -209,7 +232,7 @@ export class WebSocketSession {
       ? { bytesFromClient: (this.#socket.bytesRead) - this.#bytesAtOpen.read, bytesToClient: (this.#socket.bytesWritten) - this.#bytesAtOpen.written }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(
-      { session: this.id, backend: this.#backend?.id, client: this.clientAddress, durationMs: Date.now() - this.#startedAt, ...bytes, end, status: this.#status, code: errorCode },
+      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.#startedAt, ...bytes, end, status: this.#status, code: errorCode },
       'websocket session ended',
     );
   }

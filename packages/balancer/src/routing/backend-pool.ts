@@ -6,9 +6,15 @@ const maxPenaltyMs = 10_000;
 
 interface BackendEntry {
   backend: Backend;
+  /** Sessions this worker holds now. */
   live: number;
   consecutiveFailures: number;
   passedOverUntil: number;
+  /** Cluster-wide live sessions at the last snapshot, and this worker's `live` at that moment. */
+  clusterLive: number;
+  liveAtSnapshot: number;
+  /** The shared active health check's verdict. */
+  checkedHealthy: boolean;
 }
 
 /**
@@ -18,6 +24,8 @@ interface BackendEntry {
 export class BackendPool {
   readonly #entries = new Map<string, BackendEntry>();
   readonly #now: () => number;
+  #clusterCounts = false;
+  #unhealthy: ReadonlySet<string> = new Set();
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
@@ -28,7 +36,10 @@ export class BackendPool {
     const next = new Map<string, BackendEntry>();
     for (const backend of backends) {
       const previous = this.#entries.get(backend.id);
-      next.set(backend.id, previous ? { ...previous, backend } : { backend, live: 0, consecutiveFailures: 0, passedOverUntil: 0 });
+      next.set(
+        backend.id,
+        previous ? { ...previous, backend } : { backend, live: 0, consecutiveFailures: 0, passedOverUntil: 0, clusterLive: 0, liveAtSnapshot: 0, checkedHealthy: !this.#unhealthy.has(backend.id) },
+      );
     }
     this.#entries.clear();
     for (const [id, entry] of next) this.#entries.set(id, entry);
@@ -50,11 +61,30 @@ export class BackendPool {
     const now = this.#now();
     const list = [...this.#entries.values()].map((entry) => ({
       backend: entry.backend,
-      liveConnections: entry.live,
-      healthy: entry.passedOverUntil <= now,
+      liveConnections: this.#clusterCounts ? Math.max(0, entry.clusterLive + entry.live - entry.liveAtSnapshot) : entry.live,
+      healthy: entry.checkedHealthy && entry.passedOverUntil <= now,
     }));
     const anyActiveHealthy = list.some((candidate) => candidate.healthy && candidate.backend.state === 'active');
     return anyActiveHealthy ? list : list.map((candidate) => ({ ...candidate, healthy: true }));
+  }
+
+  /**
+   * Applies a snapshot of cluster-wide live sessions per backend. Until the next one, this
+   * worker's own opens and closes since the snapshot are added to it, so a burst of new
+   * sessions spreads even before the shared table catches up.
+   */
+  setClusterCounts(total: ReadonlyMap<string, number>): void {
+    this.#clusterCounts = true;
+    for (const [id, entry] of this.#entries) {
+      entry.clusterLive = total.get(id) ?? 0;
+      entry.liveAtSnapshot = entry.live;
+    }
+  }
+
+  /** Applies the shared active health check's verdict: these backends take no new sessions. */
+  setUnhealthy(unhealthy: ReadonlySet<string>): void {
+    this.#unhealthy = unhealthy;
+    for (const [id, entry] of this.#entries) entry.checkedHealthy = !unhealthy.has(id);
   }
 
   acquire(id: string): void {
