@@ -105,6 +105,42 @@ describe('cookie stickiness through one node with 2 workers', () => {
   });
 });
 
+describe('cookie secrets', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ workers: 1, backendCount: 2, args: ['--sticky', 'cookie'] });
+  });
+  afterAll(() => fleet?.close());
+
+  it('generates a secret when none is set, and warns that other nodes will not accept its cookies', async () => {
+    const warning = await fleet.node.waitForLog((line) => line.level === 40 && /no --cookie-secret set/.test(String(line.msg)));
+    expect(warning.msg).toContain('other nodes will not accept');
+    const response = await requestText(`${fleet.node.url}/`);
+    const cookie = cookieOf(response.headers['set-cookie'])!;
+    const again = await requestText(`${fleet.node.url}/`, { headers: { cookie } });
+    expect(backendOf(again.body)).toBe(backendOf(response.body));
+  });
+
+  it('accepts cookies signed with a previous secret during rotation, and re-signs them', async () => {
+    const backendArgs = fleet.backends.flatMap((backend) => ['--backend', `${backend.name}=${backend.url}`]);
+    const oldNode = await startMooringNode({ workers: 1, args: ['--sticky', 'cookie', '--cookie-secret', secret, ...backendArgs] });
+    const newNode = await startMooringNode({ workers: 1, args: ['--sticky', 'cookie', '--cookie-secret', 'rotated-secret-fedcba9876543210', '--previous-cookie-secret', secret, ...backendArgs] });
+    try {
+      const first = await requestText(`${oldNode.url}/`);
+      const oldCookie = cookieOf(first.headers['set-cookie'])!;
+      const rotated = await requestText(`${newNode.url}/`, { headers: { cookie: oldCookie } });
+      expect(backendOf(rotated.body)).toBe(backendOf(first.body));
+      const resigned = cookieOf(rotated.headers['set-cookie'])!;
+      expect(resigned).not.toBe(oldCookie);
+      const again = await requestText(`${newNode.url}/`, { headers: { cookie: resigned } });
+      expect(backendOf(again.body)).toBe(backendOf(first.body));
+      expect(again.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await Promise.all([oldNode.stop(), newNode.stop()]);
+    }
+  });
+});
+
 describe('hash stickiness through one node with 2 workers', () => {
   let fleet: Fleet;
   beforeAll(async () => {
