@@ -1,0 +1,250 @@
+import { compareConnections, compareText } from './state-codec.js';
+import { validateBackend } from './registry-entry.js';
+import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
+import { StateError } from './state-error.js';
+import type {
+  ConnectionRecord,
+  HealthRecord,
+  LiveCounts,
+  NodeInfo,
+  RegisteredBackend,
+  RegistrySnapshot,
+  StateEvent,
+  StateStore,
+} from './state-store.js';
+
+type Listener = (event: StateEvent) => void;
+
+/** What stores sharing one in-memory "server" see; the equivalent of one Redis database. */
+interface MemoryData {
+  readonly backends: Map<string, RegisteredBackend>;
+  readonly nodes: Map<string, { info: NodeInfo; expiresAt: number }>;
+  readonly tables: Map<string, { conns: Map<string, ConnectionRecord>; expiresAt: number }>;
+  readonly leases: Map<string, { holder: string; expiresAt: number }>;
+  readonly health: Map<string, HealthRecord>;
+  readonly listeners: Set<Listener>;
+}
+
+/** Options of {@link MemoryStateStore}. */
+export interface MemoryStateStoreOptions {
+  /** Clock for every TTL (heartbeats, leases); tests inject one they can advance. Default Date.now. */
+  now?: () => number;
+  /**
+   * Share the state of another store, as two processes share one Redis: lets in-process tests
+   * run several "nodes". Default: a fresh, private state.
+   */
+  shareWith?: MemoryStateStore;
+  /** How long a connection table written for a node with no live heartbeat is kept (never counted meanwhile). */
+  orphanTtlMs?: number;
+  /** Called when a subscriber throws; handlers must not, but one that does never stops the others. */
+  onListenerError?: (err: unknown) => void;
+}
+
+/**
+ * The embedded StateStore of a node without Redis: same semantics as RedisStateStore (TTLs on an
+ * injectable clock, events delivered asynchronously) so the contract suite runs against both.
+ * Expired entries are swept lazily on access, so it needs no timers.
+ */
+export class MemoryStateStore implements StateStore {
+  /** Always true: memory never goes away. */
+  readonly available = true;
+  private readonly data: MemoryData;
+  private readonly now: () => number;
+  private readonly orphanTtlMs: number;
+  private readonly onListenerError: (err: unknown) => void;
+  private readonly ownListeners = new Set<Listener>();
+  private closed = false;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.data = options.shareWith?.data ?? {
+      backends: new Map(),
+      nodes: new Map(),
+      tables: new Map(),
+      leases: new Map(),
+      health: new Map(),
+      listeners: new Set(),
+    };
+  }
+
+  async readRegistry(): Promise<RegistrySnapshot> {
+    this.assertOpen();
+    const backends = [...this.data.backends.values()].sort((a, b) => compareText(a.id, b.id));
+    return { backends, malformed: [] };
+  }
+
+  async putBackend(backend: RegisteredBackend): Promise<void> {
+    this.assertOpen();
+    const valid = validateBackend(backend);
+    this.data.backends.set(valid.id, valid);
+    await this.publish({ type: 'registry-changed' });
+  }
+
+  async removeBackend(id: string): Promise<boolean> {
+    this.assertOpen();
+    const removed = this.data.backends.delete(id);
+    // Its health would otherwise outlive it (the Redis store drops the field too).
+    this.data.health.delete(id);
+    if (removed) await this.publish({ type: 'registry-changed' });
+    return removed;
+  }
+
+  async heartbeat(node: NodeInfo, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    const now = this.now();
+    const expiresAt = now + ttlMs;
+    this.data.nodes.set(node.id, { info: { ...node, heartbeatAt: now }, expiresAt });
+    const table = this.data.tables.get(node.id);
+    if (table) table.expiresAt = expiresAt;
+  }
+
+  async listNodes(): Promise<NodeInfo[]> {
+    this.assertOpen();
+    this.sweep();
+    return [...this.data.nodes.values()].map((entry) => entry.info).sort((a, b) => compareText(a.id, b.id));
+  }
+
+  async removeNode(id: string): Promise<void> {
+    this.assertOpen();
+    this.data.nodes.delete(id);
+    this.data.tables.delete(id);
+  }
+
+  async recordConnections(node: string, opened: readonly ConnectionRecord[], closed: readonly string[]): Promise<void> {
+    this.assertOpen();
+    const conns = this.tableOf(node);
+    // Opened first, then closed: a session that opened and closed within one batch is gone.
+    for (const record of opened) conns.set(record.id, { ...record });
+    for (const id of closed) conns.delete(id);
+  }
+
+  async replaceConnections(node: string, live: readonly ConnectionRecord[]): Promise<void> {
+    this.assertOpen();
+    this.data.tables.delete(node);
+    const conns = this.tableOf(node);
+    for (const record of live) conns.set(record.id, { ...record });
+  }
+
+  async listConnections(filter: { backend?: string; node?: string } = {}): Promise<ConnectionRecord[]> {
+    this.assertOpen();
+    const records: ConnectionRecord[] = [];
+    for (const [node, conns] of this.liveTables()) {
+      if (filter.node !== undefined && node !== filter.node) continue;
+      for (const record of conns.values()) {
+        if (filter.backend === undefined || record.backend === filter.backend) records.push(record);
+      }
+    }
+    return records.sort(compareConnections);
+  }
+
+  async liveCounts(): Promise<LiveCounts> {
+    this.assertOpen();
+    const total = new Map<string, number>();
+    const perNode = new Map<string, Map<string, number>>();
+    for (const [node, conns] of this.liveTables()) {
+      const counts = new Map<string, number>();
+      for (const record of conns.values()) {
+        counts.set(record.backend, (counts.get(record.backend) ?? 0) + 1);
+        total.set(record.backend, (total.get(record.backend) ?? 0) + 1);
+      }
+      perNode.set(node, counts);
+    }
+    return { total, perNode };
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    const now = this.now();
+    const lease = this.data.leases.get(name);
+    if (lease && lease.expiresAt > now && lease.holder !== holder) return false;
+    this.data.leases.set(name, { holder, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.assertOpen();
+    const lease = this.data.leases.get(name);
+    if (lease && lease.holder === holder) this.data.leases.delete(name);
+  }
+
+  async writeHealth(records: ReadonlyMap<string, HealthRecord>): Promise<void> {
+    this.assertOpen();
+    for (const [backend, record] of records) this.data.health.set(backend, { ...record });
+  }
+
+  async readHealth(): Promise<Map<string, HealthRecord>> {
+    this.assertOpen();
+    return new Map(this.data.health);
+  }
+
+  async publish(event: StateEvent): Promise<void> {
+    this.assertOpen();
+    const listeners = [...this.data.listeners];
+    // Asynchronous like Redis pub/sub: a listener never runs inside the publisher's call.
+    queueMicrotask(() => {
+      for (const listener of listeners) this.deliver(listener, event);
+    });
+  }
+
+  async subscribe(listener: Listener): Promise<() => Promise<void>> {
+    this.assertOpen();
+    // Wrapped so that subscribing the same function twice gives two independent subscriptions.
+    const wrapped: Listener = (event) => listener(event);
+    this.data.listeners.add(wrapped);
+    this.ownListeners.add(wrapped);
+    return async () => {
+      this.data.listeners.delete(wrapped);
+      this.ownListeners.delete(wrapped);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const listener of this.ownListeners) this.data.listeners.delete(listener);
+    this.ownListeners.clear();
+  }
+
+  private deliver(listener: Listener, event: StateEvent): void {
+    // Unsubscribed between publish and delivery: Redis would not deliver either.
+    if (!this.data.listeners.has(listener)) return;
+    try {
+      listener(event);
+    } catch (err) {
+      this.onListenerError(err);
+    }
+  }
+
+  /** The connection table of `node`, created if needed; it expires with the node's heartbeat. */
+  private tableOf(node: string): Map<string, ConnectionRecord> {
+    this.sweep();
+    let table = this.data.tables.get(node);
+    if (!table) {
+      table = { conns: new Map(), expiresAt: 0 };
+      this.data.tables.set(node, table);
+    }
+    table.expiresAt = this.data.nodes.get(node)?.expiresAt ?? this.now() + this.orphanTtlMs;
+    return table.conns;
+  }
+
+  /** The table of every live node (empty when it has none): a dead node's sessions are never counted. */
+  private *liveTables(): Iterable<[string, ReadonlyMap<string, ConnectionRecord>]> {
+    this.sweep();
+    for (const node of [...this.data.nodes.keys()].sort(compareText)) {
+      yield [node, this.data.tables.get(node)?.conns ?? new Map()];
+    }
+  }
+
+  /** Drops what has expired, as Redis would have. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, entry] of this.data.nodes) if (entry.expiresAt <= now) this.data.nodes.delete(id);
+    for (const [id, table] of this.data.tables) if (table.expiresAt <= now) this.data.tables.delete(id);
+    for (const [name, lease] of this.data.leases) if (lease.expiresAt <= now) this.data.leases.delete(name);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StateError('MOORING_ERR_STATE_CLOSED');
+  }
+}

@@ -1,0 +1,98 @@
+import { LuaScript } from './lua-script.js';
+
+/*
+ * Lua scripts of RedisStateStore. Each touches keys of one slot only (see redis-keys.ts) and is
+ * atomic, which a pipeline is not: a reader never sees a table and its counts disagree.
+ */
+
+/**
+ * Applies opened and closed sessions to one node's table and keeps the counts equal to it.
+ * KEYS: conns, counts, info. ARGV: replace ('1' empties both first), orphan TTL (ms), n opened,
+ * then n triples (session id, backend id, JSON record), then the closed session ids.
+ * A close for an unknown id changes nothing (so a count never goes negative), and re-opening a
+ * known id moves it rather than counting it twice. Both hashes then expire with the node's
+ * info key, or after the orphan TTL when the node has no live heartbeat.
+ */
+export const applyConnectionsScript = new LuaScript(`
+local conns, counts, info = KEYS[1], KEYS[2], KEYS[3]
+if ARGV[1] == '1' then redis.call('DEL', conns, counts) end
+local function forget(id)
+  local old = redis.call('HGET', conns, id)
+  if not old then return end
+  redis.call('HDEL', conns, id)
+  local ok, record = pcall(cjson.decode, old)
+  if ok and type(record) == 'table' and type(record.backend) == 'string' then
+    if redis.call('HINCRBY', counts, record.backend, -1) <= 0 then redis.call('HDEL', counts, record.backend) end
+  end
+end
+local i = 4
+for _ = 1, tonumber(ARGV[3]) do
+  forget(ARGV[i])
+  redis.call('HSET', conns, ARGV[i], ARGV[i + 2])
+  redis.call('HINCRBY', counts, ARGV[i + 1], 1)
+  i = i + 3
+end
+for j = i, #ARGV do forget(ARGV[j]) end
+local ttl = redis.call('PTTL', info)
+if ttl <= 0 then ttl = tonumber(ARGV[2]) end
+redis.call('PEXPIRE', conns, ttl)
+redis.call('PEXPIRE', counts, ttl)
+return 1
+`);
+
+/**
+ * The node's own slot on heartbeat: its info with a fresh TTL, and the same TTL on its table.
+ * KEYS: info, conns, counts. ARGV: JSON NodeInfo, TTL (ms).
+ */
+export const heartbeatNodeScript = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+return 1
+`);
+
+/**
+ * The node index on heartbeat: score = heartbeat time, and the set itself expires after the
+ * longest TTL any node announced, so it disappears once every node is gone.
+ * KEYS: nodes. ARGV: node id, heartbeat (ms), TTL (ms).
+ */
+export const touchNodeIndexScript = new LuaScript(`
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local ttl = tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+`);
+
+/**
+ * Removes index members whose info key expired — but only if their score is still the one the
+ * reader saw, so a node that heartbeated meanwhile stays listed.
+ * KEYS: nodes. ARGV: pairs of (node id, score as read).
+ */
+export const pruneNodeIndexScript = new LuaScript(`
+local removed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`);
+
+/**
+ * Takes a free lease or renews one held by the same holder. KEYS: lease. ARGV: holder, TTL (ms).
+ * Returns 1 when the holder now holds it.
+ */
+export const acquireLeaseScript = new LuaScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Deletes a lease only if `holder` holds it. KEYS: lease. ARGV: holder. */
+export const releaseLeaseScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

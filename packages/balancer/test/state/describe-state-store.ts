@@ -1,0 +1,307 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConnectionRecord, HealthRecord, NodeInfo, StateEvent, StateStore } from '../../src/state/state-store.js';
+
+/** One store under test, on a fresh, private state (its own key prefix for Redis). */
+export interface StateStoreFixture {
+  readonly store: StateStore;
+  /** Another store on the same shared state: another node of the same cluster. */
+  peer(): Promise<StateStore>;
+  /** Moves the injected clock forward; absent when TTLs run on a real clock (Redis). */
+  advance?(ms: number): void;
+  /** Closes every store the fixture made. */
+  cleanup(): Promise<void>;
+}
+
+/** Short enough to watch expire on a real clock, long enough to outlive a few commands. */
+const SHORT_TTL = 300;
+/** Never expires during a test. */
+const LONG_TTL = 60_000;
+/** How long to poll for something a short TTL makes happen. */
+const EXPIRY = { timeout: 5_000, interval: 25 };
+
+export function nodeInfo(id: string, extra: Partial<NodeInfo> = {}): NodeInfo {
+  return { id, startedAt: 1_700_000_000_000, pid: 4242, listen: '0.0.0.0:8080', admin: '127.0.0.1:9090', ...extra };
+}
+
+export function connection(id: string, backend: string, node: string, extra: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  return { id, node, backend, worker: 1, client: '203.0.113.7', route: 'balance', startedAt: 1_700_000_000_000, ...extra };
+}
+
+function health(healthy: boolean, streak = 3): HealthRecord {
+  return { healthy, since: 1_700_000_000_000, checkedBy: 'n1', streak };
+}
+
+/** Records every event a store delivers to one subscription. */
+async function record(store: StateStore): Promise<{ events: StateEvent[]; unsubscribe: () => Promise<void> }> {
+  const events: StateEvent[] = [];
+  const unsubscribe = await store.subscribe((event) => events.push(event));
+  return { events, unsubscribe };
+}
+
+const counts = (map: ReadonlyMap<string, number>): Record<string, number> => Object.fromEntries(map);
+const perNode = (map: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, Record<string, number>> =>
+  Object.fromEntries([...map].map(([node, byBackend]) => [node, counts(byBackend)]));
+const ids = (list: readonly { id: string }[]): string[] => list.map((entry) => entry.id);
+
+/**
+ * The contract every StateStore meets (STYLE "A StateStore interface … both pass one shared
+ * contract test suite"). TTLs are exercised with a short TTL and polling, and `advance` moves
+ * an injected clock when there is one, so the same test runs on memory and on Redis.
+ */
+export function describeStateStore(name: string, makeStore: () => Promise<StateStoreFixture>): void {
+  describe(`${name} (StateStore contract)`, () => {
+    let fx: StateStoreFixture;
+    let store: StateStore;
+    const expire = (ms: number): void => fx.advance?.(ms);
+
+    beforeEach(async () => {
+      fx = await makeStore();
+      store = fx.store;
+    });
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    describe('registry', () => {
+      it('starts empty', async () => {
+        expect(await store.readRegistry()).toEqual({ backends: [], malformed: [] });
+      });
+
+      it('puts, replaces and removes backends, normalizing URLs, in id order', async () => {
+        await store.putBackend({ id: 'b', url: 'http://127.0.0.1:3002/', weight: 1, state: 'active' });
+        await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 3, state: 'draining' });
+        await store.putBackend({ id: 'b', url: 'http://127.0.0.1:3012', weight: 2, state: 'active' });
+        const peer = await fx.peer();
+        expect((await peer.readRegistry()).backends).toEqual([
+          { id: 'a', url: 'http://127.0.0.1:3001', weight: 3, state: 'draining' },
+          { id: 'b', url: 'http://127.0.0.1:3012', weight: 2, state: 'active' },
+        ]);
+        expect(await peer.removeBackend('a')).toBe(true);
+        expect(await store.removeBackend('a')).toBe(false);
+        expect(ids((await store.readRegistry()).backends)).toEqual(['b']);
+      });
+
+      it.each([
+        { what: 'a URL with a path', backend: { id: 'x', url: 'http://127.0.0.1:1/app', weight: 1, state: 'active' as const } },
+        { what: 'a non-http URL', backend: { id: 'x', url: 'ftp://127.0.0.1:1', weight: 1, state: 'active' as const } },
+        { what: 'weight 0', backend: { id: 'x', url: 'http://127.0.0.1:1', weight: 0, state: 'active' as const } },
+        { what: 'an invalid id', backend: { id: 'no spaces', url: 'http://127.0.0.1:1', weight: 1, state: 'active' as const } },
+      ])('refuses to write $what', async ({ backend }) => {
+        await expect(store.putBackend(backend)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_INVALID_BACKEND' });
+        expect(await store.readRegistry()).toEqual({ backends: [], malformed: [] });
+      });
+
+      it('announces registry changes to every node', async () => {
+        const peer = await fx.peer();
+        const { events } = await record(peer);
+        await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
+        await expect.poll(() => events).toEqual([{ type: 'registry-changed' }]);
+        await store.removeBackend('a');
+        await expect.poll(() => events).toHaveLength(2);
+      });
+    });
+
+    describe('nodes', () => {
+      it('lists heartbeating nodes with their last heartbeat, in id order', async () => {
+        await store.heartbeat(nodeInfo('n2'), LONG_TTL);
+        const peer = await fx.peer();
+        await peer.heartbeat(nodeInfo('n1', { degraded: true }), LONG_TTL);
+        const nodes = await store.listNodes();
+        expect(ids(nodes)).toEqual(['n1', 'n2']);
+        expect(nodes[0]).toMatchObject({ ...nodeInfo('n1'), degraded: true });
+        expect(nodes[0]?.heartbeatAt).toEqual(expect.any(Number));
+      });
+
+      it('forgets a node whose heartbeat expired, and keeps one that heartbeated again', async () => {
+        await store.heartbeat(nodeInfo('gone'), SHORT_TTL);
+        await store.heartbeat(nodeInfo('kept'), SHORT_TTL);
+        await store.heartbeat(nodeInfo('kept'), LONG_TTL);
+        expire(SHORT_TTL + 1);
+        await expect.poll(async () => ids(await store.listNodes()), EXPIRY).toEqual(['kept']);
+      });
+
+      it('removes a node and its connections at once', async () => {
+        await store.heartbeat(nodeInfo('n1'), LONG_TTL);
+        await store.recordConnections('n1', [connection('s1', 'a', 'n1')], []);
+        await store.removeNode('n1');
+        expect(await store.listNodes()).toEqual([]);
+        expect(await store.listConnections()).toEqual([]);
+        // Coming back starts from an empty table.
+        await store.heartbeat(nodeInfo('n1'), LONG_TTL);
+        expect(counts((await store.liveCounts()).total)).toEqual({});
+      });
+    });
+
+    describe('connection table', () => {
+      beforeEach(async () => {
+        await store.heartbeat(nodeInfo('n1'), LONG_TTL);
+        await store.heartbeat(nodeInfo('n2'), LONG_TTL);
+      });
+
+      it('records batches, lists them in (node, id) order with filters, and counts them', async () => {
+        await store.recordConnections('n2', [connection('s3', 'a', 'n2', { route: 'cookie', worker: 2 })], []);
+        await store.recordConnections('n1', [connection('s2', 'b', 'n1'), connection('s1', 'a', 'n1')], []);
+        const peer = await fx.peer();
+        expect(await peer.listConnections()).toEqual([
+          connection('s1', 'a', 'n1'),
+          connection('s2', 'b', 'n1'),
+          connection('s3', 'a', 'n2', { route: 'cookie', worker: 2 }),
+        ]);
+        expect(ids(await peer.listConnections({ backend: 'a' }))).toEqual(['s1', 's3']);
+        expect(ids(await peer.listConnections({ node: 'n1' }))).toEqual(['s1', 's2']);
+        expect(ids(await peer.listConnections({ node: 'n1', backend: 'b' }))).toEqual(['s2']);
+        const live = await peer.liveCounts();
+        expect(counts(live.total)).toEqual({ a: 2, b: 1 });
+        expect(perNode(live.perNode)).toEqual({ n1: { a: 1, b: 1 }, n2: { a: 1 } });
+      });
+
+      it('closes idempotently: an unknown or twice-closed id never pushes a count below zero', async () => {
+        await store.recordConnections('n1', [connection('s1', 'a', 'n1'), connection('s2', 'a', 'n1')], ['never-opened']);
+        await store.recordConnections('n1', [], ['s1']);
+        await store.recordConnections('n1', [], ['s1', 's1', 'never-opened']);
+        expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: { a: 1 }, n2: {} });
+        await store.recordConnections('n1', [], ['s2']);
+        await store.recordConnections('n1', [connection('s4', 'a', 'n1')], []);
+        expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: { a: 1 }, n2: {} });
+      });
+
+      it('applies opened before closed within one batch, and moves a re-opened id', async () => {
+        await store.recordConnections('n1', [connection('brief', 'a', 'n1')], ['brief']);
+        await store.recordConnections('n1', [connection('s1', 'a', 'n1')], []);
+        await store.recordConnections('n1', [connection('s1', 'b', 'n1')], []);
+        expect(await store.listConnections()).toEqual([connection('s1', 'b', 'n1')]);
+        expect(counts((await store.liveCounts()).total)).toEqual({ b: 1 });
+      });
+
+      it('replaces a whole table, counts included, leaving other nodes alone', async () => {
+        await store.recordConnections('n1', [connection('old', 'a', 'n1')], []);
+        await store.recordConnections('n2', [connection('other', 'a', 'n2')], []);
+        await store.replaceConnections('n1', [connection('x', 'b', 'n1'), connection('y', 'b', 'n1'), connection('z', 'c', 'n1')]);
+        expect(ids(await store.listConnections({ node: 'n1' }))).toEqual(['x', 'y', 'z']);
+        expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: { b: 2, c: 1 }, n2: { a: 1 } });
+        await store.replaceConnections('n1', []);
+        expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: {}, n2: { a: 1 } });
+      });
+
+      it("stops counting a dead node's sessions once its heartbeat expires", async () => {
+        await store.recordConnections('n1', [connection('s1', 'a', 'n1')], []);
+        await store.recordConnections('n2', [connection('s2', 'a', 'n2'), connection('s3', 'b', 'n2')], []);
+        expect(counts((await store.liveCounts()).total)).toEqual({ a: 2, b: 1 });
+        await store.heartbeat(nodeInfo('n2'), SHORT_TTL);
+        expire(SHORT_TTL + 1);
+        await expect.poll(async () => perNode((await store.liveCounts()).perNode), EXPIRY).toEqual({ n1: { a: 1 } });
+        expect(counts((await store.liveCounts()).total)).toEqual({ a: 1 });
+        expect(ids(await store.listConnections())).toEqual(['s1']);
+      });
+
+      it("keeps a node's sessions as long as it heartbeats", async () => {
+        await store.heartbeat(nodeInfo('n2'), SHORT_TTL);
+        await store.recordConnections('n2', [connection('s2', 'a', 'n2')], []);
+        // A witness that expires after n2's first TTL would have: once it is gone, n2's table would be too.
+        await store.heartbeat(nodeInfo('witness'), SHORT_TTL);
+        await store.heartbeat(nodeInfo('n2'), LONG_TTL);
+        expire(SHORT_TTL + 1);
+        await expect.poll(async () => ids(await store.listNodes()), EXPIRY).toEqual(['n1', 'n2']);
+        expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: {}, n2: { a: 1 } });
+      });
+
+      it('does not count sessions of a node that has not heartbeated, until it does', async () => {
+        await store.recordConnections('n3', [connection('s9', 'a', 'n3')], []);
+        expect(await store.listConnections()).toEqual([]);
+        expect(counts((await store.liveCounts()).total)).toEqual({});
+        await store.heartbeat(nodeInfo('n3'), LONG_TTL);
+        expect(counts((await store.liveCounts()).total)).toEqual({ a: 1 });
+      });
+    });
+
+    describe('leases', () => {
+      it('is held by one holder at a time, renewed by it, and released only by it', async () => {
+        const peer = await fx.peer();
+        expect(await store.acquireLease('health', 'n1', LONG_TTL)).toBe(true);
+        expect(await peer.acquireLease('health', 'n2', LONG_TTL)).toBe(false);
+        expect(await store.acquireLease('health', 'n1', LONG_TTL)).toBe(true);
+        await peer.releaseLease('health', 'n2');
+        expect(await peer.acquireLease('health', 'n2', LONG_TTL)).toBe(false);
+        await store.releaseLease('health', 'n1');
+        expect(await peer.acquireLease('health', 'n2', LONG_TTL)).toBe(true);
+        expect(await store.acquireLease('other', 'n1', LONG_TTL)).toBe(true);
+      });
+
+      it('passes to another holder once it expires unrenewed', async () => {
+        expect(await store.acquireLease('health', 'n1', SHORT_TTL)).toBe(true);
+        expire(SHORT_TTL + 1);
+        await expect.poll(() => store.acquireLease('health', 'n2', LONG_TTL), EXPIRY).toBe(true);
+        expect(await store.acquireLease('health', 'n1', LONG_TTL)).toBe(false);
+      });
+
+      it('lasts for the renewed TTL', async () => {
+        expect(await store.acquireLease('health', 'n1', SHORT_TTL)).toBe(true);
+        expect(await store.acquireLease('witness', 'w', SHORT_TTL)).toBe(true);
+        expect(await store.acquireLease('health', 'n1', LONG_TTL)).toBe(true);
+        expire(SHORT_TTL + 1);
+        await expect.poll(() => store.acquireLease('witness', 'other', LONG_TTL), EXPIRY).toBe(true);
+        expect(await store.acquireLease('health', 'n2', LONG_TTL)).toBe(false);
+      });
+    });
+
+    describe('health', () => {
+      it('merges written records and shares them', async () => {
+        await store.writeHealth(new Map([['a', health(true)], ['b', health(false, 2)]]));
+        await store.writeHealth(new Map([['b', health(true, 1)]]));
+        await store.writeHealth(new Map());
+        const peer = await fx.peer();
+        expect(await peer.readHealth()).toEqual(new Map([['a', health(true)], ['b', health(true, 1)]]));
+      });
+
+      it("drops a backend's health with the backend", async () => {
+        await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
+        await store.writeHealth(new Map([['a', health(false)], ['b', health(true)]]));
+        await store.removeBackend('a');
+        expect([...(await store.readHealth()).keys()]).toEqual(['b']);
+      });
+    });
+
+    describe('events', () => {
+      it('delivers an event published by one node to every subscriber, itself included, asynchronously', async () => {
+        const peer = await fx.peer();
+        const mine = await record(store);
+        const theirs = await record(peer);
+        const event: StateEvent = { type: 'passive-failure', backend: 'a', node: 'n1' };
+        const published = store.publish(event);
+        expect(mine.events).toEqual([]);
+        await published;
+        await expect.poll(() => theirs.events).toEqual([event]);
+        await expect.poll(() => mine.events).toEqual([event]);
+      });
+
+      it('keeps the order of one publisher, and stops delivering after unsubscribe', async () => {
+        const peer = await fx.peer();
+        const first = await record(peer);
+        const second = await record(peer);
+        await store.publish({ type: 'health-changed' });
+        await store.publish({ type: 'registry-changed' });
+        await expect.poll(() => first.events).toEqual([{ type: 'health-changed' }, { type: 'registry-changed' }]);
+        await first.unsubscribe();
+        await store.publish({ type: 'health-changed' });
+        await expect.poll(() => second.events).toHaveLength(3);
+        expect(first.events).toHaveLength(2);
+      });
+
+      it('keeps delivering to the others when one listener throws', async () => {
+        await store.subscribe(() => {
+          throw new Error('listener bug');
+        });
+        const { events } = await record(store);
+        await store.publish({ type: 'health-changed' });
+        await expect.poll(() => events).toEqual([{ type: 'health-changed' }]);
+      });
+    });
+
+    it('rejects every call once closed', async () => {
+      await store.close();
+      await expect(store.readRegistry()).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
+      await expect(store.heartbeat(nodeInfo('n1'), LONG_TTL)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
+      await expect(store.subscribe(() => undefined)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
+    });
+  });
+}
