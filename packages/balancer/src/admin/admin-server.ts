@@ -5,6 +5,8 @@ export interface NodeHealth {
   /** Workers currently listening. */
   readonly listeningWorkers: number;
   readonly shuttingDown: boolean;
+  /** The shared state is unreachable: the node routes from its last known state. */
+  readonly degraded: boolean;
 }
 
 /**
@@ -18,9 +20,11 @@ export function createAdminServer(health: () => NodeHealth): Server {
     const state = health();
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
+      // Degraded still serves (from the last known state), so it stays in rotation: 200.
       const ready = state.listeningWorkers > 0 && !state.shuttingDown;
       const reason = state.shuttingDown ? 'shutting-down' : ready ? undefined : 'no-worker-listening';
-      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', reason, workers: state.listeningWorkers });
+      const status = !ready ? 'not-ready' : state.degraded ? 'degraded' : 'ready';
+      return json(res, ready ? 200 : 503, { status, reason, degraded: state.degraded, workers: state.listeningWorkers });
     }
     json(res, 404, { code: 'MOORING_ERR_ADMIN_NOT_FOUND' });
   });

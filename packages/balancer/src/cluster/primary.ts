@@ -7,7 +7,9 @@ import { ensureCookieSecret } from '../config/ensure-cookie-secret.js';
 import { formatHostPort } from '../config/host-port.js';
 import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
-import { workerConfigEnv, type PrimaryToWorker } from './worker-messages.js';
+import { NodeStateAgent } from './node-state-agent.js';
+import { openStateStore } from './open-state-store.js';
+import { workerConfigEnv, type PrimaryToWorker, type WorkerToPrimary } from './worker-messages.js';
 
 const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** Extra time a worker gets after the shutdown deadline before it is killed. */
@@ -28,7 +30,16 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
   let shuttingDown = false;
   let listenPort: number | undefined;
 
-  const admin = createAdminServer(() => ({ listeningWorkers: listening.size, shuttingDown }));
+  const broadcast = (message: PrimaryToWorker): void => {
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(message);
+  };
+  const agent = new NodeStateAgent({ store: await openStateStore(config, log), config, log, send: broadcast });
+  await agent.start();
+  cluster.on('message', (worker, message: WorkerToPrimary) => agent.onWorkerMessage(worker.id, message));
+  // A new worker gets the current state before it accepts its first connection.
+  cluster.on('online', (worker) => agent.snapshot().forEach((message) => worker.send(message)));
+
+  const admin = createAdminServer(() => ({ listeningWorkers: listening.size, shuttingDown, degraded: agent.degraded }));
   admin.listen(config.admin.port, config.admin.host);
   await once(admin, 'listening');
   const adminAddress = admin.address() as import('node:net').AddressInfo;
@@ -55,6 +66,7 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
 
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker.id);
+    agent.onWorkerExit(worker.id);
     const lifetime = Date.now() - (startedAt.get(worker.id) ?? Date.now());
     startedAt.delete(worker.id);
     if (shuttingDown) return;
@@ -76,6 +88,7 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
     const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), config.shutdownDeadline + killGraceMs);
     await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
     clearTimeout(killer);
+    await agent.stop();
     admin.close();
     log.info('node stopped');
     log.flush?.();

@@ -2,21 +2,35 @@ import cluster from 'node:cluster';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MooringConfig } from '../config/schema.js';
 import { createLogger } from '../logging/create-logger.js';
-import { createProxyServer } from '../proxy/proxy-server.js';
+import { createProxyServer, type SessionObserver } from '../proxy/proxy-server.js';
 import { BackendPool } from '../routing/backend-pool.js';
-import { workerConfigEnv, type PrimaryToWorker } from './worker-messages.js';
+import { workerConfigEnv, type PrimaryToWorker, type WorkerToPrimary } from './worker-messages.js';
 
 /**
  * Entry point of a worker process: the config comes validated from the primary (never parsed
- * again here), the proxy listens on the shared socket, and shutdown is the primary's call.
+ * again here), the proxy listens on the shared socket, state arrives as snapshots from the
+ * primary, and shutdown is the primary's call.
  */
 function main(): void {
   const config = JSON.parse(process.env[workerConfigEnv] ?? 'null') as MooringConfig | null;
   if (!config) throw new Error(`${workerConfigEnv} is missing: workers are started by \`mooring start\``);
-  const log = createLogger({ node: config.nodeId, worker: cluster.worker?.id ?? -1, level: config.logLevel });
-  const pool = new BackendPool();
+  const workerId = cluster.worker?.id ?? -1;
+  const log = createLogger({ node: config.nodeId, worker: workerId, level: config.logLevel });
+  const tell = (message: WorkerToPrimary): void => {
+    // The channel is gone only while the primary is dying; nothing useful to do then.
+    if (process.connected) process.send?.(message);
+  };
+  const pool = new BackendPool({ onFailure: (backend) => tell({ type: 'backend-failed', backend }) });
   pool.setBackends(config.backends);
-  const proxy = createProxyServer(config, pool, log);
+  const observer: SessionObserver = {
+    opened: (session) =>
+      tell({
+        type: 'session-opened',
+        record: { id: session.id, node: config.nodeId, worker: workerId, backend: session.backend!.id, client: session.clientAddress, route: session.route ?? 'balance', startedAt: session.startedAt },
+      }),
+    closed: (session) => tell({ type: 'session-closed', id: session.id }),
+  };
+  const proxy = createProxyServer(config, pool, log, observer);
 
   process.on('uncaughtException', (err) => {
     // A bug must not leave a half-working worker behind: the primary replaces us.
@@ -27,7 +41,16 @@ function main(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => log.debug({ signal }, 'signal left to the primary'));
 
   process.on('message', (message: PrimaryToWorker) => {
-    if (message?.type === 'shutdown') void shutdown(message.deadlineMs);
+    switch (message?.type) {
+      case 'shutdown':
+        return void shutdown(message.deadlineMs);
+      case 'backends':
+        return pool.setBackends(message.backends);
+      case 'counts':
+        return pool.setClusterCounts(new Map(Object.entries(message.total)));
+      case 'health':
+        return pool.setUnhealthy(new Set(message.unhealthy));
+    }
   });
 
   async function shutdown(deadlineMs: number): Promise<void> {

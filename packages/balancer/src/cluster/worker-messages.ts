@@ -1,8 +1,26 @@
-/** Messages the primary sends its workers over the cluster IPC channel. */
-export type PrimaryToWorker = { type: 'shutdown'; deadlineMs: number };
+import type { Backend } from '../routing/backend.js';
+import type { ConnectionRecord } from '../state/state-store.js';
 
-/** Messages workers send the primary. */
-export type WorkerToPrimary = { type: 'drained' };
+/**
+ * Messages the primary sends its workers over the cluster IPC channel. Workers never talk to
+ * the shared state themselves: they route from the last snapshot the primary sent, so no
+ * request or handshake ever waits on Redis.
+ */
+export type PrimaryToWorker =
+  | { readonly type: 'shutdown'; readonly deadlineMs: number }
+  /** The full membership: static backends merged with the registry. */
+  | { readonly type: 'backends'; readonly backends: readonly Backend[] }
+  /** Cluster-wide live sessions per backend. */
+  | { readonly type: 'counts'; readonly total: Readonly<Record<string, number>> }
+  /** Backends the shared active health check holds down. */
+  | { readonly type: 'health'; readonly unhealthy: readonly string[] };
+
+/** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
+export type WorkerToPrimary =
+  | { readonly type: 'session-opened'; readonly record: ConnectionRecord }
+  | { readonly type: 'session-closed'; readonly id: string }
+  /** A backend refused, reset or timed out a connection (passive health). */
+  | { readonly type: 'backend-failed'; readonly backend: string };
 
 /** Environment variable carrying the validated config from the primary to its workers. */
 export const workerConfigEnv = 'MOORING_WORKER_CONFIG';

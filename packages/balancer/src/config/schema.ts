@@ -66,6 +66,24 @@ export const configSchema = z
      * (measured faster here, see README), `rr` has the primary accept and hand them round-robin.
      */
     scheduling: z.enum(['none', 'rr']).default('none'),
+    /** Redis URL of the shared state; absent: the embedded in-memory state (one node). */
+    redis: z
+      .string()
+      .refine((text) => /^rediss?:\/\/[^\s]+$/.test(text), 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379')
+      .optional(),
+    /** Prefix of every Redis key, so several clusters can share one Redis. */
+    prefix: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected letters, digits, ".", "_" or "-"').default('mooring'),
+    /** How often the node refreshes its entry in the shared state; it expires after 3 missed beats. */
+    heartbeatInterval: duration('a duration').refine((ms) => ms >= 100, 'expected at least 100ms').default(1_000),
+    /** Path of the active HTTP health check; any answer below 500 within the timeout passes. */
+    healthPath: z.string().regex(/^\/\S*$/, 'expected a path starting with /').default('/'),
+    /** How often backends are checked (by one node of the cluster at a time); 0 turns active checks off. */
+    healthInterval: duration('a duration').default(2_000),
+    healthTimeout: duration('a duration').refine((ms) => ms > 0, 'expected a duration above 0').default(1_000),
+    /** Consecutive passes that bring a down backend back. */
+    healthRise: z.number().int().min(1).max(100).default(2),
+    /** Consecutive failures (checks or passive: refused, reset) that take a backend down. */
+    healthFall: z.number().int().min(1).max(100).default(3),
     /** This node's name in logs and in the shared state. */
     nodeId: z.string().min(1).max(128).default(() => hostname()),
     /** Static backends; the Redis registry adds to them when shared state is on. */

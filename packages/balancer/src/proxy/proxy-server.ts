@@ -29,8 +29,14 @@ export interface ProxyServer {
   terminateAll(): void;
 }
 
+/** What the worker hears about WebSocket sessions, to keep the shared connection table. */
+export interface SessionObserver {
+  opened(session: WebSocketSession): void;
+  closed(session: WebSocketSession): void;
+}
+
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
-export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger): ProxyServer {
+export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger, observer?: SessionObserver): ProxyServer {
   const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
   const sticky = createStickyOptions(config);
@@ -51,9 +57,11 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     idleTimeoutMs: config.idleTimeout,
     tcpKeepAliveMs: config.tcpKeepAlive,
     stickyCookie: sticky.setCookie,
-    onFinished: (session) => {
+    onOpened: (session) => observer?.opened(session),
+    onFinished: (session, wasOpen) => {
       sessions.delete(session);
       limits.release(session.clientAddress);
+      if (wasOpen) observer?.closed(session);
     },
   };
 

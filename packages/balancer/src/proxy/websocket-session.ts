@@ -36,8 +36,10 @@ export interface SessionContext {
   readonly tcpKeepAliveMs: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: (backendId: string) => string;
-  /** Called once when the session is over, whatever the outcome. */
-  readonly onFinished: (session: WebSocketSession) => void;
+  /** Called when the backend has accepted the upgrade. */
+  readonly onOpened: (session: WebSocketSession) => void;
+  /** Called once when the session is over, whatever the outcome; `wasOpen` says if it ever opened. */
+  readonly onFinished: (session: WebSocketSession, wasOpen: boolean) => void;
 }
 
 type Phase = 'connecting' | 'handshaking' | 'open' | 'closed';
@@ -60,7 +62,7 @@ export class WebSocketSession {
   readonly #socket: Socket;
   readonly #head: Buffer;
   readonly #ctx: SessionContext;
-  readonly #startedAt = Date.now();
+  readonly startedAt = Date.now();
   #phase: Phase = 'connecting';
   #backend: Backend | undefined;
   #backendSocket: Socket | undefined;
@@ -178,6 +180,7 @@ export class WebSocketSession {
     this.#status = 101;
     this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
     this.#ctx.pool.reportSuccess(this.#backend!.id);
+    this.#ctx.onOpened(this);
     this.#socket.once('end', () => (this.#firstEnd ??= 'client-close'));
     backendSocket.once('end', () => (this.#firstEnd ??= 'backend-close'));
     if (this.#ctx.idleTimeoutMs > 0) {
@@ -224,7 +227,7 @@ export class WebSocketSession {
     this.#backendSocket?.destroy();
     if (this.#backend) this.#ctx.pool.release(this.#backend.id);
     this.#logEnd(end, wasOpen, errorCode);
-    this.#ctx.onFinished(this);
+    this.#ctx.onFinished(this, wasOpen);
   }
 
   #logEnd(end: SessionEnd, wasOpen: boolean, errorCode: ErrorCode | undefined): void {
@@ -232,7 +235,7 @@ export class WebSocketSession {
       ? { bytesFromClient: (this.#socket.bytesRead) - this.#bytesAtOpen.read, bytesToClient: (this.#socket.bytesWritten) - this.#bytesAtOpen.written }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(
-      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.#startedAt, ...bytes, end, status: this.#status, code: errorCode },
+      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode },
       'websocket session ended',
     );
   }

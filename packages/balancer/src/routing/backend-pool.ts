@@ -27,8 +27,12 @@ export class BackendPool {
   #clusterCounts = false;
   #unhealthy: ReadonlySet<string> = new Set();
 
-  constructor(options: { now?: () => number } = {}) {
+  readonly #onFailure: (id: string) => void;
+
+  /** `onFailure` hears every passive failure, so the node can share it (DESIGN "Health"). */
+  constructor(options: { now?: () => number; onFailure?: (id: string) => void } = {}) {
     this.#now = options.now ?? Date.now;
+    this.#onFailure = options.onFailure ?? (() => {});
   }
 
   /** Replaces the membership; live counts of backends that stay are kept. */
@@ -109,6 +113,7 @@ export class BackendPool {
     entry.consecutiveFailures++;
     const penalty = Math.min(firstPenaltyMs * 2 ** (entry.consecutiveFailures - 1), maxPenaltyMs);
     entry.passedOverUntil = this.#now() + penalty;
+    this.#onFailure(id);
   }
 
   /** The backend answered: forget its failures. */

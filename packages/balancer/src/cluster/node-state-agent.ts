@@ -1,0 +1,208 @@
+import type { Logger } from 'pino';
+import type { MooringConfig } from '../config/schema.js';
+import { formatHostPort } from '../config/host-port.js';
+import { HealthTracker } from '../health/health-tracker.js';
+import { probeBackend } from '../health/http-probe.js';
+import type { Backend } from '../routing/backend.js';
+import type { StateEvent, StateStore } from '../state/state-store.js';
+import { ConnectionTable } from './connection-table.js';
+import { RegistryMerge } from './registry-merge.js';
+import type { PrimaryToWorker, WorkerToPrimary } from './worker-messages.js';
+
+const healthLease = 'health';
+/** How often batched connection-table writes go out. */
+const flushIntervalMs = 100;
+/** How often cluster-wide live counts are read for least-connections and drains. */
+const countsIntervalMs = 500;
+/** Polling of the registry: the safety net under pub/sub, for raw HSET/HDEL (≤ 2 s). */
+const registryPollMs = 1_000;
+
+/**
+ * The primary's link to the shared state: it heartbeats the node, keeps the connection table,
+ * follows the registry and shared health, runs the active health check while it holds the
+ * lease, and sends workers snapshots. Workers never wait on the store; when it is unreachable
+ * they keep routing from the last snapshot and the node reports `degraded`.
+ */
+export class NodeStateAgent {
+  readonly #store: StateStore;
+  readonly #config: Readonly<MooringConfig>;
+  readonly #log: Logger;
+  readonly #send: (message: PrimaryToWorker) => void;
+  readonly #table: ConnectionTable;
+  readonly #registry: RegistryMerge;
+  readonly #tracker: HealthTracker;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #startedAt = Date.now();
+  #backends: readonly Backend[];
+  #unhealthy: readonly string[] = [];
+  #counts: Readonly<Record<string, number>> = {};
+  #degraded = false;
+  #holdsLease = false;
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(options: { store: StateStore; config: Readonly<MooringConfig>; log: Logger; send: (message: PrimaryToWorker) => void }) {
+    this.#store = options.store;
+    this.#config = options.config;
+    this.#log = options.log.child({ component: 'state' });
+    this.#send = options.send;
+    this.#table = new ConnectionTable(options.config.nodeId);
+    this.#registry = new RegistryMerge(options.config.backends, this.#log);
+    this.#tracker = new HealthTracker({ rise: options.config.healthRise, fall: options.config.healthFall, node: options.config.nodeId });
+    this.#backends = options.config.backends;
+  }
+
+  get degraded(): boolean {
+    return this.#degraded;
+  }
+
+  /** Everything a newly forked worker needs before it serves. */
+  snapshot(): PrimaryToWorker[] {
+    return [
+      { type: 'backends', backends: this.#backends },
+      { type: 'health', unhealthy: this.#unhealthy },
+      { type: 'counts', total: this.#counts },
+    ];
+  }
+
+  async start(): Promise<void> {
+    await this.#heartbeat();
+    await this.#syncRegistry();
+    await this.#subscribe();
+    // A task still running (slow Redis) is skipped rather than overlapped, so that batches of
+    // the connection table reach the store in order.
+    const every = (ms: number, task: () => Promise<unknown>): void => {
+      let running = false;
+      this.#timers.push(
+        setInterval(() => {
+          if (running) return;
+          running = true;
+          void task().finally(() => (running = false));
+        }, ms),
+      );
+    };
+    every(this.#config.heartbeatInterval, () => this.#heartbeat());
+    every(flushIntervalMs, () => this.#guard(() => this.#table.flush(this.#store)));
+    every(registryPollMs, () => this.#syncRegistry());
+    every(countsIntervalMs, () => this.#syncCounts());
+    if (this.#config.healthInterval > 0) every(this.#config.healthInterval, () => this.#checkHealth());
+  }
+
+  /** A worker's report. */
+  onWorkerMessage(worker: number, message: WorkerToPrimary): void {
+    if (message.type === 'session-opened') this.#table.opened({ ...message.record, worker });
+    else if (message.type === 'session-closed') this.#table.closed(message.id);
+    else if (message.type === 'backend-failed') void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend: message.backend, node: this.#config.nodeId }));
+  }
+
+  /** A worker died: its sessions died with it. */
+  onWorkerExit(worker: number): void {
+    this.#table.closeWorker(worker);
+  }
+
+  /** Clean shutdown: leave the nodes table and hand the health lease on. */
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#unsubscribe?.().catch(() => {});
+    await this.#store.removeNode(this.#config.nodeId).catch(() => {});
+    if (this.#holdsLease) await this.#store.releaseLease(healthLease, this.#config.nodeId).catch(() => {});
+    await this.#store.close().catch(() => {});
+  }
+
+  async #heartbeat(): Promise<void> {
+    const info = {
+      id: this.#config.nodeId,
+      startedAt: this.#startedAt,
+      pid: process.pid,
+      listen: formatHostPort(this.#config.listen),
+      admin: formatHostPort(this.#config.admin),
+      degraded: this.#degraded,
+    };
+    const ok = await this.#guard(() => this.#store.heartbeat(info, this.#config.heartbeatInterval * 3));
+    if (ok && this.#degraded) {
+      this.#degraded = false;
+      this.#table.markStale(); // re-publish the whole table: Redis may have lost or expired it
+      this.#log.info('shared state reachable again, re-publishing this node');
+      await this.#syncRegistry();
+    }
+  }
+
+  async #subscribe(): Promise<void> {
+    await this.#guard(async () => {
+      this.#unsubscribe = await this.#store.subscribe((event) => this.#onEvent(event));
+    });
+  }
+
+  #onEvent(event: StateEvent): void {
+    if (event.type === 'registry-changed') void this.#syncRegistry();
+    else if (event.type === 'health-changed') void this.#readHealth();
+    else if (event.type === 'passive-failure' && this.#holdsLease) void this.#recordHealth([[event.backend, false]]);
+  }
+
+  async #syncRegistry(): Promise<void> {
+    await this.#guard(async () => {
+      const merged = this.#registry.apply(await this.#store.readRegistry());
+      if (!merged) return;
+      this.#backends = merged;
+      this.#log.info({ backends: merged.map((backend) => `${backend.id}=${backend.url}${backend.state === 'draining' ? ' (draining)' : ''}`) }, 'backends changed');
+      this.#send({ type: 'backends', backends: merged });
+    });
+  }
+
+  async #syncCounts(): Promise<void> {
+    await this.#guard(async () => {
+      const counts = await this.#store.liveCounts();
+      const total = Object.fromEntries(counts.total);
+      if (JSON.stringify(total) === JSON.stringify(this.#counts)) return;
+      this.#counts = total;
+      this.#send({ type: 'counts', total });
+    });
+  }
+
+  /** One node at a time (the lease holder) probes; every node reads the shared verdicts. */
+  async #checkHealth(): Promise<void> {
+    await this.#guard(async () => {
+      const held = await this.#store.acquireLease(healthLease, this.#config.nodeId, this.#config.healthInterval * 3);
+      if (held && !this.#holdsLease) this.#tracker.load(await this.#store.readHealth());
+      this.#holdsLease = held;
+      if (held) {
+        const { healthPath, healthTimeout } = this.#config;
+        const results = await Promise.all(this.#backends.map(async (backend) => [backend.id, await probeBackend(backend.url, healthPath, healthTimeout)] as const));
+        this.#tracker.retain(new Set(this.#backends.map((backend) => backend.id)));
+        await this.#recordHealth(results);
+      }
+      await this.#readHealth();
+    });
+  }
+
+  async #recordHealth(results: ReadonlyArray<readonly [string, boolean]>): Promise<void> {
+    const now = Date.now();
+    const changed = results.filter(([id, passed]) => this.#tracker.observe(id, passed, now)).map(([id]) => id);
+    await this.#store.writeHealth(this.#tracker.records());
+    if (changed.length === 0) return;
+    const records = this.#tracker.records();
+    for (const id of changed) this.#log.warn({ backend: id, healthy: records.get(id)?.healthy }, 'backend health changed');
+    await this.#store.publish({ type: 'health-changed' });
+  }
+
+  async #readHealth(): Promise<void> {
+    await this.#guard(async () => {
+      const records = await this.#store.readHealth();
+      const unhealthy = [...records].filter(([, record]) => !record.healthy).map(([id]) => id).sort();
+      if (unhealthy.join(',') === this.#unhealthy.join(',')) return;
+      this.#unhealthy = unhealthy;
+      this.#send({ type: 'health', unhealthy });
+    });
+  }
+
+  /** Runs a store operation; a failure turns the node degraded (logged once), never throws. */
+  async #guard(task: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await task();
+      return true;
+    } catch (err) {
+      if (!this.#degraded) this.#log.error({ err }, 'shared state unreachable: routing from the last known state (degraded)');
+      this.#degraded = true;
+      return false;
+    }
+  }
+}
