@@ -10,3 +10,8 @@ export { errorCodes, type ErrorCode } from './errors/error-codes.js';
 export type { Backend, Candidate, BackendState } from './routing/backend.js';
 export { rankCandidates, eligible, type BalancePolicy } from './routing/choose-backend.js';
 export { BackendPool } from './routing/backend-pool.js';
+export type { StateStore, RegisteredBackend, RegistrySnapshot, NodeInfo, ConnectionRecord, LiveCounts, HealthRecord, StateEvent, RouteKind } from './state/state-store.js';
+export { RedisStateStore } from './state/redis-state-store.js';
+export { MemoryStateStore } from './state/memory-state-store.js';
+export { StateError } from './state/state-error.js';
+export { validateBackend } from './state/registry-entry.js';
