@@ -60,6 +60,8 @@ async function main() {
           errors: result.errors,
           firstError: result.firstError,
           proxyCpuSeconds: cpuDelta(proxyBefore, proxyPids),
+          // The primary's share: with rr it accepts every connection and hands it to a worker.
+          primaryCpuSeconds: cpuDelta(proxyBefore, proxyPids.slice(0, 1)),
           backendCpuSeconds: cpuDelta(backendBefore, backendPids),
           clientCpuSeconds: result.clientCpuSeconds,
           clientCpuShares: result.clientCpuShares,
@@ -88,6 +90,7 @@ async function main() {
       handshakesPerSecond: summarise(list.map((r) => r.handshakesPerSecond)),
       p99Ms: summarise(list.map((r) => r.p99Ms)),
       proxyCpuMicrosPerHandshake: summarise(list.map((r) => r.proxyCpuMicrosPerHandshake)),
+      primaryCpuShare: summarise(list.map((r) => (r.proxyCpuSeconds ? r.primaryCpuSeconds / r.proxyCpuSeconds : NaN))),
       errors: list.reduce((sum, r) => sum + r.errors, 0),
       clientSaturated: list.some((r) => r.clientSaturated),
     };
@@ -96,12 +99,12 @@ async function main() {
   const lines = [
     `WebSocket handshakes/s (open + close, ${concurrency} concurrent, ${processes} client processes, ${durationMs / 1000} s per run, ${reps} interleaved repetitions; median (min–max))`,
     '',
-    '| target | handshakes/s | vs direct | p99 ms | proxy CPU µs/handshake | errors | client saturated |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| target | handshakes/s | vs direct | p99 ms | proxy CPU µs/handshake | primary share of proxy CPU | errors | client saturated |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary.map(
       (s) =>
         `| ${s.target} | ${fmtSummary(s.handshakesPerSecond)} | ${fmt(s.handshakesPerSecond.median / direct, 2)} | ${fmtSummary(s.p99Ms)} | ` +
-        `${s.scheduling ? fmtSummary(s.proxyCpuMicrosPerHandshake) : '–'} | ${s.errors} | ${s.clientSaturated ? 'yes' : 'no'} |`,
+        `${s.scheduling ? fmtSummary(s.proxyCpuMicrosPerHandshake) : '–'} | ${s.scheduling ? fmtSummary(s.primaryCpuShare, 2) : '–'} | ${s.errors} | ${s.clientSaturated ? 'yes' : 'no'} |`,
     ),
   ];
   for (const count of backendCounts) {

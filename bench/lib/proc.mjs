@@ -75,3 +75,34 @@ export function cpuDelta(before, pids) {
 export function sumRss(pids) {
   return pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
 }
+
+/** CPU seconds per thread of a process (tid → seconds), for multi-threaded load generators like wrk. */
+export function threadCpu(pid) {
+  const result = new Map();
+  let tasks = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return result;
+  }
+  for (const tid of tasks) result.set(tid, cpuSecondsOfPath(`/proc/${pid}/task/${tid}/stat`));
+  return result;
+}
+
+function cpuSecondsOfPath(path) {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+/** Machine-wide busy and total CPU seconds so far, from the first line of /proc/stat. */
+export function machineCpu() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const totalTicks = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idleTicks = fields[3] + (fields[4] ?? 0);
+  return { busy: (totalTicks - idleTicks) / clockTicks, total: totalTicks / clockTicks };
+}

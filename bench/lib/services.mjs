@@ -1,13 +1,23 @@
 // Starting and stopping the processes a benchmark measures: backends, proxies, Mooring nodes.
 // Every child is started with a raised open-file limit (10,000 idle WebSockets need ~20,000
 // descriptors in a proxy) and is killed when the benchmark exits, however it exits.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Open-file limit set for every child (root may raise the hard limit; others get what they can). */
-export const childNofile = 200_000;
+/**
+ * Open-file limit set for every child: the hard limit (`ulimit -n` cannot go above it without
+ * CAP_SYS_RESOURCE, which containers often lack), capped at 200,000.
+ */
+export const childNofile = (() => {
+  try {
+    const hard = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+    return hard === 'unlimited' ? 200_000 : Math.min(200_000, Number(hard));
+  } catch {
+    return 1024;
+  }
+})();
 const live = new Set();
 
 function killAll() {
@@ -31,7 +41,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * `readyTimeoutMs` or if the program exits first.
  */
 export async function startService({ name, command, args = [], env = {}, cwd, isReady, readyTimeoutMs = 15_000 }) {
-  const script = `ulimit -n ${childNofile} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$@"`;
+  const script = `ulimit -n ${childNofile} 2>/dev/null; exec "$@"`;
   const child = spawn('sh', ['-c', script, 'sh', command, ...args], {
     cwd,
     env: { ...process.env, ...env },

@@ -1,0 +1,239 @@
+// `pnpm bench`: Mooring side by side with what users would pick instead, on the same machine
+// in the same run. Every scenario runs against every available target in turn, and the whole
+// sequence repeats (3 times by default) with the target order rotated, so that noise on a
+// shared machine hits all targets alike; results are medians with min–max, and ratios are
+// taken within each repetition.
+//
+//   node bench/run.mjs [--quick] [--reps N] [--duration SECONDS] [--scenarios a,b] [--targets a,b]
+//                      [--idle-connections N] [--profile SCENARIO]
+//
+// Writes bench/results/<date>.json and (full runs only) bench/RESULTS.md.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startEchoBackend } from './lib/echo-service.mjs';
+import { fileStamp, machineInfo, resultsDir, writeJson } from './lib/results.mjs';
+import { cpuTable, mediansTable, ratiosTable, routingTable, summariseRuns } from './lib/report.mjs';
+import { runRoutingDecision } from './lib/routing.mjs';
+import { fmt } from './lib/stats.mjs';
+import { hottestFunctions } from './lib/profile-summary.mjs';
+import { gitRevision, versionOf, which } from './lib/tools.mjs';
+import { childNofile } from './lib/services.mjs';
+import { directTarget } from './targets/direct.mjs';
+import { nginxTarget } from './targets/nginx.mjs';
+import { haproxyTarget } from './targets/haproxy.mjs';
+import { mooringFramesTarget, mooringMemoryTarget, mooringRedisTarget } from './targets/mooring.mjs';
+import { httpScenario } from './scenarios/http.mjs';
+import { wsEchoScenario, wsHandshakeScenario, wsStreamScenario } from './scenarios/websocket.mjs';
+import { idleMemoryScenario } from './scenarios/idle-memory.mjs';
+
+const allTargets = [directTarget, nginxTarget, haproxyTarget, mooringMemoryTarget, mooringRedisTarget, mooringFramesTarget];
+const allScenarios = [httpScenario, wsEchoScenario, wsStreamScenario, wsHandshakeScenario, idleMemoryScenario];
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const log = (...args) => console.error('[bench]', ...args);
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    duration: { type: 'string' },
+    scenarios: { type: 'string' },
+    targets: { type: 'string' },
+    'idle-connections': { type: 'string' },
+    'client-processes': { type: 'string', default: '2' },
+    profile: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: node bench/run.mjs [--quick] [--reps N] [--duration SECONDS] [--scenarios ${allScenarios.map((s) => s.name).join(',')}]
+       [--targets ${allTargets.map((t) => t.name).join(',')}] [--idle-connections N] [--profile SCENARIO]`);
+  process.exit(0);
+}
+
+const profile = values.profile;
+const settings = {
+  quick: values.quick,
+  reps: Number(values.reps ?? (values.quick || profile ? 1 : 3)),
+  durationMs: Number(values.duration ?? (values.quick ? 3 : 8)) * 1000,
+  idleConnections: values['idle-connections'] ? Number(values['idle-connections']) : values.quick ? 2_000 : undefined,
+  idleClientProcesses: 4,
+  clientProcesses: Number(values['client-processes']),
+};
+
+/**
+ * 10,000, unless the open-file limit is too low for a proxy to hold that many: each proxied
+ * connection takes two descriptors in one process (HAProxy runs a single process).
+ */
+function defaultIdleConnections() {
+  const fit = Math.floor((childNofile - 500) / 2 / 1000) * 1000;
+  if (fit < 10_000) log(`open-file hard limit is ${childNofile} (cannot be raised here): idle WebSockets measured at ${fit}, not 10,000`);
+  return Math.min(10_000, fit);
+}
+
+function pick(list, csv, kind) {
+  if (!csv) return list;
+  const names = csv.split(',').map((s) => s.trim());
+  for (const name of names) if (!list.some((item) => item.name === name)) throw new Error(`unknown ${kind} ${name}; known: ${list.map((i) => i.name).join(', ')}`);
+  return list.filter((item) => names.includes(item.name));
+}
+
+async function main() {
+  let scenarios = pick(allScenarios, profile ?? values.scenarios, 'scenario');
+  let targets = pick(allTargets, profile ? 'mooring' : values.targets, 'target');
+  const skipped = [];
+  for (const scenario of scenarios) {
+    const verdict = scenario.available?.() ?? { ok: true };
+    if (!verdict.ok) {
+      skipped.push({ scenario: scenario.name, reason: verdict.reason });
+      log(`skipping scenario ${scenario.name}: ${verdict.reason}`);
+    }
+  }
+  scenarios = scenarios.filter((s) => !skipped.some((k) => k.scenario === s.name));
+  const available = [];
+  for (const target of targets) {
+    const verdict = await target.available();
+    if (verdict.ok) available.push(target);
+    else {
+      skipped.push({ target: target.name, reason: verdict.reason });
+      log(`skipping target ${target.label}: ${verdict.reason}`);
+    }
+  }
+  targets = available;
+  if (scenarios.includes(idleMemoryScenario)) settings.idleConnections ??= defaultIdleConnections();
+
+  const started = new Date();
+  const profileDir = profile ? `${resultsDir}profiles/${fileStamp(started)}` : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS; as a node flag of the primary it reaches the
+  // cluster workers too, since they are forked with the primary's execArgv.
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+
+  log(`${settings.reps} repetition(s) × ${scenarios.length} scenario(s) × ${targets.length} target(s), ${settings.durationMs / 1000} s per timed run`);
+  const backend = await startEchoBackend('echo-backend');
+  const instances = new Map();
+  const startTarget = (target) => target.start({ backend, nodeArgs: target.mooring ? profileArgs : [] });
+  const runs = [];
+  try {
+    for (const target of targets) instances.set(target.name, await startTarget(target));
+    for (let rep = 0; rep < settings.reps; rep++) {
+      for (const scenario of scenarios) {
+        const order = targets.map((_, i) => targets[(i + rep) % targets.length]);
+        for (const target of order) {
+          if (scenario.proxyOnly && !target.proxy) continue;
+          const run = { rep, scenario: scenario.name, target: target.name };
+          let fresh;
+          try {
+            if (scenario.freshInstance) fresh = await startTarget(target);
+            const instance = fresh ?? instances.get(target.name);
+            Object.assign(run, await scenario.run({ instance, backend, settings }));
+            log(`rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} ${describe(run, scenario)}`);
+          } catch (err) {
+            run.error = err.message;
+            log(`rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} FAILED: ${err.message}`);
+          } finally {
+            if (fresh) await fresh.stop();
+          }
+          runs.push(run);
+        }
+      }
+    }
+  } finally {
+    for (const instance of instances.values()) await instance.stop();
+    await backend.stop();
+  }
+
+  if (profileDir) {
+    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+    log(`${files.length} CPU profile(s) in ${profileDir} (primary and workers; open in Chrome DevTools or speedscope)`);
+    if (files.length < 3) log('expected one per worker plus the primary: a worker that was killed rather than stopped writes none');
+    const { totalMs, rows } = hottestFunctions(files.map((f) => `${profileDir}/${f}`));
+    console.log(`Hottest functions by self time (all Mooring processes, ${fmt(totalMs / 1000)} s sampled, idle included):\n`);
+    console.log('| self ms | share | function |\n| ---: | ---: | --- |');
+    for (const row of rows) console.log(`| ${fmt(row.ms)} | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`);
+    return;
+  }
+
+  const routing = profile || values.scenarios || values.targets ? undefined : (log('measuring the cost of one routing decision'), runRoutingDecision());
+  const summaries = summariseRuns(runs, scenarios, targets);
+  const versions = Object.fromEntries(targets.map((t) => [t.name, t.version()]));
+  versions.wrk = which('wrk') ? versionOf(which('wrk'), ['-v']).split(' [')[0] : 'not installed';
+  const result = {
+    date: started.toISOString(),
+    finished: new Date().toISOString(),
+    revision: gitRevision(repoRoot),
+    machine: machineInfo(),
+    versions,
+    settings: { ...settings, childNofile },
+    skipped,
+    summaries,
+    routing,
+    runs,
+  };
+  const jsonName = `${fileStamp(started)}${settings.quick ? '-quick' : ''}.json`;
+  const jsonPath = writeJson(jsonName, result);
+  const markdown = renderMarkdown(result, runs, scenarios, targets, jsonName);
+  console.log(markdown);
+  log(`JSON: ${jsonPath}`);
+  const partial = settings.quick || values.scenarios || values.targets || values.reps || values.duration;
+  if (!partial) {
+    writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), markdown);
+    log('wrote bench/RESULTS.md');
+  }
+}
+
+function describe(run, scenario) {
+  const parts = scenario.metrics.map((m) => `${m.label} ${fmt(run.metrics?.[m.key])}`);
+  if (run.errors) parts.push(`errors ${run.errors}${run.firstError ? ` (${run.firstError})` : ''}`);
+  if (run.clientSaturated) parts.push('CLIENT SATURATED');
+  return parts.join(', ');
+}
+
+function renderMarkdown(result, runs, scenarios, targets, jsonName) {
+  const m = result.machine;
+  const saturated = [...new Set(runs.filter((r) => r.clientSaturated).map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`))];
+  const failures = runs.filter((r) => r.error).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.error}`);
+  const errorRuns = runs.filter((r) => r.errors > 0).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  return `# Mooring benchmark results
+
+Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw data in \`bench/results/${jsonName}\`.
+
+- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel} (${m.arch}); load generator, proxies and backend share these cores.
+- Versions: Node ${m.node}; Mooring ${result.versions.mooring ?? '–'} (git ${result.revision}); ${targets.filter((t) => t.name !== 'direct' && !t.mooring).map((t) => `${t.label} ${result.versions[t.name]}`).join('; ')}; ${result.versions.wrk}.
+- Method: ${result.settings.reps} repetitions; within each, every scenario runs against every target in turn (order rotated per repetition); ${result.settings.durationMs / 1000} s per timed run. Values are **median (min–max)** over repetitions; ratios are taken within each repetition and then summarised. ↑ higher is better, ↓ lower is better.
+- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state; nginx 2 worker processes; HAProxy 2 threads. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.
+- ‡ = in at least one repetition a load-generator process or thread ran at ≥ 90 % of a core, so the client may have limited that figure.
+
+## Medians
+
+${mediansTable(runs, result.summaries, scenarios, targets)}
+
+## Ratios (Mooring / other)
+
+${ratiosTable(runs, scenarios, targets)}
+
+## Where the CPU went (median CPU seconds per timed run; 2 cores give ${fmt((2 * result.settings.durationMs) / 1000)} s)
+
+${cpuTable(runs, scenarios.filter((s) => !s.freshInstance), targets)}
+
+"Other" is everything else that ran on the machine meanwhile (the benchmark's own parent process, and any other work on this shared machine).
+
+## Cost of one routing decision (bench/routing-decision.mjs)
+
+${routingTable(result.routing)}
+
+## Skipped
+
+${result.skipped.length ? result.skipped.map((s) => `- ${s.target ? `target ${s.target}` : `scenario ${s.scenario}`}: ${s.reason}`).join('\n') : '- nothing'}
+
+## Load generator
+
+${saturated.length ? `A client process or thread reached ≥ 90 % of a core in: ${saturated.join('; ')}.` : 'No load-generator process or thread reached 90 % of a core in any run.'}
+${failures.length ? `\n## Failed runs\n\n${failures.join('\n')}\n` : ''}${errorRuns.length ? `\n## Runs with errors\n\n${errorRuns.join('\n')}\n` : ''}`;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+// The WebSocket scenarios: echo round trips, streamed throughput and handshake rate. Load comes
+// from several client processes (lib/load-runner.mjs); CPU is accounted per phase.
+import { prepareLoad } from '../lib/load-runner.mjs';
+import { withCpuAccounting } from '../lib/measure.mjs';
+
+const wsUrl = (url) => url.replace(/^http/, 'ws');
+
+async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, durationMs }) {
+  const load = await prepareLoad({ mode, url: wsUrl(instance.url), connections, processes, messageBytes });
+  try {
+    if (load.failed > 0) throw new Error(`${load.failed} of ${connections} connections failed to open: ${load.firstError}`);
+    return await withCpuAccounting({ proxyPids: instance.pids, backendPids: [backend.pid] }, () => load.run(durationMs));
+  } finally {
+    await load.close();
+  }
+}
+
+function perOp(seconds, ops, scale) {
+  return ops > 0 ? (seconds / ops) * scale : NaN;
+}
+
+export const wsEchoScenario = {
+  name: 'ws-echo',
+  title: 'WebSocket echo, 64 B messages, 64 connections (one in flight each)',
+  metrics: [
+    { key: 'messagesPerSecond', label: 'echo messages/s', better: 'higher' },
+    { key: 'p50Ms', label: 'echo round trip p50 (ms)', better: 'lower' },
+    { key: 'p99Ms', label: 'echo round trip p99 (ms)', better: 'lower' },
+    { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per echo (µs)', better: 'lower', proxyOnly: true },
+  ],
+  async run({ instance, backend, settings }) {
+    const r = await timedPhase({ instance, backend, mode: 'echo', connections: 64, processes: settings.clientProcesses, messageBytes: 64, durationMs: settings.durationMs });
+    return {
+      metrics: {
+        messagesPerSecond: r.count / r.seconds,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
+      },
+      errors: r.errors,
+      clientSaturated: r.clientSaturated,
+      clientCpuShares: r.clientCpuShares,
+      cpu: r.cpu,
+    };
+  },
+};
+
+export const wsStreamScenario = {
+  name: 'ws-stream',
+  title: 'WebSocket stream, 64 KiB messages from the backend, 16 connections',
+  metrics: [
+    { key: 'megabytesPerSecond', label: 'stream MB/s', better: 'higher' },
+    { key: 'proxyCpuMillisPerMB', label: 'proxy CPU per MB (ms)', better: 'lower', proxyOnly: true },
+  ],
+  async run({ instance, backend, settings }) {
+    const r = await timedPhase({ instance, backend, mode: 'stream', connections: 16, processes: settings.clientProcesses, durationMs: settings.durationMs });
+    const megabytes = r.bytes / 1e6;
+    return {
+      metrics: { megabytesPerSecond: megabytes / r.seconds, proxyCpuMillisPerMB: perOp(r.cpu.proxySeconds, megabytes, 1e3) },
+      errors: r.errors,
+      clientSaturated: r.clientSaturated,
+      clientCpuShares: r.clientCpuShares,
+      cpu: r.cpu,
+    };
+  },
+};
+
+export const wsHandshakeScenario = {
+  name: 'ws-handshake',
+  title: 'WebSocket handshakes (open + close), 32 at a time',
+  metrics: [
+    { key: 'handshakesPerSecond', label: 'handshakes/s', better: 'higher' },
+    { key: 'p99Ms', label: 'handshake (open + close) p99 (ms)', better: 'lower' },
+    { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per handshake (µs)', better: 'lower', proxyOnly: true },
+  ],
+  async run({ instance, backend, settings }) {
+    const r = await timedPhase({ instance, backend, mode: 'handshake', connections: 32, processes: settings.clientProcesses, durationMs: settings.durationMs });
+    if (r.count === 0) throw new Error(`no handshake completed: ${r.firstError ?? 'unknown error'}`);
+    return {
+      metrics: { handshakesPerSecond: r.count / r.seconds, p99Ms: r.p99Ms, proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6) },
+      errors: r.errors,
+      firstError: r.firstError,
+      clientSaturated: r.clientSaturated,
+      clientCpuShares: r.clientCpuShares,
+      cpu: r.cpu,
+    };
+  },
+};

@@ -1,0 +1,67 @@
+// HAProxy as its documentation recommends for WebSockets: HTTP mode (the upgrade is handled
+// natively), `timeout tunnel` for the established connection, `balance leastconn` for
+// long-lived sessions, idle server-side connections reused (http-reuse safe, the default).
+// One process, 2 threads.
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../lib/ports.mjs';
+import { childNofile, pollHttp, startService } from '../lib/services.mjs';
+import { processTree } from '../lib/proc.mjs';
+import { versionOf, which } from '../lib/tools.mjs';
+
+/** Two descriptors per proxied connection, within the open-file limit HAProxy will get. */
+export const haproxyMaxconn = Math.floor((childNofile - 200) / 2);
+
+export function haproxyConfig({ port, backendPort }) {
+  return `global
+  nbthread 2
+  maxconn ${haproxyMaxconn}
+
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse safe
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 60s
+  timeout tunnel 1h
+
+frontend mooring_bench
+  bind 127.0.0.1:${port}
+  default_backend echo
+
+backend echo
+  balance leastconn
+  server echo0 127.0.0.1:${backendPort}
+`;
+}
+
+export const haproxyTarget = {
+  name: 'haproxy',
+  label: 'HAProxy',
+  proxy: true,
+  async available() {
+    return which('haproxy') ? { ok: true } : { ok: false, reason: 'haproxy is not installed (run bench/setup.sh)' };
+  },
+  version: () => versionOf(which('haproxy'), ['-v']).replace(/^HAProxy version /, '').split(' ')[0],
+  async start({ backend }) {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-haproxy-'));
+    const port = await freePort();
+    const config = join(dir, 'haproxy.cfg');
+    writeFileSync(config, haproxyConfig({ port, backendPort: backend.port }));
+    // -db: stay in the foreground, no daemon, so the pid is HAProxy's own.
+    const service = await startService({ name: 'haproxy', command: which('haproxy'), args: ['-db', '-f', config] });
+    const url = `http://127.0.0.1:${port}`;
+    await pollHttp(`${url}/`, (status) => status === 200);
+    return {
+      url,
+      pids: () => processTree(service.pid),
+      stop: async () => {
+        await service.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};

@@ -1,0 +1,95 @@
+// Mooring targets: 2 workers on the in-memory state; with Redis state; with frame tracking.
+// The last two start only once `mooring start` accepts the flags they need (read from its
+// --help), and are skipped with a message until then.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../lib/ports.mjs';
+import { startService } from '../lib/services.mjs';
+import { mooringBin, startMooring } from '../lib/mooring-service.mjs';
+import { which } from '../lib/tools.mjs';
+
+/** Flags that switch frame inspection on, once it exists: a size limit far above any benchmark message. */
+const frameTrackingFlag = '--max-message-size';
+const frameTrackingArgs = [frameTrackingFlag, String(16 * 1024 * 1024)];
+
+let helpText;
+function startHelp() {
+  helpText ??= spawnSync(process.execPath, [mooringBin, 'start', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  return helpText;
+}
+
+function built() {
+  return existsSync(mooringBin) && startHelp().includes('--listen');
+}
+
+export function mooringVersion() {
+  try {
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../packages/balancer/package.json', import.meta.url)), 'utf8'));
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function mooringTarget({ name, label, extraArgs = () => [], requires = () => ({ ok: true }), before, after }) {
+  return {
+    name,
+    label,
+    proxy: true,
+    mooring: true,
+    async available() {
+      if (!built()) return { ok: false, reason: 'packages/cli/dist is missing: build first (pnpm build)' };
+      return requires();
+    },
+    version: mooringVersion,
+    /** @param {{backend: {url: string}, nodeArgs?: string[]}} options */
+    async start({ backend, nodeArgs = [] }) {
+      const context = before ? await before() : {};
+      const node = await startMooring({ name, backends: [{ id: 'echo0', url: backend.url }], workers: 2, extraArgs: extraArgs(context), nodeArgs });
+      return {
+        url: node.url,
+        pids: node.pids,
+        stop: async () => {
+          // A worker writes its --cpu-prof file when it exits; give the graceful path time.
+          await node.stop(15_000);
+          if (after) await after(context);
+        },
+      };
+    },
+  };
+}
+
+export const mooringMemoryTarget = mooringTarget({ name: 'mooring', label: 'Mooring' });
+
+export const mooringRedisTarget = mooringTarget({
+  name: 'mooring-redis',
+  label: 'Mooring (Redis)',
+  requires: () => {
+    if (!startHelp().includes('--redis')) return { ok: false, reason: 'Redis state is not implemented yet (`mooring start` has no --redis flag)' };
+    if (!which('redis-server')) return { ok: false, reason: 'redis-server is not installed (apt-get install redis-server)' };
+    return { ok: true };
+  },
+  before: async () => {
+    const port = await freePort();
+    const redis = await startService({
+      name: 'redis-server',
+      command: which('redis-server'),
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      isReady: (line) => line.includes('Ready to accept connections'),
+    });
+    return { redis, port };
+  },
+  extraArgs: ({ port }) => ['--redis', `redis://127.0.0.1:${port}`, '--prefix', `bench${process.pid}`],
+  after: async ({ redis }) => redis.stop(),
+});
+
+export const mooringFramesTarget = mooringTarget({
+  name: 'mooring-frames',
+  label: 'Mooring (frame tracking)',
+  requires: () =>
+    startHelp().includes(frameTrackingFlag)
+      ? { ok: true }
+      : { ok: false, reason: `frame tracking is not implemented yet (\`mooring start\` has no ${frameTrackingFlag} flag)` },
+  extraArgs: () => frameTrackingArgs,
+});

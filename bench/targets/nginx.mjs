@@ -1,0 +1,79 @@
+// nginx as its documentation recommends for WebSocket proxying (nginx.org/en/docs/http/websocket.html):
+// HTTP/1.1 to the upstream, Upgrade and Connection passed through a map, plus an upstream
+// keep-alive pool (ngx_http_upstream_module `keepalive`, which wants `Connection: ""` for plain
+// requests — the map gives exactly that when there is no Upgrade header). 2 worker processes.
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../lib/ports.mjs';
+import { childNofile, pollHttp, startService } from '../lib/services.mjs';
+import { processTree } from '../lib/proc.mjs';
+import { versionOf, which } from '../lib/tools.mjs';
+
+export function nginxConfig({ dir, port, backendPort }) {
+  return `worker_processes 2;
+worker_rlimit_nofile ${childNofile};
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events {
+  worker_connections ${childNofile - 100};
+}
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 100000;
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' '';
+  }
+  upstream echo {
+    server 127.0.0.1:${backendPort};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / {
+      proxy_pass http://echo;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_read_timeout 3600s;
+      proxy_send_timeout 3600s;
+    }
+  }
+}
+`;
+}
+
+export const nginxTarget = {
+  name: 'nginx',
+  label: 'nginx',
+  proxy: true,
+  async available() {
+    return which('nginx') ? { ok: true } : { ok: false, reason: 'nginx is not installed (run bench/setup.sh)' };
+  },
+  version: () => versionOf(which('nginx'), ['-v']).replace(/^nginx version: /, ''),
+  async start({ backend }) {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-nginx-'));
+    const port = await freePort();
+    const config = join(dir, 'nginx.conf');
+    writeFileSync(config, nginxConfig({ dir, port, backendPort: backend.port }));
+    const service = await startService({ name: 'nginx', command: which('nginx'), args: ['-p', dir, '-c', config] });
+    const url = `http://127.0.0.1:${port}`;
+    await pollHttp(`${url}/`, (status) => status === 200);
+    return {
+      url,
+      pids: () => processTree(service.pid),
+      stop: async () => {
+        await service.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
