@@ -89,6 +89,7 @@ export class NodeStateAgent {
 
   /** A worker's report. */
   onWorkerMessage(worker: number, message: WorkerToPrimary): void {
+    if (message.type === 'ready-for-state') return;
     if (message.type === 'session-opened') this.#table.opened({ ...message.record, worker });
     else if (message.type === 'session-closed') this.#table.closed(message.id);
     else if (message.type === 'backend-failed') void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend: message.backend, node: this.#config.nodeId }));

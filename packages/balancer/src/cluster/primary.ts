@@ -35,9 +35,11 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
   };
   const agent = new NodeStateAgent({ store: await openStateStore(config, log), config, log, send: broadcast });
   await agent.start();
-  cluster.on('message', (worker, message: WorkerToPrimary) => agent.onWorkerMessage(worker.id, message));
-  // A new worker gets the current state before it accepts its first connection.
-  cluster.on('online', (worker) => agent.snapshot().forEach((message) => worker.send(message)));
+  cluster.on('message', (worker, message: WorkerToPrimary) => {
+    // A new worker gets the current state before it accepts its first connection.
+    if (message?.type === 'ready-for-state') agent.snapshot().forEach((snapshot) => worker.send(snapshot));
+    else agent.onWorkerMessage(worker.id, message);
+  });
 
   const admin = createAdminServer(() => ({ listeningWorkers: listening.size, shuttingDown, degraded: agent.degraded }));
   admin.listen(config.admin.port, config.admin.host);

@@ -12,8 +12,9 @@ import { workerConfigEnv, type PrimaryToWorker, type WorkerToPrimary } from './w
  * primary, and shutdown is the primary's call.
  */
 function main(): void {
-  const config = JSON.parse(process.env[workerConfigEnv] ?? 'null') as MooringConfig | null;
-  if (!config) throw new Error(`${workerConfigEnv} is missing: workers are started by \`mooring start\``);
+  const parsed = JSON.parse(process.env[workerConfigEnv] ?? 'null') as MooringConfig | null;
+  if (!parsed) throw new Error(`${workerConfigEnv} is missing: workers are started by \`mooring start\``);
+  const config: MooringConfig = parsed;
   const workerId = cluster.worker?.id ?? -1;
   const log = createLogger({ node: config.nodeId, worker: workerId, level: config.logLevel });
   const tell = (message: WorkerToPrimary): void => {
@@ -45,7 +46,8 @@ function main(): void {
       case 'shutdown':
         return void shutdown(message.deadlineMs);
       case 'backends':
-        return pool.setBackends(message.backends);
+        pool.setBackends(message.backends);
+        return listenOnce();
       case 'counts':
         return pool.setClusterCounts(new Map(Object.entries(message.total)));
       case 'health':
@@ -63,9 +65,17 @@ function main(): void {
     process.exit(0);
   }
 
-  proxy.server.listen(config.listen.port, config.listen.host, () => {
-    log.info({ address: proxy.server.address() }, 'worker listening');
-  });
+  // Listen only with the current membership in hand, so that a new worker never answers 503
+  // for backends the node already knows from the registry.
+  let listening = false;
+  function listenOnce(): void {
+    if (listening) return;
+    listening = true;
+    proxy.server.listen(config.listen.port, config.listen.host, () => {
+      log.info({ address: proxy.server.address() }, 'worker listening');
+    });
+  }
+  tell({ type: 'ready-for-state' });
 }
 
 main();

@@ -17,6 +17,8 @@ export type PrimaryToWorker =
 
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
 export type WorkerToPrimary =
+  /** The worker is ready for its state snapshot; it listens only once the snapshot has arrived. */
+  | { readonly type: 'ready-for-state' }
   | { readonly type: 'session-opened'; readonly record: ConnectionRecord }
   | { readonly type: 'session-closed'; readonly id: string }
   /** A backend refused, reset or timed out a connection (passive health). */
