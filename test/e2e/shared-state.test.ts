@@ -155,7 +155,7 @@ describe('failures of nodes and of Redis', () => {
     await registerRaw(prefix, ['r1', 'r2', 'r3']);
     [a, b] = await Promise.all([startSharedNode(redis, prefix, 'fail-a'), startSharedNode(redis, prefix, 'fail-b')]);
   });
-  afterAll(() => Promise.all([a?.stop(), b?.stop()]));
+  afterAll(() => Promise.all([a?.stop(), b && b.process.exitCode === null && b.process.signalCode === null ? b.stop() : undefined]));
 
   /** Live sessions per node, from the cluster-wide connection table (`mooring connections`). */
   const totalLive = async (): Promise<Record<string, number>> => {
@@ -165,25 +165,38 @@ describe('failures of nodes and of Redis', () => {
     return byNode;
   };
 
-  it('drops a SIGKILLed node and its connections within 3 heartbeats, while the other keeps serving', async () => {
-    const onA = await Promise.all(Array.from({ length: 3 }, () => openRecordingClient(`${a.wsUrl}/`)));
-    const onB = await Promise.all(Array.from({ length: 4 }, () => openRecordingClient(`${b.wsUrl}/`)));
-    await expect.poll(totalLive, { timeout: 3000 }).toEqual({ 'fail-a': 3, 'fail-b': 4 });
-    await b.kill();
+  it('drops a SIGKILLed node and its connections within 3 heartbeats; the other keeps serving and takes over health checks', async () => {
+    // Kill whichever node holds the health-check lease, to see the lease move too.
+    await expect.poll(() => raw.get(`${prefix}:lease:health`), { timeout: 3000 }).toMatch(/^fail-[ab]$/);
+    const holder = (await raw.get(`${prefix}:lease:health`))!;
+    const [victim, survivor] = holder === 'fail-a' ? [a, b] : [b, a];
+    const survivorId = holder === 'fail-a' ? 'fail-b' : 'fail-a';
+    const onSurvivor = await Promise.all(Array.from({ length: 3 }, () => openRecordingClient(`${survivor.wsUrl}/`)));
+    const onVictim = await Promise.all(Array.from({ length: 4 }, () => openRecordingClient(`${victim.wsUrl}/`)));
+    await expect.poll(totalLive, { timeout: 3000 }).toEqual({ [survivorId]: 3, [holder]: 4 });
+    await victim.kill();
     const killedAt = Date.now();
-    await expect.poll(totalLive, { timeout: 3000, interval: 100 }).toEqual({ 'fail-a': 3 });
+    await expect.poll(totalLive, { timeout: 3000, interval: 100 }).toEqual({ [survivorId]: 3 });
     // 3 heartbeats of 300 ms, plus the time of one poll of the CLI
     expect(Date.now() - killedAt).toBeLessThan(2500);
     const { nodes } = await mooringJson<{ nodes: { id: string }[] }>(redis, prefix, ['status']);
-    expect(nodes.map((node) => node.id)).toEqual(['fail-a']);
-    for (const client of onA) expect(await client.request('alive')).toBe('alive');
-    await Promise.all(onB.map((client) => client.closed));
-    await Promise.all(onA.map((client) => client.close()));
+    expect(nodes.map((node) => node.id)).toEqual([survivorId]);
+    for (const client of onSurvivor) expect(await client.request('alive')).toBe('alive');
+    await Promise.all(onVictim.map((client) => client.closed));
+
+    await expect.poll(() => raw.get(`${prefix}:lease:health`), { timeout: 3000 }).toBe(survivorId);
+    await backends[2]!.setMode('unhealthy');
+    await expect.poll(async () => (await seenThrough(survivor, 9)).has('r3'), { timeout: 3000, interval: 100 }).toBe(false);
+    await backends[2]!.setMode('ok');
+    await expect.poll(async () => (await seenThrough(survivor, 9)).has('r3'), { timeout: 3000, interval: 100 }).toBe(true);
+    await Promise.all(onSurvivor.map((client) => client.close()));
+    if (survivor === b) [a, b] = [b, a]; // the next test runs on the survivor, as `a`
   });
 
   it('keeps routing while Redis is down, reports degraded, and reconverges when it returns', async () => {
+    const aId = a.logs.find((line) => line.msg === 'node ready')!.node as string;
     const before = await Promise.all(Array.from({ length: 4 }, () => openRecordingClient(`${a.wsUrl}/`)));
-    await expect.poll(totalLive, { timeout: 3000 }).toEqual({ 'fail-a': 4 });
+    await expect.poll(totalLive, { timeout: 3000 }).toEqual({ [aId]: 4 });
     await redis.stop();
     await a.waitForLog((line) => /shared state unreachable/.test(String(line.msg)), 3000);
     const ready = JSON.parse((await requestText(`${a.adminUrl}/readyz`)).body);
@@ -198,7 +211,7 @@ describe('failures of nodes and of Redis', () => {
     // rebuild the connection table. (The registry is the operator's to restore.)
     await redis.restart();
     await a.waitForLog((line) => line.msg === 'shared state reachable again, re-publishing this node', 5000);
-    await expect.poll(totalLive, { timeout: 4000 }).toEqual({ 'fail-a': 7 });
+    await expect.poll(totalLive, { timeout: 4000 }).toEqual({ [aId]: 7 });
     await registerRaw(prefix, ['r1', 'r2', 'r3']);
     await expect.poll(async () => (await mooringJson<{ backends: BackendRow[] }>(redis, prefix, ['backend', 'list'])).backends.reduce((sum, row) => sum + row.live, 0), { timeout: 3000 }).toBe(7);
     expect(JSON.parse((await requestText(`${a.adminUrl}/readyz`)).body)).toMatchObject({ status: 'ready', degraded: false });

@@ -45,4 +45,40 @@ describe('BackendPool', () => {
     pool.reportFailure('b');
     expect(pool.candidates().every((c) => c.healthy)).toBe(true);
   });
+
+  it('adds this worker's opens and closes since the last cluster snapshot to it', () => {
+    const pool = new BackendPool();
+    pool.setBackends(backends);
+    pool.acquire('a');
+    pool.setClusterCounts(new Map([['a', 10], ['b', 4]]));
+    pool.acquire('a');
+    pool.acquire('b');
+    pool.release('b');
+    pool.release('b');
+    expect(pool.candidates().map((c) => [c.backend.id, c.liveConnections])).toEqual([
+      ['a', 11],
+      ['b', 3],
+    ]);
+  });
+
+  it('takes backends the shared health check holds down out of the healthy set', () => {
+    const pool = new BackendPool();
+    pool.setBackends(backends);
+    pool.setUnhealthy(new Set(['b']));
+    expect(pool.candidates().map((c) => [c.backend.id, c.healthy])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    pool.setBackends([...backends, { id: 'c', url: 'http://127.0.0.1:3', weight: 1, state: 'active' }]);
+    expect(pool.candidates().find((c) => c.backend.id === 'b')?.healthy).toBe(false);
+  });
+
+  it('reports every passive failure to its listener', () => {
+    const failures: string[] = [];
+    const pool = new BackendPool({ onFailure: (id) => failures.push(id) });
+    pool.setBackends(backends);
+    pool.reportFailure('a');
+    pool.reportFailure('zzz');
+    expect(failures).toEqual(['a']);
+  });
 });
