@@ -46,7 +46,7 @@ describe('BackendPool', () => {
     expect(pool.candidates().every((c) => c.healthy)).toBe(true);
   });
 
-  it('adds this worker's opens and closes since the last cluster snapshot to it', () => {
+  it('adds the worker’s own opens and closes since the last cluster snapshot to it', () => {
     const pool = new BackendPool();
     pool.setBackends(backends);
     pool.acquire('a');
