@@ -171,12 +171,12 @@ async function main() {
     routing,
     runs,
   };
-  const jsonName = `${fileStamp(started)}${settings.quick ? '-quick' : ''}.json`;
+  const partial = Boolean(settings.quick || values.scenarios || values.targets || values.reps || values.duration);
+  const jsonName = `${fileStamp(started)}${settings.quick ? '-quick' : partial ? '-partial' : ''}.json`;
   const jsonPath = writeJson(jsonName, result);
   const markdown = renderMarkdown(result, runs, scenarios, targets, jsonName);
   console.log(markdown);
   log(`JSON: ${jsonPath}`);
-  const partial = settings.quick || values.scenarios || values.targets || values.reps || values.duration;
   if (!partial) {
     writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), markdown);
     log('wrote bench/RESULTS.md');
