@@ -4,6 +4,7 @@ import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
 import type {
   ConnectionRecord,
+  DrainRecord,
   HealthRecord,
   LiveCounts,
   NodeInfo,
@@ -22,6 +23,7 @@ interface MemoryData {
   readonly tables: Map<string, { conns: Map<string, ConnectionRecord>; expiresAt: number }>;
   readonly leases: Map<string, { holder: string; expiresAt: number }>;
   readonly health: Map<string, HealthRecord>;
+  readonly drains: Map<string, DrainRecord>;
   readonly listeners: Set<Listener>;
 }
 
@@ -65,6 +67,7 @@ export class MemoryStateStore implements StateStore {
       tables: new Map(),
       leases: new Map(),
       health: new Map(),
+      drains: new Map(),
       listeners: new Set(),
     };
   }
@@ -87,8 +90,26 @@ export class MemoryStateStore implements StateStore {
     const removed = this.data.backends.delete(id);
     // Its health would otherwise outlive it (the Redis store drops the field too).
     this.data.health.delete(id);
+    this.data.drains.delete(id);
     if (removed) await this.publish({ type: 'registry-changed' });
     return removed;
+  }
+
+  async readDrains(): Promise<Map<string, DrainRecord>> {
+    this.assertOpen();
+    return new Map(this.data.drains);
+  }
+
+  async putDrain(id: string, drain: DrainRecord): Promise<void> {
+    this.assertOpen();
+    this.data.drains.set(id, { ...drain });
+    await this.publish({ type: 'registry-changed' });
+  }
+
+  async removeDrain(id: string): Promise<void> {
+    this.assertOpen();
+    this.data.drains.delete(id);
+    await this.publish({ type: 'registry-changed' });
   }
 
   async heartbeat(node: NodeInfo, ttlMs: number): Promise<void> {

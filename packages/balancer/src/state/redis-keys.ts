@@ -10,6 +10,7 @@
  * | `<prefix>:{node:<id>}:conns` | hash       | session id → JSON ConnectionRecord                              | node TTL, refreshed on heartbeat and on each write |
  * | `<prefix>:{node:<id>}:counts`| hash       | backend id → live sessions of that node (kept equal to `conns`) | node TTL, as `conns` |
  * | `<prefix>:health`            | hash       | backend id → JSON HealthRecord (field removed with the backend) | none |
+ * | `<prefix>:drains`            | hash       | backend id → JSON DrainRecord (field removed with the backend)  | none |
  * | `<prefix>:lease:<name>`      | string     | holder (node id); e.g. `lease:health` for the active checker    | lease TTL (PX), renewed by its holder only |
  * | `<prefix>:events`            | channel    | JSON StateEvent (pub/sub, not a key)                            | — |
  *
@@ -38,6 +39,8 @@ export interface RedisKeys {
   nodeCounts(nodeId: string): string;
   /** Hash: shared health (backend id → JSON HealthRecord). */
   health(): string;
+  /** Hash: drains in progress (backend id → JSON DrainRecord). */
+  drains(): string;
   /** String: the holder of a named lease. */
   lease(name: string): string;
   /** Pub/sub channel of StateEvents. */
@@ -57,6 +60,7 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
     nodeConnections: (id) => node(id, 'conns'),
     nodeCounts: (id) => node(id, 'counts'),
     health: () => `${prefix}:health`,
+    drains: () => `${prefix}:drains`,
     lease: (name) => `${prefix}:lease:${name}`,
     events: () => `${prefix}:events`,
   };

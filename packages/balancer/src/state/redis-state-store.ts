@@ -12,11 +12,12 @@ import {
   touchNodeIndexScript,
 } from './redis-scripts.js';
 import { formatRegistryEntry, isMalformed, parseRegistryEntry } from './registry-entry.js';
-import { compareConnections, compareText, decodeConnectionRecord, decodeHealthRecord, decodeNodeInfo } from './state-codec.js';
+import { compareConnections, compareText, decodeConnectionRecord, decodeDrainRecord, decodeHealthRecord, decodeNodeInfo } from './state-codec.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
 import type {
   ConnectionRecord,
+  DrainRecord,
   HealthRecord,
   LiveCounts,
   MalformedEntry,
@@ -125,11 +126,36 @@ export class RedisStateStore implements StateStore {
   removeBackend(id: string): Promise<boolean> {
     return this.run('removeBackend', async () => {
       // Its health goes with it, so the health hash never accumulates removed backends.
-      const pipeline = this.command.pipeline().hdel(this.keys.backends(), id).hdel(this.keys.health(), id);
+      const pipeline = this.command.pipeline().hdel(this.keys.backends(), id).hdel(this.keys.health(), id).hdel(this.keys.drains(), id);
       const [removed] = await execPipeline(pipeline);
       if (removed !== 1) return false;
       await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
       return true;
+    });
+  }
+
+  readDrains(): Promise<Map<string, DrainRecord>> {
+    return this.run('readDrains', async () => {
+      const drains = new Map<string, DrainRecord>();
+      for (const [id, text] of Object.entries(await this.command.hgetall(this.keys.drains()))) {
+        const record = decodeDrainRecord(text);
+        if (record) drains.set(id, record);
+      }
+      return drains;
+    });
+  }
+
+  putDrain(id: string, drain: DrainRecord): Promise<void> {
+    return this.run('putDrain', async () => {
+      await this.command.hset(this.keys.drains(), id, JSON.stringify(drain));
+      await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
+    });
+  }
+
+  removeDrain(id: string): Promise<void> {
+    return this.run('removeDrain', async () => {
+      await this.command.hdel(this.keys.drains(), id);
+      await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
     });
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectionRecord, HealthRecord, NodeInfo, StateEvent } from './state-store.js';
+import type { ConnectionRecord, DrainRecord, HealthRecord, NodeInfo, StateEvent } from './state-store.js';
 
 /*
  * Decoders for what other processes wrote into the shared state. Anything can write to Redis,
@@ -25,6 +25,14 @@ const nodeInfoSchema = z.object({
   listen: z.string(),
   admin: z.string(),
   degraded: z.boolean().optional(),
+  routable: z.array(z.string()).optional(),
+});
+
+const drainRecordSchema = z.object({
+  startedAt: z.number(),
+  deadlineAt: z.number(),
+  closeRate: z.number().positive(),
+  closeCode: z.number().int().min(1000).max(4999),
 });
 
 const healthRecordSchema = z.object({
@@ -76,3 +84,5 @@ export function countByBackend(records: Iterable<ConnectionRecord>): Map<string,
   for (const record of records) counts.set(record.backend, (counts.get(record.backend) ?? 0) + 1);
   return counts;
 }
+/** A DrainRecord from its JSON, or undefined. */
+export const decodeDrainRecord = (text: string): DrainRecord | undefined => decodeWith(drainRecordSchema, text);

@@ -27,6 +27,20 @@ export interface NodeInfo {
   readonly listen: string;
   readonly admin: string;
   readonly degraded?: boolean;
+  /** Backends this node would route a new session to now (registered, active, healthy). */
+  readonly routable?: readonly string[];
+}
+
+/** A drain in progress: the backend's registry state is `draining`, and these are its terms. */
+export interface DrainRecord {
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** From this moment the remaining sessions are closed, paced. */
+  readonly deadlineAt: number;
+  /** Closes per second, cluster-wide, after the deadline. */
+  readonly closeRate: number;
+  /** WebSocket close code sent to clients (1012 Service Restart by default). */
+  readonly closeCode: number;
 }
 
 /** How a session was routed (DESIGN "Routing"; issue: sticky sessions). */
@@ -81,6 +95,12 @@ export interface StateStore {
   putBackend(backend: RegisteredBackend): Promise<void>;
   /** Removes a backend; false when it was not registered. */
   removeBackend(id: string): Promise<boolean>;
+
+  // Drains
+  readDrains(): Promise<Map<string, DrainRecord>>;
+  /** Records a drain's terms and announces the change (the caller sets the backend's state). */
+  putDrain(id: string, drain: DrainRecord): Promise<void>;
+  removeDrain(id: string): Promise<void>;
 
   // Nodes
   /** Registers or refreshes a node; its entry (and its connections) expire after `ttlMs` without a heartbeat. */

@@ -101,6 +101,24 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       });
     });
 
+    describe('drains', () => {
+      const drain = { startedAt: 1_000, deadlineAt: 61_000, closeRate: 50, closeCode: 1012 };
+
+      it('records, shares, announces and removes drains; removing the backend removes its drain', async () => {
+        const peer = await fx.peer();
+        const { events } = await record(peer);
+        await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'draining' });
+        await store.putDrain('a', drain);
+        expect(await peer.readDrains()).toEqual(new Map([['a', drain]]));
+        await expect.poll(() => events.length).toBeGreaterThanOrEqual(2);
+        await peer.removeDrain('a');
+        expect((await store.readDrains()).size).toBe(0);
+        await store.putDrain('a', drain);
+        await store.removeBackend('a');
+        expect((await peer.readDrains()).size).toBe(0);
+      });
+    });
+
     describe('nodes', () => {
       it('lists heartbeating nodes with their last heartbeat, in id order', async () => {
         await store.heartbeat(nodeInfo('n2'), LONG_TTL);
