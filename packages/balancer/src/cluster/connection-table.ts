@@ -20,6 +20,15 @@ export class ConnectionTable {
     return this.#live.size;
   }
 
+  /** Every live session of this node. */
+  records(): ConnectionRecord[] {
+    return [...this.#live.values()];
+  }
+
+  ids(): Set<string> {
+    return new Set(this.#live.keys());
+  }
+
   opened(record: ConnectionRecord): void {
     this.#live.set(record.id, record);
     this.#opened.push(record);

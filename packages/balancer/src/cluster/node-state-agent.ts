@@ -4,7 +4,8 @@ import { formatHostPort } from '../config/host-port.js';
 import { HealthTracker } from '../health/health-tracker.js';
 import { probeBackend } from '../health/http-probe.js';
 import type { Backend } from '../routing/backend.js';
-import type { StateEvent, StateStore } from '../state/state-store.js';
+import { CloseScheduler, closeTickMs } from '../drain/close-scheduler.js';
+import type { DrainRecord, StateEvent, StateStore } from '../state/state-store.js';
 import { ConnectionTable } from './connection-table.js';
 import { RegistryMerge } from './registry-merge.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './worker-messages.js';
@@ -25,9 +26,14 @@ const registryPollMs = 1_000;
  */
 export class NodeStateAgent {
   readonly #store: StateStore;
-  readonly #config: Readonly<MooringConfig>;
+  #config: Readonly<MooringConfig>;
   readonly #log: Logger;
   readonly #send: (message: PrimaryToWorker) => void;
+  readonly #sendTo: (worker: number, message: PrimaryToWorker) => void;
+  readonly #scheduler: CloseScheduler;
+  #drains: ReadonlyMap<string, DrainRecord> = new Map();
+  #clusterLive: ReadonlyMap<string, number> = new Map();
+  #shutdown: { rate: number; code: number } | undefined;
   readonly #table: ConnectionTable;
   readonly #registry: RegistryMerge;
   readonly #tracker: HealthTracker;
@@ -40,11 +46,21 @@ export class NodeStateAgent {
   #holdsLease = false;
   #unsubscribe: (() => Promise<void>) | undefined;
 
-  constructor(options: { store: StateStore; config: Readonly<MooringConfig>; log: Logger; send: (message: PrimaryToWorker) => void }) {
+  constructor(options: {
+    store: StateStore;
+    config: Readonly<MooringConfig>;
+    log: Logger;
+    send: (message: PrimaryToWorker) => void;
+    sendTo: (worker: number, message: PrimaryToWorker) => void;
+  }) {
     this.#store = options.store;
     this.#config = options.config;
     this.#log = options.log.child({ component: 'state' });
     this.#send = options.send;
+    this.#sendTo = options.sendTo;
+    this.#scheduler = new CloseScheduler((record, code) =>
+      this.#sendTo(record.worker, { type: 'close-session', id: record.id, code, reason: this.#shutdown ? 'shutdown' : 'drain' }),
+    );
     this.#table = new ConnectionTable(options.config.nodeId);
     this.#registry = new RegistryMerge(options.config.backends, this.#log);
     this.#tracker = new HealthTracker({ rise: options.config.healthRise, fall: options.config.healthFall, node: options.config.nodeId });
@@ -85,6 +101,33 @@ export class NodeStateAgent {
     every(registryPollMs, () => this.#syncRegistry());
     every(countsIntervalMs, () => this.#syncCounts());
     if (this.#config.healthInterval > 0) every(this.#config.healthInterval, () => this.#checkHealth());
+    this.#timers.push(setInterval(() => this.#paceCloses(), closeTickMs));
+  }
+
+  /** SIGHUP: new static backends and settings; the registry is merged again at once. */
+  async reconfigure(config: Readonly<MooringConfig>): Promise<void> {
+    this.#config = config;
+    this.#registry.setStatic(config.backends);
+    await this.#syncRegistry();
+  }
+
+  /** Live sessions of this node. */
+  liveSessions(): number {
+    return this.#table.size;
+  }
+
+  /**
+   * SIGTERM: close this node's sessions gently at `rate` per second from now on (drains past
+   * their deadline keep their own terms).
+   */
+  beginShutdown(rate: number, code: number): void {
+    this.#shutdown = { rate, code };
+    this.#paceCloses();
+  }
+
+  #paceCloses(): void {
+    this.#scheduler.forget(this.#table.ids());
+    this.#scheduler.tick(Date.now(), this.#drains, this.#table.records(), this.#clusterLive, this.#shutdown);
   }
 
   /** A worker's report. */
@@ -103,6 +146,7 @@ export class NodeStateAgent {
   /** Clean shutdown: leave the nodes table and hand the health lease on. */
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
+    this.#scheduler.stop();
     await this.#unsubscribe?.().catch(() => {});
     await this.#store.removeNode(this.#config.nodeId).catch(() => {});
     if (this.#holdsLease) await this.#store.releaseLease(healthLease, this.#config.nodeId).catch(() => {});
@@ -117,6 +161,7 @@ export class NodeStateAgent {
       listen: formatHostPort(this.#config.listen),
       admin: formatHostPort(this.#config.admin),
       degraded: this.#degraded,
+      routable: this.#backends.filter((backend) => backend.state === 'active' && !this.#unhealthy.includes(backend.id)).map((backend) => backend.id),
     };
     const ok = await this.#guard(() => this.#store.heartbeat(info, this.#config.heartbeatInterval * 3));
     if (ok && this.#degraded) {
@@ -141,7 +186,9 @@ export class NodeStateAgent {
 
   async #syncRegistry(): Promise<void> {
     await this.#guard(async () => {
-      const merged = this.#registry.apply(await this.#store.readRegistry());
+      const [registry, drains] = await Promise.all([this.#store.readRegistry(), this.#store.readDrains()]);
+      this.#drains = drains;
+      const merged = this.#registry.apply(registry);
       if (!merged) return;
       this.#backends = merged;
       this.#log.info({ backends: merged.map((backend) => `${backend.id}=${backend.url}${backend.state === 'draining' ? ' (draining)' : ''}`) }, 'backends changed');
@@ -152,6 +199,7 @@ export class NodeStateAgent {
   async #syncCounts(): Promise<void> {
     await this.#guard(async () => {
       const counts = await this.#store.liveCounts();
+      this.#clusterLive = counts.total;
       const total = Object.fromEntries(counts.total);
       if (JSON.stringify(total) === JSON.stringify(this.#counts)) return;
       this.#counts = total;

@@ -8,7 +8,7 @@ import type { RegistrySnapshot } from '../state/state-store.js';
  * not on every poll. Returns the membership only when it differs from the last one.
  */
 export class RegistryMerge {
-  readonly #static: readonly Backend[];
+  #static: readonly Backend[];
   readonly #log: Logger;
   readonly #reported = new Set<string>();
   #lastSignature = '';
@@ -16,6 +16,12 @@ export class RegistryMerge {
   constructor(staticBackends: readonly Backend[], log: Logger) {
     this.#static = staticBackends;
     this.#log = log;
+  }
+
+  /** New static backends (config reload); the next `apply` reports the membership again. */
+  setStatic(backends: readonly Backend[]): void {
+    this.#static = backends;
+    this.#lastSignature = '';
   }
 
   apply(snapshot: RegistrySnapshot): Backend[] | undefined {

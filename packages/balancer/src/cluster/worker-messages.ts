@@ -7,13 +7,16 @@ import type { ConnectionRecord } from '../state/state-store.js';
  * request or handshake ever waits on Redis.
  */
 export type PrimaryToWorker =
-  | { readonly type: 'shutdown'; readonly deadlineMs: number }
+  /** Stop accepting; close what is left at the deadline. `retire` (SIGHUP): no pacing from the primary, sessions may run to the deadline. */
+  | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
   /** The full membership: static backends merged with the registry. */
   | { readonly type: 'backends'; readonly backends: readonly Backend[] }
   /** Cluster-wide live sessions per backend. */
   | { readonly type: 'counts'; readonly total: Readonly<Record<string, number>> }
   /** Backends the shared active health check holds down. */
-  | { readonly type: 'health'; readonly unhealthy: readonly string[] };
+  | { readonly type: 'health'; readonly unhealthy: readonly string[] }
+  /** Close one WebSocket gently (drain deadline, shutdown), with this close code. */
+  | { readonly type: 'close-session'; readonly id: string; readonly code: number; readonly reason: 'drain' | 'shutdown' };
 
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
 export type WorkerToPrimary =

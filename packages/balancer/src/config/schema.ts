@@ -138,6 +138,10 @@ export const configSchema = z
     maxConnectionsPerClient: z.number().int().min(0).default(0),
     /** WebSocket handshakes per second one client address may start per worker; 0 turns it off. */
     handshakeRatePerClient: z.number().min(0).default(0),
+    /** Gentle closes per second when the node shuts down (drains carry their own rate). */
+    closeRate: z.number().positive().default(100),
+    /** WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away. */
+    closeCode: z.number().int().refine((code) => code >= 1000 && code <= 4999 && ![1004, 1005, 1006, 1015].includes(code), 'expected a close code such as 1012 or 1001').default(1012),
     /** How long SIGTERM waits for workers to finish before they are stopped. */
     shutdownDeadline: duration('a duration').default(30_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,11 +12,13 @@ export interface BackendRow {
   readonly live: number;
   /** Live WebSocket sessions per node. */
   readonly liveByNode: Readonly<Record<string, number>>;
+  /** Terms of the drain in progress, if the backend is draining. */
+  readonly drain?: { readonly deadlineAt: string; readonly closeRate: number; readonly closeCode: number };
 }
 
 /** Reads the registry, shared health and live counts into rows, sorted by id. */
 export async function readBackendRows(store: StateStore): Promise<{ rows: BackendRow[]; malformed: { id: string; reason: string }[] }> {
-  const [registry, health, counts] = await Promise.all([store.readRegistry(), store.readHealth(), store.liveCounts()]);
+  const [registry, health, counts, drains] = await Promise.all([store.readRegistry(), store.readHealth(), store.liveCounts(), store.readDrains()]);
   const rows = registry.backends
     .map((backend): BackendRow => {
       const record = health.get(backend.id);
@@ -33,8 +35,14 @@ export async function readBackendRows(store: StateStore): Promise<{ rows: Backen
         health: record === undefined ? 'unknown' : record.healthy ? 'healthy' : 'unhealthy',
         live: counts.total.get(backend.id) ?? 0,
         liveByNode,
+        ...drainOf(drains.get(backend.id)),
       };
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { rows, malformed: registry.malformed.map((entry) => ({ id: entry.id, reason: entry.reason })) };
+}
+
+function drainOf(drain: { deadlineAt: number; closeRate: number; closeCode: number } | undefined): Pick<BackendRow, 'drain'> {
+  if (!drain) return {};
+  return { drain: { deadlineAt: new Date(drain.deadlineAt).toISOString(), closeRate: drain.closeRate, closeCode: drain.closeCode } };
 }

@@ -1,0 +1,52 @@
+import type { StateStore } from '@mooring/balancer';
+import { CliError } from '../cli-error.js';
+
+/** Terms of a drain as the operator gave them. */
+export interface DrainTerms {
+  readonly deadlineMs: number;
+  readonly closeRate: number;
+  readonly closeCode: number;
+}
+
+/** Live sessions on a backend, cluster-wide. */
+export async function liveOn(store: StateStore, id: string): Promise<number> {
+  return (await store.liveCounts()).total.get(id) ?? 0;
+}
+
+/**
+ * Marks a backend draining on every node (no new sessions, cookies naming it re-pinned) and
+ * records when and how its remaining sessions are closed. Draining twice keeps the first start
+ * but takes the new terms.
+ */
+export async function startDrain(store: StateStore, id: string, terms: DrainTerms): Promise<{ deadlineAt: number }> {
+  const backend = (await store.readRegistry()).backends.find((entry) => entry.id === id);
+  if (!backend) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
+  const now = Date.now();
+  const previous = (await store.readDrains()).get(id);
+  const deadlineAt = now + terms.deadlineMs;
+  await store.putDrain(id, { startedAt: previous?.startedAt ?? now, deadlineAt, closeRate: terms.closeRate, closeCode: terms.closeCode });
+  if (backend.state !== 'draining') await store.putBackend({ ...backend, state: 'draining' });
+  return { deadlineAt };
+}
+
+/**
+ * Waits until no session is left on the backend, printing progress as the count changes.
+ * Resolves with how many were still open at the deadline (closed by force), 0 if none.
+ */
+export async function waitDrained(store: StateStore, id: string, deadlineAt: number, closeRate: number, print: (line: string) => void): Promise<number> {
+  let last = -1;
+  let atDeadline: number | undefined;
+  // After the deadline the closes take remaining/rate seconds; allow that, plus slack.
+  for (;;) {
+    const live = await liveOn(store, id);
+    const now = Date.now();
+    if (live !== last) print(`${id}: ${live} live connection(s)${now < deadlineAt ? `, deadline in ${Math.ceil((deadlineAt - now) / 1000)}s` : ', closing at the deadline'}`);
+    last = live;
+    if (live === 0) return atDeadline ?? 0;
+    if (now >= deadlineAt && atDeadline === undefined) atDeadline = live;
+    if (atDeadline !== undefined && now > deadlineAt + (atDeadline / closeRate) * 1000 + 15_000) {
+      throw new CliError(`${id}: ${live} connection(s) still open well after the deadline; are the nodes holding them up?`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
