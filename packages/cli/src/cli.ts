@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerBackendCommands } from './commands/backend.js';
 import { registerConnectionsCommand } from './commands/connections.js';
+import { registerRolloutCommand } from './commands/rollout.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
 
@@ -22,6 +23,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerBackendCommands(program);
   registerStatusCommand(program);
   registerConnectionsCommand(program);
+  registerRolloutCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

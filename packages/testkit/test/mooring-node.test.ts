@@ -11,8 +11,9 @@ const args = process.argv.slice(2);
 console.log('not json');
 console.log(JSON.stringify({ level: 30, msg: 'starting', args }));
 if (args.includes('--fail')) { console.error('bad config: --fail'); process.exit(2); }
-console.log(JSON.stringify({ level: 30, msg: 'node ready', listen: { host: '127.0.0.1', port: 4001 }, admin: { host: '127.0.0.1', port: 4002 } }));
+// The handler comes before 'node ready': a launcher may signal as soon as it reads that line.
 process.on('SIGTERM', () => { console.log(JSON.stringify({ level: 30, msg: 'stopping' })); process.exit(0); });
+console.log(JSON.stringify({ level: 30, msg: 'node ready', listen: { host: '127.0.0.1', port: 4001 }, admin: { host: '127.0.0.1', port: 4002 } }));
 setInterval(() => {}, 1000);
 `;
 

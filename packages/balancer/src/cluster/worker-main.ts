@@ -44,10 +44,13 @@ function main(): void {
   process.on('message', (message: PrimaryToWorker) => {
     switch (message?.type) {
       case 'shutdown':
-        return void shutdown(message.deadlineMs);
+        return void shutdown(message.deadlineMs, message.closeCode);
       case 'backends':
         pool.setBackends(message.backends);
+        proxy.backendsChanged(message.backends);
         return listenOnce();
+      case 'close-session':
+        return void proxy.closeSession(message.id, message.code, message.reason);
       case 'counts':
         return pool.setClusterCounts(new Map(Object.entries(message.total)));
       case 'health':
@@ -55,13 +58,21 @@ function main(): void {
     }
   });
 
-  async function shutdown(deadlineMs: number): Promise<void> {
+  /** Stop accepting; let sessions end (or be closed, paced, by the primary) until the deadline; close the rest gently. */
+  let stopping = false;
+  async function shutdown(deadlineMs: number, closeCode: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
     const closed = proxy.stopAccepting();
     const deadline = Date.now() + deadlineMs;
     while (proxy.sessions.size > 0 && Date.now() < deadline) await delay(Math.min(100, Math.max(1, deadline - Date.now())));
-    if (proxy.sessions.size > 0) log.warn({ remaining: proxy.sessions.size }, 'shutdown deadline reached, closing websockets');
+    if (proxy.sessions.size > 0) {
+      log.warn({ remaining: proxy.sessions.size }, 'shutdown deadline reached, closing the remaining websockets');
+      await proxy.closeAll(closeCode);
+    }
     proxy.terminateAll();
     await closed;
+    log.flush?.();
     process.exit(0);
   }
 

@@ -61,6 +61,7 @@ export const startOptions: readonly OptionSpec[] = [
   option('allowedOrigins', 'allowed-origin', 'list', 'ORIGIN', 'origin allowed to open WebSockets; repeatable'),
   option('maxConnectionsPerClient', 'max-connections-per-client', 'integer', 'N', 'live WebSockets per client address and worker (0: off)'),
   option('handshakeRatePerClient', 'handshake-rate-per-client', 'number', 'N', 'handshakes per second per client address and worker (0: off)'),
+  option('frameTracking', 'frame-tracking', 'boolean', 'true|false', 'track WebSocket frames so closes are gentle (default true)'),
   option('closeRate', 'close-rate', 'number', 'N', 'gentle WebSocket closes per second on shutdown (default 100)'),
   option('closeCode', 'close-code', 'integer', 'CODE', 'close code of gentle closes (default 1012)'),
   option('shutdownDeadline', 'shutdown-deadline', 'text', 'DURATION', 'SIGTERM drain deadline (default 30s)'),

@@ -138,6 +138,8 @@ export const configSchema = z
     maxConnectionsPerClient: z.number().int().min(0).default(0),
     /** WebSocket handshakes per second one client address may start per worker; 0 turns it off. */
     handshakeRatePerClient: z.number().min(0).default(0),
+    /** Follow WebSocket frame boundaries (a few bytes of state per tunnel) so closes can be gentle. */
+    frameTracking: z.boolean().default(true),
     /** Gentle closes per second when the node shuts down (drains carry their own rate). */
     closeRate: z.number().positive().default(100),
     /** WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away. */

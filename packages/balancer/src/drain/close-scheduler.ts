@@ -34,10 +34,12 @@ export class CloseScheduler {
       list.push(record);
       waiting.set(record.backend, list);
     }
+    const waitingTotal = [...waiting.values()].reduce((sum, list) => sum + list.length, 0);
     for (const [backend, list] of waiting) {
       const drain = drains.get(backend);
       const terms = drain && drain.deadlineAt <= now ? { rate: drain.closeRate, code: drain.closeCode, cluster: clusterLive.get(backend) ?? 0 } : undefined;
-      const plan = terms ?? (shutdown ? { ...shutdown, cluster: list.length } : undefined);
+      // A shutdown's rate is for the whole node: each backend gets its share of it.
+      const plan = terms ?? (shutdown ? { ...shutdown, cluster: waitingTotal } : undefined);
       if (plan) this.#schedule(backend, list, plan);
     }
   }

@@ -7,6 +7,8 @@ import { createAddressMatcher } from '../config/cidr.js';
 import type { MooringConfig } from '../config/schema.js';
 import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
+import type { Backend } from '../routing/backend.js';
+import { drainableKeepAlive } from './drainable-keep-alive.js';
 import { SessionRouter } from '../routing/session-router.js';
 import { createStickyOptions } from './sticky-options.js';
 import { ClientLimits } from './client-limits.js';
@@ -18,6 +20,8 @@ import { WebSocketSession, type SessionContext } from './websocket-session.js';
 
 /** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would. */
 const backendKeepAliveIdleMs = 4_000;
+/** How long peers get to answer a gentle close before both sockets are destroyed. */
+const closeGraceMs = 2_000;
 
 /** A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. */
 export interface ProxyServer {
@@ -25,8 +29,14 @@ export interface ProxyServer {
   readonly sessions: ReadonlySet<WebSocketSession>;
   /** Stops accepting; existing connections carry on. */
   stopAccepting(): Promise<void>;
-  /** Ends every live WebSocket and idle keep-alive connection. */
+  /** Closes one live WebSocket gently; false when this worker does not hold it. */
+  closeSession(id: string, code: number, reason: 'drain' | 'shutdown'): boolean;
+  /** Closes every live WebSocket gently, and resolves when all are gone. */
+  closeAll(code: number): Promise<void>;
+  /** Ends every connection left, at once. */
   terminateAll(): void;
+  /** The membership changed: keep-alive connections to draining backends are closed once idle. */
+  backendsChanged(backends: readonly Backend[]): void;
 }
 
 /** What the worker hears about WebSocket sessions, to keep the shared connection table. */
@@ -42,6 +52,8 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   const sticky = createStickyOptions(config);
   const router = new SessionRouter(pool, config.balance, sticky.options);
   const sessions = new Set<WebSocketSession>();
+  const sessionsById = new Map<string, WebSocketSession>();
+  const keepAlive = drainableKeepAlive(agent);
   const trusted = createAddressMatcher(config.trustedProxies);
   const allowedOrigins = new Set(config.allowedOrigins);
   const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
@@ -56,10 +68,16 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     connectTimeoutMs: config.connectTimeout,
     idleTimeoutMs: config.idleTimeout,
     tcpKeepAliveMs: config.tcpKeepAlive,
+    frameTracking: config.frameTracking,
+    closeGraceMs: closeGraceMs,
     stickyCookie: sticky.setCookie,
-    onOpened: (session) => observer?.opened(session),
+    onOpened: (session) => {
+      sessionsById.set(session.id, session);
+      observer?.opened(session);
+    },
     onFinished: (session, wasOpen) => {
       sessions.delete(session);
+      sessionsById.delete(session.id);
       limits.release(session.clientAddress);
       if (wasOpen) observer?.closed(session);
     },
@@ -114,6 +132,15 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     server,
     sessions,
     stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
+    closeSession: (id, code, reason) => {
+      const session = sessionsById.get(id);
+      if (session) void session.closeGently(code, reason);
+      return session !== undefined;
+    },
+    closeAll: async (code) => {
+      await Promise.all([...sessions].map((session) => session.closeGently(code, 'shutdown')));
+    },
+    backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
     terminateAll: () => {
       clearInterval(sweep);
       for (const session of sessions) session.terminate('shutdown');

@@ -11,6 +11,8 @@ import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
+import { FrameBoundaryTracker } from './frame-tracker.js';
+import { closeTunnelGently } from './gentle-close.js';
 import { writeNon101Response } from './non-101-response.js';
 
 /** How a session ended, as its log line reports it. */
@@ -23,6 +25,7 @@ export type SessionEnd =
   | 'backend-unreachable'
   | 'backend-refused-upgrade'
   | 'client-gone-during-handshake'
+  | 'drain'
   | 'shutdown';
 
 /** What every session of a worker shares. */
@@ -34,6 +37,10 @@ export interface SessionContext {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly tcpKeepAliveMs: number;
+  /** Track RFC 6455 frame boundaries, so that closes can be gentle (a close frame between frames). */
+  readonly frameTracking: boolean;
+  /** How long peers get to answer a gentle close before both sockets are destroyed. */
+  readonly closeGraceMs: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: (backendId: string) => string;
   /** Called when the backend has accepted the upgrade. */
@@ -70,10 +77,13 @@ export class WebSocketSession {
   #firstEnd: SessionEnd | undefined;
   #bytesAtOpen = { read: 0, written: 0 };
   #status: number | undefined;
+  #closeCode: number | undefined;
   #decision: RoutingDecision | undefined;
   #route: RouteKind | undefined;
   #answered = false;
   #finished = false;
+  #tunnel: { client: Socket; backend: Socket; fromBackend: FrameBoundaryTracker; fromClient: FrameBoundaryTracker } | undefined;
+  #closing: Promise<unknown> | undefined;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
     this.#req = req;
@@ -105,9 +115,29 @@ export class WebSocketSession {
     void this.#tryCandidate(0);
   }
 
-  /** Ends the session now (node shutdown, drain deadline): both sockets are destroyed. */
+  /** Ends the session now, without a close frame: both sockets are destroyed. */
   terminate(reason: SessionEnd): void {
     this.#finish(reason);
+  }
+
+  /**
+   * Closes an open session gently (drain deadline, shutdown): a close frame with `code` to the
+   * client and a masked one to the backend, each between two frames, then both sockets end.
+   * Without frame tracking, or before the upgrade, the session is simply ended.
+   */
+  closeGently(code: number, reason: 'drain' | 'shutdown'): Promise<unknown> {
+    if (this.#closing) return this.#closing;
+    if (this.#phase !== 'open' || !this.#tunnel) {
+      this.#finish(reason);
+      return Promise.resolve();
+    }
+    this.#firstEnd = reason;
+    this.#closeCode = code;
+    this.#closing = closeTunnelGently(this.#tunnel, { code, graceMs: this.#ctx.closeGraceMs }).then(
+      () => this.#finish(reason),
+      () => this.#finish(reason),
+    );
+    return this.#closing;
   }
 
   async #tryCandidate(index: number): Promise<void> {
@@ -151,7 +181,7 @@ export class WebSocketSession {
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
   attachProxyRequest(proxyReq: ClientRequest): void {
-    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket) => this.#onUpgraded(res, backendSocket));
+    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket, backendHead: Buffer) => this.#onUpgraded(res, backendSocket, backendHead));
     // http-proxy relays a non-101 answer with its head verbatim but a body Node has already
     // de-chunked: a malformed response. Its listener is added right after this event returns,
     // and no response can arrive before a microtask, so it is replaced here by ours.
@@ -171,7 +201,7 @@ export class WebSocketSession {
     });
   }
 
-  #onUpgraded(res: IncomingMessage, backendSocket: Socket): void {
+  #onUpgraded(res: IncomingMessage, backendSocket: Socket, backendHead: Buffer): void {
     this.#clearHandshakeTimer();
     const decision = this.#decision!;
     // http-proxy writes these headers into the 101 right after this listener.
@@ -187,10 +217,29 @@ export class WebSocketSession {
       // Client-socket inactivity covers both directions: bytes either way are read or written on it.
       this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
     }
+    if (this.#ctx.frameTracking) this.#trackFrames(backendSocket, backendHead);
     // http-proxy resets keep-alive to the system default right after this listener returns.
     queueMicrotask(() => {
       this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
       backendSocket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
+    });
+  }
+
+  /**
+   * Follows frame boundaries both ways from the first byte after the 101. The bytes that were
+   * already read (the backend's after its 101, the client's after its handshake) are observed
+   * here; the listeners are attached only after http-proxy has piped the sockets, because a
+   * 'data' listener added earlier would start the flow before the pipe exists.
+   */
+  #trackFrames(backendSocket: Socket, backendHead: Buffer): void {
+    const fromBackend = new FrameBoundaryTracker();
+    const fromClient = new FrameBoundaryTracker();
+    if (backendHead.length > 0) fromBackend.observe(backendHead);
+    if (this.#head.length > 0) fromClient.observe(this.#head);
+    this.#tunnel = { client: this.#socket, backend: backendSocket, fromBackend, fromClient };
+    queueMicrotask(() => {
+      backendSocket.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
+      this.#socket.on('data', (chunk: Buffer) => fromClient.observe(chunk));
     });
   }
 
@@ -235,7 +284,7 @@ export class WebSocketSession {
       ? { bytesFromClient: (this.#socket.bytesRead) - this.#bytesAtOpen.read, bytesToClient: (this.#socket.bytesWritten) - this.#bytesAtOpen.written }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(
-      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode },
+      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode, closeCode: this.#closeCode },
       'websocket session ended',
     );
   }

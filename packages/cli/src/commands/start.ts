@@ -15,16 +15,18 @@ export function registerStartCommand(program: Command): void {
   }
   start.action(async (options: Record<string, string | string[] | undefined>) => {
     const flags = Object.fromEntries(startOptions.map((spec) => [spec.key, options[camel(spec.flag)]]));
+    // SIGHUP reads the same sources again: the file may have changed, flags and env cannot.
+    const read = () => loadConfig({ file: options.config as string | undefined, env: process.env, flags });
     let config;
     try {
-      config = loadConfig({ file: options.config as string | undefined, env: process.env, flags });
+      config = read();
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stderr.write(`mooring: invalid configuration: ${err.message}\n`);
       process.exit(2);
     }
     if (!cluster.isPrimary) throw new Error('mooring start must run as the primary');
-    await runPrimary(config, createLogger({ node: config.nodeId, worker: 0, level: config.logLevel }));
+    await runPrimary(config, createLogger({ node: config.nodeId, worker: 0, level: config.logLevel }), read);
     await new Promise(() => {}); // the primary runs until a signal stops it
   });
 }

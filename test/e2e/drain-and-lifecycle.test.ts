@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { openRecordingClient, requestText, runMooring, startTestBackend, type MooringNode, type RecordingClient, type RedisServerProcess, type TestBackend } from '@mooring/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { maxClosesPerSecond, ReconnectingFleet } from '../support/reconnecting-fleet.js';
+
+let redis: RedisServerProcess;
+let raw: Redis;
+const started: TestBackend[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+  raw = new Redis(redis.url, { lazyConnect: true });
+  await raw.connect();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await Promise.all(started.map((backend) => backend.close()));
+  await redis?.stop();
+});
+
+async function backendsNamed(...names: string[]): Promise<TestBackend[]> {
+  const backends = await Promise.all(names.map((name) => startTestBackend({ name })));
+  started.push(...backends);
+  return backends;
+}
+
+const cli = (prefix: string, args: string[]) => runMooring([...args, '--redis', redis.url, '--prefix', prefix]);
+
+describe('rollout behind two nodes with 100 reconnecting clients', () => {
+  const prefix = uniquePrefix();
+  let nodes: MooringNode[];
+  let fleet: ReconnectingFleet;
+  beforeAll(async () => {
+    const [old1, old2] = await backendsNamed('old-1', 'old-2');
+    for (const backend of [old1!, old2!]) await raw.hset(`${prefix}:backends`, backend.name, backend.url);
+    nodes = await Promise.all([startSharedNode(redis, prefix, 'roll-a'), startSharedNode(redis, prefix, 'roll-b')]);
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await Promise.all(nodes.map((node) => node.stop()));
+  });
+
+  it('moves every client to the new backends with valid 1012 closes, paced, and no failed handshake', async () => {
+    fleet = new ReconnectingFleet(nodes.map((node) => `${node.wsUrl}/`), 100);
+    await fleet.start();
+    expect(new Set(fleet.backends())).toEqual(new Set(['old-1', 'old-2']));
+    fleet.streamLargeMessages();
+    const [new1, new2] = await backendsNamed('new-1', 'new-2');
+    const closeRate = 25;
+    const result = await cli(prefix, ['rollout', '--add', `new-1=${new1!.url},new-2=${new2!.url}`, '--retire', 'old-1,old-2', '--deadline', '1s', '--close-rate', String(closeRate)]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('rollout complete');
+    await expect.poll(() => fleet.openCount(), { timeout: 5000 }).toBe(100);
+    expect(new Set(fleet.backends())).toEqual(new Set(['new-1', 'new-2']));
+    expect(fleet.handshakeFailures).toEqual([]);
+    expect(fleet.protocolErrors).toEqual([]);
+    expect(fleet.closes.length).toBeGreaterThanOrEqual(100);
+    expect(fleet.closes.filter((close) => close.code !== 1012)).toEqual([]);
+    expect(maxClosesPerSecond(fleet.closes)).toBeLessThanOrEqual(1.2 * closeRate);
+    const registry = await raw.hkeys(`${prefix}:backends`);
+    expect(registry.sort()).toEqual(['new-1', 'new-2']);
+  });
+});
+
+describe('drain --wait', () => {
+  const prefix = uniquePrefix();
+  let nodes: MooringNode[];
+  beforeAll(async () => {
+    const [d1, d2] = await backendsNamed('d-1', 'd-2');
+    await raw.hset(`${prefix}:backends`, 'd-1', d1!.url, 'd-2', d2!.url);
+    nodes = await Promise.all([startSharedNode(redis, prefix, 'wait-a'), startSharedNode(redis, prefix, 'wait-b')]);
+  });
+  afterAll(() => Promise.all(nodes.map((node) => node.stop())));
+
+  it('returns 0 as soon as the last client leaves on its own, with the count at zero on both nodes', async () => {
+    const clients: RecordingClient[] = [];
+    for (let i = 0; i < 12; i++) clients.push(await openRecordingClient(`${nodes[i % 2]!.wsUrl}/`));
+    const onD1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'd-1');
+    expect(onD1.length).toBeGreaterThan(1);
+    const waiting = cli(prefix, ['backend', 'drain', 'd-1', '--deadline', '60s', '--wait']);
+    let finished = false;
+    void waiting.then(() => (finished = true));
+    // New sessions avoid d-1 on both nodes while the old ones stay open and working.
+    await expect.poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), { timeout: 2000 }).toBe(true);
+    for (const node of nodes) {
+      const fresh = await openRecordingClient(`${node.wsUrl}/`);
+      expect(fresh.upgradeHeaders['x-backend']).toBe('d-2');
+      await fresh.close();
+    }
+    for (const client of onD1.slice(0, -1)) {
+      expect(await client.request('still here')).toBe('still here');
+      await client.close(1000);
+    }
+    expect(finished).toBe(false);
+    const closedLastAt = Date.now();
+    await onD1.at(-1)!.close(1000);
+    const result = await waiting;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('d-1 drained: no live connections');
+    expect(Date.now() - closedLastAt).toBeLessThan(5000);
+    const list = JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout);
+    expect(list.backends.find((row: { id: string }) => row.id === 'd-1')).toMatchObject({ state: 'draining', live: 0, liveByNode: {} });
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it('refuses to remove a backend with live connections unless --force, and undrains', async () => {
+    const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
+    const busy = String(client.upgradeHeaders['x-backend']);
+    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === busy)?.live, { timeout: 3000 }).toBe(1);
+    const refused = await cli(prefix, ['backend', 'remove', busy]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`backend ${busy} has 1 live connection(s)`);
+    expect((await cli(prefix, ['backend', 'undrain', 'd-1'])).code).toBe(0);
+    await client.close();
+  });
+});
+
+describe('node lifecycle', () => {
+  const prefix = uniquePrefix();
+  let node: MooringNode;
+  let other: MooringNode;
+  beforeAll(async () => {
+    const [l1, l2] = await backendsNamed('l-1', 'l-2');
+    await raw.hset(`${prefix}:backends`, 'l-1', l1!.url, 'l-2', l2!.url);
+    [node, other] = await Promise.all([startSharedNode(redis, prefix, 'life-a', ['--close-rate', '20', '--shutdown-deadline', '20s']), startSharedNode(redis, prefix, 'life-b')]);
+  });
+  afterAll(() => Promise.all([other?.stop(), node && node.process.exitCode === null ? node.stop() : undefined]));
+
+  const ownerPids = (port: number): number[] => {
+    const output = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+    return [...output.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]));
+  };
+
+  it('SIGHUP replaces the workers one at a time and keeps 50 live WebSockets open and echoing', async () => {
+    const clients = await Promise.all(Array.from({ length: 50 }, () => openRecordingClient(`${node.wsUrl}/`)));
+    const oldPids = new Set(ownerPids(node.port));
+    process.kill(node.pid, 'SIGHUP');
+    await node.waitForLog((line) => line.msg === 'reload complete', 15_000);
+    for (const [index, client] of clients.entries()) expect(await client.request(`after reload ${index}`)).toBe(`after reload ${index}`);
+    expect(clients.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
+    const fresh = await Promise.all(Array.from({ length: 6 }, () => openRecordingClient(`${node.wsUrl}/`)));
+    const freshPids = ownerPids(node.port).filter((pid) => !oldPids.has(pid));
+    expect(freshPids.length).toBe(6);
+    for (const client of fresh) expect(await client.request('new worker')).toBe('new worker');
+    await Promise.all([...clients, ...fresh].map((client) => client.close()));
+  });
+
+  it('SIGTERM fails /readyz, closes the WebSockets with valid close frames, paced, exits 0; the other node keeps serving', async () => {
+    const clients = await Promise.all(Array.from({ length: 40 }, () => openRecordingClient(`${node.wsUrl}/`)));
+    const survivors = await Promise.all(Array.from({ length: 5 }, () => openRecordingClient(`${other.wsUrl}/`)));
+    const closes: number[] = [];
+    const codes = clients.map((client) => client.closed.then((close) => (closes.push(Date.now()), close.code)));
+    const exit = node.stop('SIGTERM', 30_000);
+    await expect.poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, { timeout: 2000 }).not.toBe(200);
+    expect(await Promise.all(codes)).toEqual(Array(40).fill(1012));
+    expect(clients.every((client) => client.errors.length === 0)).toBe(true);
+    expect(maxClosesPerSecond(closes.map((at) => ({ at, code: 1012, backend: '' })))).toBeLessThanOrEqual(24);
+    expect(await exit).toBe(0);
+    for (const client of survivors) expect(await client.request('other node')).toBe('other node');
+    const fresh = await openRecordingClient(`${other.wsUrl}/`);
+    expect(await fresh.request('still serving')).toBe('still serving');
+    await Promise.all([...survivors, fresh].map((client) => client.close()));
+    const { nodes } = JSON.parse((await cli(prefix, ['status', '--json'])).stdout);
+    expect(nodes.map((entry: { id: string }) => entry.id)).toEqual(['life-b']);
+  });
+});
