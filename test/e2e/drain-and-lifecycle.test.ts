@@ -4,6 +4,7 @@ import { openRecordingClient, requestText, runMooring, startTestBackend, type Mo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
 import { maxClosesPerSecond, ReconnectingFleet } from '../support/reconnecting-fleet.js';
+import { establishedConnections } from '../support/tcp-sockets.js';
 
 let redis: RedisServerProcess;
 let raw: Redis;
@@ -103,6 +104,20 @@ describe('drain --wait', () => {
     const list = JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout);
     expect(list.backends.find((row: { id: string }) => row.id === 'd-1')).toMatchObject({ state: 'draining', live: 0, liveByNode: {} });
     await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it('closes keep-alive HTTP connections to a draining backend once their request is answered', async () => {
+    const [k1] = await backendsNamed('k-1');
+    await raw.hset(`${prefix}:backends`, 'k-1', k1!.url);
+    const toK1 = (): number => establishedConnections(k1!.port).filter((connection) => connection.peer.endsWith(`:${k1!.port}`)).length;
+    await expect.poll(async () => {
+      for (let i = 0; i < 6; i++) await requestText(`${nodes[0]!.url}/warm`);
+      return toK1();
+    }, { timeout: 3000 }).toBeGreaterThan(0);
+    expect((await cli(prefix, ['backend', 'drain', 'k-1', '--deadline', '60s'])).code).toBe(0);
+    // Idle keep-alive sockets would otherwise live on for 4 s.
+    await expect.poll(toK1, { timeout: 1500, interval: 50 }).toBe(0);
+    expect((await cli(prefix, ['backend', 'remove', 'k-1'])).code).toBe(0);
   });
 
   it('refuses to remove a backend with live connections unless --force, and undrains', async () => {
