@@ -8,14 +8,15 @@
 //                      [--idle-connections N] [--profile SCENARIO]
 //
 // Writes bench/results/<date>.json and (full runs only) bench/RESULTS.md.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEchoBackend } from './lib/echo-service.mjs';
 import { fileStamp, machineInfo, resultsDir, writeJson } from './lib/results.mjs';
-import { cpuTable, mediansTable, ratiosTable, routingTable, summariseRuns } from './lib/report.mjs';
+import { backendSaturated, cpuTable, mediansTable, ratiosTable, routingTable, summariseRuns } from './lib/report.mjs';
 import { runRoutingDecision } from './lib/routing.mjs';
-import { fmt } from './lib/stats.mjs';
+import { fmt, fmtSummary } from './lib/stats.mjs';
 import { hottestFunctions } from './lib/profile-summary.mjs';
 import { gitRevision, versionOf, which } from './lib/tools.mjs';
 import { childNofile } from './lib/services.mjs';
@@ -42,13 +43,15 @@ const { values } = parseArgs({
     'idle-connections': { type: 'string' },
     'client-processes': { type: 'string', default: '2' },
     profile: { type: 'string' },
+    render: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   console.log(`usage: node bench/run.mjs [--quick] [--reps N] [--duration SECONDS] [--scenarios ${allScenarios.map((s) => s.name).join(',')}]
-       [--targets ${allTargets.map((t) => t.name).join(',')}] [--idle-connections N] [--profile SCENARIO]`);
+       [--targets ${allTargets.map((t) => t.name).join(',')}] [--idle-connections N] [--profile SCENARIO]
+       node bench/run.mjs --render bench/results/<date>.json   (rewrite bench/RESULTS.md from a full run's JSON)`);
   process.exit(0);
 }
 
@@ -79,7 +82,19 @@ function pick(list, csv, kind) {
   return list.filter((item) => names.includes(item.name));
 }
 
+/** Re-renders bench/RESULTS.md from a saved full run (e.g. after the report format changed). */
+function render(path) {
+  const result = JSON.parse(readFileSync(path, 'utf8'));
+  const ran = new Set(result.runs.map((r) => r.target));
+  const scenarios = allScenarios.filter((s) => result.runs.some((r) => r.scenario === s.name));
+  const targets = allTargets.filter((t) => ran.has(t.name));
+  const markdown = renderMarkdown(result, result.runs, scenarios, targets, basename(path));
+  writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), markdown);
+  console.log(markdown);
+}
+
 async function main() {
+  if (values.render) return render(values.render);
   let scenarios = pick(allScenarios, profile ?? values.scenarios, 'scenario');
   let targets = pick(allTargets, profile ? 'mooring' : values.targets, 'target');
   const skipped = [];
@@ -116,7 +131,16 @@ async function main() {
   const startTarget = (target) => target.start({ backend, nodeArgs: target.mooring ? profileArgs : [] });
   const runs = [];
   try {
-    for (const target of targets) instances.set(target.name, await startTarget(target));
+    for (const target of [...targets]) {
+      try {
+        instances.set(target.name, await startTarget(target));
+      } catch (err) {
+        // A target that cannot start is reported and left out; the others still compare.
+        skipped.push({ target: target.name, reason: `failed to start: ${err.message.split('\n')[0]}` });
+        log(`skipping target ${target.label}: failed to start: ${err.message}`);
+        targets.splice(targets.indexOf(target), 1);
+      }
+    }
     for (let rep = 0; rep < settings.reps; rep++) {
       for (const scenario of scenarios) {
         const order = targets.map((_, i) => targets[(i + rep) % targets.length]);
@@ -183,6 +207,25 @@ async function main() {
   }
 }
 
+/** The latest bench/cluster-scheduling.mjs result, if one was saved. */
+function schedulingSection() {
+  const files = readdirSync(resultsDir).filter((f) => /^cluster-scheduling-.*\.json$/.test(f)).sort();
+  if (files.length === 0) return '_Not run yet._';
+  const data = JSON.parse(readFileSync(`${resultsDir}${files.at(-1)}`, 'utf8'));
+  const direct = data.summary.find((row) => row.target === 'direct')?.handshakesPerSecond.median;
+  const rows = data.summary.map(
+    (row) =>
+      `| ${row.target} | ${fmtSummary(row.handshakesPerSecond)} | ${fmt(row.handshakesPerSecond.median / direct, 2)} | ${row.scheduling ? fmtSummary(row.proxyCpuMicrosPerHandshake) : '–'} |`,
+  );
+  return [
+    `WebSocket handshakes/s (open + close, ${data.settings.concurrency} at a time, ${data.settings.reps} interleaved repetitions of ${data.settings.durationMs / 1000} s, ${data.date.slice(0, 10)}; \`bench/results/${files.at(-1)}\`):`,
+    '',
+    '| target | handshakes/s | vs direct | proxy CPU µs/handshake |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 function describe(run, scenario) {
   const parts = scenario.metrics.map((m) => `${m.label} ${fmt(run.metrics?.[m.key])}`);
   if (run.errors) parts.push(`errors ${run.errors}${run.firstError ? ` (${run.firstError})` : ''}`);
@@ -192,6 +235,7 @@ function describe(run, scenario) {
 
 function renderMarkdown(result, runs, scenarios, targets, jsonName) {
   const m = result.machine;
+  const backendBound = [...new Set(runs.filter((r) => backendSaturated(r, result.settings.durationMs)).map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`))];
   const saturated = [...new Set(runs.filter((r) => r.clientSaturated).map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`))];
   const failures = runs.filter((r) => r.error).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.error}`);
   const errorRuns = runs.filter((r) => r.errors > 0).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
@@ -202,12 +246,14 @@ Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw 
 - Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel} (${m.arch}); load generator, proxies and backend share these cores.
 - Versions: Node ${m.node}; Mooring ${result.versions.mooring ?? '–'} (git ${result.revision}); ${targets.filter((t) => t.name !== 'direct' && !t.mooring).map((t) => `${t.label} ${result.versions[t.name]}`).join('; ')}; ${result.versions.wrk}.
 - Method: ${result.settings.reps} repetitions; within each, every scenario runs against every target in turn (order rotated per repetition); ${result.settings.durationMs / 1000} s per timed run. Values are **median (min–max)** over repetitions; ratios are taken within each repetition and then summarised. ↑ higher is better, ↓ lower is better.
-- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state; nginx 2 worker processes; HAProxy 2 threads. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.
+- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state (Mooring (Redis): the same with \`--redis\` on a private redis-server); nginx 2 worker processes; HAProxy 2 threads. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.
+- Idle WebSockets: ${fmt(result.settings.idleConnections)} per proxy${result.settings.idleConnections < 10_000 ? ` (not 10,000: the open-file hard limit here is ${result.settings.childNofile} and cannot be raised without CAP_SYS_RESOURCE; a proxied socket takes 2 descriptors and HAProxy is one process)` : ''}.
 - ‡ = in at least one repetition a load-generator process or thread ran at ≥ 90 % of a core, so the client may have limited that figure.
+- § = in at least one repetition the backend (one Node process) ran at ≥ 90 % of a core, so the backend, not the proxy, set the pace.
 
 ## Medians
 
-${mediansTable(runs, result.summaries, scenarios, targets)}
+${mediansTable(runs, result.summaries, scenarios, targets, result.settings.durationMs)}
 
 ## Ratios (Mooring / other)
 
@@ -219,6 +265,10 @@ ${cpuTable(runs, scenarios.filter((s) => !s.freshInstance), targets)}
 
 "Other" is everything else that ran on the machine meanwhile (the benchmark's own parent process, and any other work on this shared machine).
 
+## Cluster scheduling (bench/cluster-scheduling.mjs, run separately)
+
+${schedulingSection()}
+
 ## Cost of one routing decision (bench/routing-decision.mjs)
 
 ${routingTable(result.routing)}
@@ -229,8 +279,8 @@ ${result.skipped.length ? result.skipped.map((s) => `- ${s.target ? `target ${s.
 
 ## Load generator
 
-${saturated.length ? `A client process or thread reached ≥ 90 % of a core in: ${saturated.join('; ')}.` : 'No load-generator process or thread reached 90 % of a core in any run.'}
-${failures.length ? `\n## Failed runs\n\n${failures.join('\n')}\n` : ''}${errorRuns.length ? `\n## Runs with errors\n\n${errorRuns.join('\n')}\n` : ''}`;
+${saturated.length ? `A client process or thread reached ≥ 90 % of a core in: ${saturated.join('; ')}.` : 'No load-generator process or thread reached 90 % of a core in any run.'} On 2 shared cores the clients still take a large share of the CPU (table above), which is why CPU per operation is reported next to throughput.
+${backendBound.length ? `\nThe backend process reached ≥ 90 % of a core in: ${backendBound.join('; ')}: there the backend, not the proxy or the client, was the limit.\n` : ''}${failures.length ? `\n## Failed runs\n\n${failures.join('\n')}\n` : ''}${errorRuns.length ? `\n## Runs with errors\n\n${errorRuns.join('\n')}\n` : ''}`;
 }
 
 main().catch((err) => {

@@ -32,18 +32,28 @@ export function ratioSummary(runs, scenario, metricKey, target, reference) {
   return ratios.length ? summarise(ratios) : undefined;
 }
 
-function saturatedMark(runs, scenario, target) {
-  return runs.some((r) => r.scenario === scenario && r.target === target && r.clientSaturated) ? ' ‡' : '';
+/** The backend is one Node process: at ≥ 90 % of a core it, not the proxy, set the pace. */
+export const backendSaturatedShare = 0.9;
+
+export function backendSaturated(run, durationMs) {
+  return Boolean(run.cpu) && run.cpu.backendSeconds / (durationMs / 1000) >= backendSaturatedShare;
 }
 
-export function mediansTable(runs, summaries, scenarios, targets) {
+function saturatedMark(runs, scenario, target, durationMs) {
+  const list = runs.filter((r) => r.scenario === scenario && r.target === target);
+  const client = list.some((r) => r.clientSaturated) ? ' ‡' : '';
+  const backend = list.some((r) => backendSaturated(r, durationMs)) ? ' §' : '';
+  return `${client}${backend}`;
+}
+
+export function mediansTable(runs, summaries, scenarios, targets, durationMs) {
   const lines = [`| metric | ${targets.map((t) => t.label).join(' | ')} |`, `| --- |${targets.map(() => ' --- |').join('')}`];
   for (const scenario of scenarios) {
     for (const metric of scenario.metrics) {
       const cells = targets.map((t) => {
         if (metric.proxyOnly && !t.proxy) return '–';
         const summary = summaries[scenario.name]?.[metric.key]?.[t.name];
-        return summary ? `${fmtSummary(summary)}${saturatedMark(runs, scenario.name, t.name)}` : '–';
+        return summary ? `${fmtSummary(summary)}${saturatedMark(runs, scenario.name, t.name, durationMs)}` : '–';
       });
       lines.push(`| ${metric.label} ${metric.better === 'higher' ? '↑' : '↓'} | ${cells.join(' | ')} |`);
     }
