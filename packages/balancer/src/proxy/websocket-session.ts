@@ -273,7 +273,14 @@ export class WebSocketSession {
     this.#phase = 'closed';
     // A refusal written with end() is left to flush; everything else is torn down at once.
     if (!this.#answered) this.#socket.destroy();
-    this.#backendSocket?.destroy();
+    if (this.#closing && this.#backendSocket) {
+      // The client answered a gentle close first: let our close frame reach the backend.
+      const backend = this.#backendSocket;
+      backend.end();
+      setTimeout(() => backend.destroy(), this.#ctx.closeGraceMs).unref();
+    } else {
+      this.#backendSocket?.destroy();
+    }
     if (this.#backend) this.#ctx.pool.release(this.#backend.id);
     this.#logEnd(end, wasOpen, errorCode);
     this.#ctx.onFinished(this, wasOpen);
@@ -281,7 +288,7 @@ export class WebSocketSession {
 
   #logEnd(end: SessionEnd, wasOpen: boolean, errorCode: ErrorCode | undefined): void {
     const bytes = wasOpen
-      ? { bytesFromClient: (this.#socket.bytesRead) - this.#bytesAtOpen.read, bytesToClient: (this.#socket.bytesWritten) - this.#bytesAtOpen.written }
+      ? { bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read, bytesToClient: this.#socket.bytesWritten - this.#bytesAtOpen.written }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(
       { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode, closeCode: this.#closeCode },
