@@ -111,7 +111,6 @@ class Direction {
   }
 
   start(): void {
-    if (process.env.DBG) console.log('START', this.frame[1]! & 0x80 ? 'toBackend' : 'toClient', this.tracker.bytesToBoundary(), Date.now() % 100000);
     // The tracker's own `observe` listener must not count what this direction now feeds it.
     this.tracker.claim();
     this.source.unpipe(this.sink);
@@ -159,7 +158,6 @@ class Direction {
     if (this.#sealed) return;
     this.#sealed = true;
     // After a close frame nothing may follow (§5.5.1): if the source sent one, it was the last frame.
-    if (process.env.DBG) console.log('SEAL', this.frame[1]! & 0x80 ? 'toBackend' : 'toClient', withFrame, this.tracker.closeSeen, this.sink.writable, this.sink.writableLength, Date.now() % 100000);
     if (withFrame && !this.tracker.closeSeen) {
       if (this.sink.writable) this.sink.write(this.frame);
     } else if (!withFrame && !this.sink.writableEnded) {
@@ -234,12 +232,6 @@ class GentleClose {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
-    if (outcome === 'forced' && process.env.DBG) {
-      const t = this.#tunnel;
-      console.log('FORCED', JSON.stringify({ grace: this.#graceStarted, toClient: [this.#toClient.sealed, this.#toClient.sourceEnded], toBackend: [this.#toBackend.sealed, this.#toBackend.sourceEnded],
-        fromClient: [t.fromClient.closeSeen, t.fromClient.bytesToBoundary(), t.fromClient.bytes], fromBackend: [t.fromBackend.closeSeen, t.fromBackend.bytesToBoundary(), t.fromBackend.bytes],
-        client: [t.client.closed, t.client.writableEnded, t.client.readableEnded, t.client.isPaused(), t.client.writableLength], backend: [t.backend.closed, t.backend.writableEnded, t.backend.readableEnded, t.backend.isPaused(), t.backend.writableLength] }));
-    }
     if (outcome === 'forced') {
       this.#tunnel.client.destroy();
       this.#tunnel.backend.destroy();
