@@ -65,6 +65,28 @@ describe('rollout behind two nodes with 100 reconnecting clients', () => {
   });
 });
 
+describe('operator command errors', () => {
+  it('says what is wrong in one line, with exit 1 for failures and 2 for bad arguments', async () => {
+    const prefix = uniquePrefix();
+    const cases: [string[], number, RegExp][] = [
+      [['backend', 'list', '--redis', 'redis://127.0.0.1:1'], 1, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/],
+      [['backend', 'remove', 'nope', '--redis', redis.url, '--prefix', prefix], 1, /unknown backend "nope"/],
+      [['backend', 'drain', 'nope', '--redis', redis.url, '--prefix', prefix], 1, /unknown backend "nope"/],
+      [['backend', 'add', 'x', 'ftp://127.0.0.1:1', '--redis', redis.url, '--prefix', prefix], 2, /expected an http:\/\/ origin/],
+      [['backend', 'add', 'x', 'http://127.0.0.1:1', '--weight', 'heavy', '--redis', redis.url, '--prefix', prefix], 2, /weight/],
+      [['backend', 'drain', 'x', '--deadline', 'soon', '--redis', redis.url, '--prefix', prefix], 2, /--deadline: expected a duration/],
+      [['backend', 'list', '--redis', 'localhost:6379'], 2, /--redis: expected a redis:\/\/ URL/],
+      [['rollout', '--redis', redis.url, '--prefix', prefix], 2, /nothing to do/],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await runMooring(args);
+      expect({ args, code: result.code }).toEqual({ args, code });
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
+
 describe('drain --wait', () => {
   const prefix = uniquePrefix();
   let nodes: MooringNode[];
@@ -120,6 +142,34 @@ describe('drain --wait', () => {
     expect((await cli(prefix, ['backend', 'remove', 'k-1'])).code).toBe(0);
   });
 
+  it('exits non-zero at the deadline, saying how many connections were closed by force', async () => {
+    const [f1] = await backendsNamed('f-1');
+    await raw.hset(`${prefix}:backends`, 'f-1', f1!.url);
+    const clients: RecordingClient[] = [];
+    while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3) clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
+    const onF1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1');
+    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, { timeout: 3000 }).toBe(3);
+    const result = await cli(prefix, ['backend', 'drain', 'f-1', '--deadline', '500ms', '--close-rate', '50', '--wait']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('f-1 drained at the deadline: 3 connection(s) closed by force');
+    expect((await Promise.all(onF1.map((client) => client.closed))).map((close) => close.code)).toEqual([1012, 1012, 1012]);
+    await Promise.all(clients.map((client) => client.close()));
+    expect((await cli(prefix, ['backend', 'remove', 'f-1'])).code).toBe(0);
+  });
+
+  it('remove --drain drains, waits and removes', async () => {
+    const [g1] = await backendsNamed('g-1');
+    await raw.hset(`${prefix}:backends`, 'g-1', g1!.url);
+    const clients: RecordingClient[] = [];
+    while (!clients.some((client) => client.upgradeHeaders['x-backend'] === 'g-1')) clients.push(await openRecordingClient(`${nodes[0]!.wsUrl}/`));
+    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'g-1')?.live, { timeout: 3000 }).toBe(1);
+    const result = await cli(prefix, ['backend', 'remove', 'g-1', '--drain', '--deadline', '300ms']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('removed backend g-1');
+    expect(await raw.hexists(`${prefix}:backends`, 'g-1')).toBe(0);
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
   it('refuses to remove a backend with live connections unless --force, and undrains', async () => {
     const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
     const busy = String(client.upgradeHeaders['x-backend']);
@@ -129,6 +179,34 @@ describe('drain --wait', () => {
     expect(refused.stderr).toContain(`backend ${busy} has 1 live connection(s)`);
     expect((await cli(prefix, ['backend', 'undrain', 'd-1'])).code).toBe(0);
     await client.close();
+  });
+});
+
+describe('an interrupted rollout', () => {
+  const prefix = uniquePrefix();
+  let nodes: MooringNode[];
+  beforeAll(async () => {
+    const [i1] = await backendsNamed('i-old');
+    await raw.hset(`${prefix}:backends`, 'i-old', i1!.url);
+    nodes = await Promise.all([startSharedNode(redis, prefix, 'resume-a')]);
+  });
+  afterAll(() => Promise.all(nodes.map((node) => node.stop())));
+
+  it('carries on from where it stopped when run again', async () => {
+    const [fresh] = await backendsNamed('i-new');
+    const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
+    // The first run got as far as registering the new backend and starting the drain.
+    expect((await cli(prefix, ['backend', 'add', 'i-new', fresh!.url])).code).toBe(0);
+    expect((await cli(prefix, ['backend', 'drain', 'i-old', '--deadline', '400ms', '--close-rate', '20'])).code).toBe(0);
+    const result = await cli(prefix, ['rollout', '--add', `i-new=${fresh!.url}`, '--retire', 'i-old', '--deadline', '10m']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('i-new: already registered');
+    expect(result.stdout).toContain('i-old: removed');
+    expect(result.stdout).toContain('rollout complete');
+    expect((await client.closed).code).toBe(1012);
+    expect(await raw.hkeys(`${prefix}:backends`)).toEqual(['i-new']);
+    const again = await cli(prefix, ['rollout', '--add', `i-new=${fresh!.url}`, '--retire', 'i-old']);
+    expect(again.stdout).toContain('i-old: already removed');
   });
 });
 

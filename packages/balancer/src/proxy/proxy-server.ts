@@ -88,6 +88,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
     (options as { session?: WebSocketSession }).session?.attachProxyRequest(proxyReq);
   });
+  proxy.on('open', (backendSocket) => WebSocketSession.ofBackendSocket(backendSocket as Socket)?.onPiped());
   // Every proxy call passes its own callback; this only keeps a stray error from killing the worker.
   proxy.on('error', (err) => log.error({ err }, 'unexpected proxy error'));
 

@@ -11,8 +11,8 @@ import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
-import { FrameBoundaryTracker } from './frame-tracker.js';
-import { closeTunnelGently } from './gentle-close.js';
+import type { FrameBoundaryTracker } from './frame-tracker.js';
+import { closeTunnelGently, trackTunnel } from './gentle-close.js';
 import { writeNon101Response } from './non-101-response.js';
 
 /** How a session ended, as its log line reports it. */
@@ -52,6 +52,8 @@ export interface SessionContext {
 type Phase = 'connecting' | 'handshaking' | 'open' | 'closed';
 
 let sequence = 0;
+
+const sessionOfSocket = Symbol('mooring.session');
 
 /** How long a refused client gets to read the refusal before its socket is destroyed. */
 const refusalFlushMs = 5_000;
@@ -171,6 +173,7 @@ export class WebSocketSession {
   #handshake(backend: Backend, backendSocket: Socket): void {
     this.#phase = 'handshaking';
     this.#backendSocket = backendSocket;
+    (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
     backendSocket.on('error', () => {}); // reported through http-proxy's callback; this keeps a late error from being unhandled
     backendSocket.on('close', () => {
       if (this.#phase === 'handshaking') this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
@@ -181,7 +184,7 @@ export class WebSocketSession {
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
   attachProxyRequest(proxyReq: ClientRequest): void {
-    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket, backendHead: Buffer) => this.#onUpgraded(res, backendSocket, backendHead));
+    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket) => this.#onUpgraded(res, backendSocket));
     // http-proxy relays a non-101 answer with its head verbatim but a body Node has already
     // de-chunked: a malformed response. Its listener is added right after this event returns,
     // and no response can arrive before a microtask, so it is replaced here by ours.
@@ -201,7 +204,7 @@ export class WebSocketSession {
     });
   }
 
-  #onUpgraded(res: IncomingMessage, backendSocket: Socket, backendHead: Buffer): void {
+  #onUpgraded(res: IncomingMessage, backendSocket: Socket): void {
     this.#clearHandshakeTimer();
     const decision = this.#decision!;
     // http-proxy writes these headers into the 101 right after this listener.
@@ -217,7 +220,6 @@ export class WebSocketSession {
       // Client-socket inactivity covers both directions: bytes either way are read or written on it.
       this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
     }
-    if (this.#ctx.frameTracking) this.#trackFrames(backendSocket, backendHead);
     // http-proxy resets keep-alive to the system default right after this listener returns.
     queueMicrotask(() => {
       this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
@@ -226,21 +228,18 @@ export class WebSocketSession {
   }
 
   /**
-   * Follows frame boundaries both ways from the first byte after the 101. The bytes that were
-   * already read (the backend's after its 101, the client's after its handshake) are observed
-   * here; the listeners are attached only after http-proxy has piped the sockets, because a
-   * 'data' listener added earlier would start the flow before the pipe exists.
+   * http-proxy has just piped the two sockets (its `open` event): follow frame boundaries both
+   * ways from here. The listeners join the pipes in the same tick, before the paused sockets
+   * resume, so the trackers see every byte after the 101, the bytes read with it included.
    */
-  #trackFrames(backendSocket: Socket, backendHead: Buffer): void {
-    const fromBackend = new FrameBoundaryTracker();
-    const fromClient = new FrameBoundaryTracker();
-    if (backendHead.length > 0) fromBackend.observe(backendHead);
-    if (this.#head.length > 0) fromClient.observe(this.#head);
-    this.#tunnel = { client: this.#socket, backend: backendSocket, fromBackend, fromClient };
-    queueMicrotask(() => {
-      backendSocket.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
-      this.#socket.on('data', (chunk: Buffer) => fromClient.observe(chunk));
-    });
+  onPiped(): void {
+    if (!this.#ctx.frameTracking || this.#phase !== 'open' || !this.#backendSocket) return;
+    this.#tunnel = trackTunnel(this.#socket, this.#backendSocket);
+  }
+
+  /** The session whose backend socket this is, for http-proxy events that only name the socket. */
+  static ofBackendSocket(socket: Socket): WebSocketSession | undefined {
+    return (socket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket];
   }
 
   #onProxyError(err: Error): void {
