@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { BackendPool } from '../../src/routing/backend-pool.js';
+import { parseHashKeySpec } from '../../src/routing/hash-key.js';
+import { SessionRouter, type RoutingRequest } from '../../src/routing/session-router.js';
+import { createCookieCodec } from '../../src/routing/sticky-cookie.js';
+
+const codec = createCookieCodec({ secrets: ['unit-test-secret-0123456789'] });
+const backends = ['a', 'b', 'c'].map((id) => ({ id, url: `http://127.0.0.1:1${id.charCodeAt(0)}`, weight: 1, state: 'active' as const }));
+
+function pool(states: Partial<Record<string, 'active' | 'draining'>> = {}): BackendPool {
+  const result = new BackendPool();
+  result.setBackends(backends.map((backend) => ({ ...backend, state: states[backend.id] ?? 'active' })));
+  return result;
+}
+const request = (headers: Record<string, string> = {}, url = '/'): RoutingRequest => ({ clientAddress: '10.0.0.1', headers, url });
+const cookie = (id: string): Record<string, string> => ({ cookie: `other=1; mooring=${codec.encode(id)}` });
+const ids = (order: readonly { backend: { id: string } }[]): string[] => order.map((candidate) => candidate.backend.id);
+
+describe('SessionRouter, cookie mode', () => {
+  const cookieRouter = (p: BackendPool) => new SessionRouter(p, 'least-connections', { mode: 'cookie', cookieName: 'mooring', codec });
+
+  it.each([
+    { name: 'no cookie: balanced choice, cookie issued', headers: {}, states: {}, route: 'balance', first: 'a', issue: true },
+    { name: 'valid cookie: pinned, no new cookie', headers: cookie('b'), states: {}, route: 'cookie', first: 'b', issue: false },
+    { name: 'cookie naming a draining backend: re-pinned', headers: cookie('b'), states: { b: 'draining' as const }, route: 'cookie-repinned', first: 'a', issue: true },
+    { name: 'cookie naming an unknown backend: re-pinned', headers: cookie('zz'), states: {}, route: 'cookie-repinned', first: 'a', issue: true },
+    { name: 'tampered cookie: re-pinned', headers: { cookie: `mooring=${codec.encode('b').slice(0, -3)}abc` }, states: {}, route: 'cookie-repinned', first: 'a', issue: true },
+  ])('$name', ({ headers, states, route, first, issue }) => {
+    const decision = cookieRouter(pool(states)).route(request(headers));
+    expect({ route: decision.route, first: decision.order[0]?.backend.id, issue: decision.issueCookie }).toEqual({ route, first, issue });
+    expect(decision.cookieMode).toBe(true);
+  });
+
+  it('lists the other eligible backends after the pinned one, for failover', () => {
+    expect(ids(cookieRouter(pool({ c: 'draining' })).route(request(cookie('b'))).order)).toEqual(['b', 'a']);
+  });
+
+  it('re-pins a cookie naming a backend the shared health check holds down', () => {
+    const p = pool();
+    p.setUnhealthy(new Set(['b']));
+    expect(cookieRouter(p).route(request(cookie('b'))).route).toBe('cookie-repinned');
+  });
+});
+
+describe('SessionRouter, hash mode', () => {
+  const hashRouter = (p: BackendPool, key = 'query:room', balanceFactor?: number) =>
+    new SessionRouter(p, 'least-connections', { mode: 'hash', key: parseHashKeySpec(key), balanceFactor });
+
+  it('sends a key to the same backend every time, and fails over along the ring', () => {
+    const router = hashRouter(pool());
+    const first = router.route(request({}, '/?room=lobby'));
+    expect(first.route).toBe('hash');
+    for (let i = 0; i < 10; i++) expect(ids(router.route(request({}, '/?room=lobby')).order)).toEqual(ids(first.order));
+    expect(new Set(ids(first.order)).size).toBe(3);
+  });
+
+  it('moves a key off a draining backend to its successor on the ring, keeping the rest', () => {
+    const before = ids(hashRouter(pool()).route(request({}, '/?room=lobby')).order);
+    const after = ids(hashRouter(pool({ [before[0]!]: 'draining' })).route(request({}, '/?room=lobby')).order);
+    expect(after).toEqual(before.slice(1));
+  });
+
+  it('falls back to the balancer without the key', () => {
+    expect(hashRouter(pool()).route(request()).route).toBe('fallback');
+  });
+});
