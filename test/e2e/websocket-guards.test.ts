@@ -188,3 +188,38 @@ describe('per-node policies', () => {
     expect(outcomes.slice(0, 3)).toEqual([101, 101, 101]);
   });
 });
+
+describe('frame inspection', () => {
+  let backend: TestBackend;
+  const nodes: MooringNode[] = [];
+  beforeAll(async () => {
+    backend = await startTestBackend({ name: 'inspected' });
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await backend?.close();
+  });
+  const start = async (args: string[]): Promise<MooringNode> => {
+    const node = await startMooringNode({ workers: 2, args: ['--backend', `inspected=${backend.url}`, ...args] });
+    nodes.push(node);
+    return node;
+  };
+
+  it('closes with 1009 a client message over --max-message-size, after serving smaller ones', async () => {
+    const node = await start(['--max-message-size', '4096']);
+    const client = await openRecordingClient(`${node.wsUrl}/`, { perMessageDeflate: false });
+    expect(await client.request('x'.repeat(4000))).toBe('x'.repeat(4000));
+    await client.send(Buffer.alloc(10_000, 1));
+    expect((await client.closed).code).toBe(1009);
+    expect(client.errors).toEqual([]);
+    await node.waitForLog((line) => line.end === 'message-too-big' && line.closeCode === 1009);
+  });
+
+  it('closes with 1008 a client sending more than --max-message-rate messages per second', async () => {
+    const node = await start(['--max-message-rate', '5']);
+    const client = await openRecordingClient(`${node.wsUrl}/`, { perMessageDeflate: false });
+    for (let i = 0; i < 20 && client.ws.readyState === client.ws.OPEN; i++) await client.send(`burst ${i}`).catch(() => undefined);
+    expect((await client.closed).code).toBe(1008);
+    await node.waitForLog((line) => line.end === 'message-rate');
+  });
+});

@@ -62,6 +62,8 @@ export const startOptions: readonly OptionSpec[] = [
   option('maxConnectionsPerClient', 'max-connections-per-client', 'integer', 'N', 'live WebSockets per client address and worker (0: off)'),
   option('handshakeRatePerClient', 'handshake-rate-per-client', 'number', 'N', 'handshakes per second per client address and worker (0: off)'),
   option('frameTracking', 'frame-tracking', 'boolean', 'true|false', 'track WebSocket frames so closes are gentle (default true)'),
+  option('maxMessageSize', 'max-message-size', 'integer', 'BYTES', 'largest client message; over it: close 1009 (0: off)'),
+  option('maxMessageRate', 'max-message-rate', 'number', 'N', 'client messages per second per WebSocket; over it: close 1008 (0: off)'),
   option('closeRate', 'close-rate', 'number', 'N', 'gentle WebSocket closes per second on shutdown (default 100)'),
   option('closeCode', 'close-code', 'integer', 'CODE', 'close code of gentle closes (default 1012)'),
   option('shutdownDeadline', 'shutdown-deadline', 'text', 'DURATION', 'SIGTERM drain deadline (default 30s)'),

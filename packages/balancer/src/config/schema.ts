@@ -140,6 +140,10 @@ export const configSchema = z
     handshakeRatePerClient: z.number().min(0).default(0),
     /** Follow WebSocket frame boundaries (a few bytes of state per tunnel) so closes can be gentle. */
     frameTracking: z.boolean().default(true),
+    /** Largest message a client may send, in bytes on the wire (0: no limit); over it: close 1009. */
+    maxMessageSize: z.number().int().min(0).default(0),
+    /** Messages per second a client may send on one WebSocket (0: no limit); over it: close 1008. */
+    maxMessageRate: z.number().min(0).default(0),
     /** Gentle closes per second when the node shuts down (drains carry their own rate). */
     closeRate: z.number().positive().default(100),
     /** WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away. */
@@ -149,6 +153,9 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    if (!config.frameTracking && (config.maxMessageSize > 0 || config.maxMessageRate > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['frameTracking'], message: 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)' });
+    }
     if (config.cookieSameSite === 'None' && !config.cookieSecure) {
       ctx.addIssue({ code: 'custom', path: ['cookieSameSite'], message: 'SameSite=None requires cookieSecure: true (browsers drop such cookies otherwise)' });
     }

@@ -6,6 +6,9 @@ export type FrameViolation =
   | 'length-msb-set'
   | 'length-too-large';
 
+/** Called with each well-formed frame header: FIN bit, opcode, payload length. */
+export type FrameHeaderListener = (fin: boolean, opcode: number, length: number) => void;
+
 /** The longest frame header: 2 bytes, 8 of extended payload length, 4 of masking key. */
 const maxHeaderLength = 14;
 const closeOpcode = 0x8;
@@ -47,6 +50,8 @@ function readUInt32(bytes: Uint8Array, at: number): number {
  * {@link consumeToBoundary}, so that the original `observe` listener cannot count bytes twice.
  */
 export class FrameBoundaryTracker {
+  /** Hears every frame header, for optional inspection (message limits); absent: no cost. */
+  readonly #onHeader: FrameHeaderListener | undefined;
   /** Payload bytes of the current frame not observed yet. */
   #remaining = 0;
   #opcode = 0;
@@ -58,6 +63,10 @@ export class FrameBoundaryTracker {
   #closeSeen = false;
   #frames = 0;
   #bytes = 0;
+
+  constructor(onHeader?: FrameHeaderListener) {
+    this.#onHeader = onHeader;
+  }
 
   /** Whether everything observed so far ends exactly at the end of a frame. */
   get atBoundary(): boolean {
@@ -191,6 +200,7 @@ export class FrameBoundaryTracker {
       length = high * 0x1_0000_0000 + readUInt32(bytes, at + 6);
     }
     this.#remaining = this.#violation === undefined ? length : 0;
+    if (this.#onHeader && this.#violation === undefined) this.#onHeader((first & 0x80) !== 0, this.#opcode, length);
     return payloadAt;
   }
 

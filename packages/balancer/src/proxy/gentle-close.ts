@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeFrame } from './close-frame.js';
-import { FrameBoundaryTracker } from './frame-tracker.js';
+import { FrameBoundaryTracker, type FrameHeaderListener } from './frame-tracker.js';
 
 /**
  * A proxied WebSocket after its 101: two sockets piped to each other (`backend.pipe(client)` and
@@ -36,10 +36,11 @@ export type GentleCloseOutcome = 'clean' | 'forced';
  * Attaches a tracker to each direction of a tunnel. Call it in the same tick as the pipes are set
  * up (for http-proxy: in its `open` event, emitted right after `proxySocket.pipe(socket).pipe(proxySocket)`),
  * so that both trackers see every byte after the 101 and nothing flows before the pipes exist.
+ * `inspectClient` hears every header the client sends (message limits).
  */
-export function trackTunnel(client: Socket, backend: Socket): TrackedTunnel {
+export function trackTunnel(client: Socket, backend: Socket, inspectClient?: FrameHeaderListener): TrackedTunnel {
   const fromBackend = new FrameBoundaryTracker();
-  const fromClient = new FrameBoundaryTracker();
+  const fromClient = new FrameBoundaryTracker(inspectClient);
   backend.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
   client.on('data', (chunk: Buffer) => fromClient.observe(chunk));
   return { client, backend, fromBackend, fromClient };

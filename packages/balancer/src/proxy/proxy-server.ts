@@ -70,6 +70,8 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     tcpKeepAliveMs: config.tcpKeepAlive,
     frameTracking: config.frameTracking,
     closeGraceMs: closeGraceMs,
+    maxMessageSize: config.maxMessageSize,
+    maxMessageRate: config.maxMessageRate,
     stickyCookie: sticky.setCookie,
     onOpened: (session) => {
       sessionsById.set(session.id, session);

@@ -11,8 +11,9 @@ import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
-import type { FrameBoundaryTracker } from './frame-tracker.js';
+import type { FrameBoundaryTracker, FrameHeaderListener } from './frame-tracker.js';
 import { closeTunnelGently, trackTunnel } from './gentle-close.js';
+import { MessageLimits } from './message-limits.js';
 import { writeNon101Response } from './non-101-response.js';
 
 /** How a session ended, as its log line reports it. */
@@ -26,7 +27,9 @@ export type SessionEnd =
   | 'backend-refused-upgrade'
   | 'client-gone-during-handshake'
   | 'drain'
-  | 'shutdown';
+  | 'shutdown'
+  | 'message-too-big'
+  | 'message-rate';
 
 /** What every session of a worker shares. */
 export interface SessionContext {
@@ -41,6 +44,9 @@ export interface SessionContext {
   readonly frameTracking: boolean;
   /** How long peers get to answer a gentle close before both sockets are destroyed. */
   readonly closeGraceMs: number;
+  /** Largest client message (bytes on the wire) and client messages per second; 0: no limit. */
+  readonly maxMessageSize: number;
+  readonly maxMessageRate: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: (backendId: string) => string;
   /** Called when the backend has accepted the upgrade. */
@@ -127,7 +133,7 @@ export class WebSocketSession {
    * client and a masked one to the backend, each between two frames, then both sockets end.
    * Without frame tracking, or before the upgrade, the session is simply ended.
    */
-  closeGently(code: number, reason: 'drain' | 'shutdown'): Promise<unknown> {
+  closeGently(code: number, reason: 'drain' | 'shutdown' | 'message-too-big' | 'message-rate'): Promise<unknown> {
     if (this.#closing) return this.#closing;
     if (this.#phase !== 'open' || !this.#tunnel) {
       this.#finish(reason);
@@ -234,7 +240,18 @@ export class WebSocketSession {
    */
   onPiped(): void {
     if (!this.#ctx.frameTracking || this.#phase !== 'open' || !this.#backendSocket) return;
-    this.#tunnel = trackTunnel(this.#socket, this.#backendSocket);
+    this.#tunnel = trackTunnel(this.#socket, this.#backendSocket, this.#messageInspector());
+  }
+
+  /** With message limits set, every client frame header is checked; a breach closes gently. */
+  #messageInspector(): FrameHeaderListener | undefined {
+    const { maxMessageSize, maxMessageRate } = this.#ctx;
+    if (maxMessageSize === 0 && maxMessageRate === 0) return undefined;
+    const limits = new MessageLimits({ maxMessageSize, maxMessageRate });
+    return (fin, opcode, length) => {
+      const verdict = limits.frame(fin, opcode, length);
+      if (verdict !== 'ok') void this.closeGently(verdict, verdict === 1009 ? 'message-too-big' : 'message-rate');
+    };
   }
 
   /** The session whose backend socket this is, for http-proxy events that only name the socket. */

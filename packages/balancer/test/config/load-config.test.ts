@@ -70,6 +70,10 @@ describe('loadConfig', () => {
     [{ flags: { trustedProxies: ['10.0.0.0/33'] } }, 'trustedProxies.0 (--trusted-proxy, MOORING_TRUSTED_PROXY): expected a CIDR'],
     [{ flags: { balance: 'random' } }, 'balance (--balance, MOORING_BALANCE):'],
     [{ env: { MOORING_WROKERS: '2' } }, 'unknown environment variable MOORING_WROKERS'],
+    [{ flags: { frameTracking: 'false', maxMessageSize: '10' } }, 'frameTracking (--frame-tracking, MOORING_FRAME_TRACKING): maxMessageSize and maxMessageRate need frameTracking: true'],
+    [{ flags: { cookieSameSite: 'None' } }, 'cookieSameSite (--cookie-same-site, MOORING_COOKIE_SAME_SITE): SameSite=None requires cookieSecure: true'],
+    [{ flags: { hashKey: 'uri' } }, 'hashKey (--hash-key, MOORING_HASH_KEY): expected ip, header:NAME, query:NAME or cookie:NAME'],
+    [{ flags: { frameTracking: 'maybe' } }, 'frameTracking (--frame-tracking): expected true or false, got "maybe"'],
   ])('refuses %j with a message naming the field', (sources, expected) => {
     expect(errorOf(() => loadConfig(sources))).toContain(expected);
   });
