@@ -133,9 +133,10 @@ export class NodeStateAgent {
   /** A worker's report. */
   onWorkerMessage(worker: number, message: WorkerToPrimary): void {
     if (message.type === 'ready-for-state') return;
-    if (message.type === 'session-opened') this.#table.opened({ ...message.record, worker });
-    else if (message.type === 'session-closed') this.#table.closed(message.id);
-    else if (message.type === 'backend-failed') void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend: message.backend, node: this.#config.nodeId }));
+    if (message.type === 'sessions') {
+      for (const record of message.opened) this.#table.opened({ ...record, worker });
+      for (const id of message.closed) this.#table.closed(id);
+    } else if (message.type === 'backend-failed') void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend: message.backend, node: this.#config.nodeId }));
   }
 
   /** A worker died: its sessions died with it. */

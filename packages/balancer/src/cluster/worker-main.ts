@@ -2,8 +2,9 @@ import cluster from 'node:cluster';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MooringConfig } from '../config/schema.js';
 import { createLogger } from '../logging/create-logger.js';
-import { createProxyServer, type SessionObserver } from '../proxy/proxy-server.js';
+import { createProxyServer } from '../proxy/proxy-server.js';
 import { BackendPool } from '../routing/backend-pool.js';
+import { batchedSessionReports } from './session-reports.js';
 import { workerConfigEnv, type PrimaryToWorker, type WorkerToPrimary } from './worker-messages.js';
 
 /**
@@ -23,14 +24,7 @@ function main(): void {
   };
   const pool = new BackendPool({ onFailure: (backend) => tell({ type: 'backend-failed', backend }) });
   pool.setBackends(config.backends);
-  const observer: SessionObserver = {
-    opened: (session) =>
-      tell({
-        type: 'session-opened',
-        record: { id: session.id, node: config.nodeId, worker: workerId, backend: session.backend!.id, client: session.clientAddress, route: session.route ?? 'balance', startedAt: session.startedAt },
-      }),
-    closed: (session) => tell({ type: 'session-closed', id: session.id }),
-  };
+  const observer = batchedSessionReports(config.nodeId, workerId, tell);
   const proxy = createProxyServer(config, pool, log, observer);
 
   process.on('uncaughtException', (err) => {

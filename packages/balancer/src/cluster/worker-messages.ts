@@ -22,8 +22,8 @@ export type PrimaryToWorker =
 export type WorkerToPrimary =
   /** The worker is ready for its state snapshot; it listens only once the snapshot has arrived. */
   | { readonly type: 'ready-for-state' }
-  | { readonly type: 'session-opened'; readonly record: ConnectionRecord }
-  | { readonly type: 'session-closed'; readonly id: string }
+  /** Sessions opened and closed since the last report, batched: one IPC message per ~20 ms, not two per session. */
+  | { readonly type: 'sessions'; readonly opened: readonly ConnectionRecord[]; readonly closed: readonly string[] }
   /** A backend refused, reset or timed out a connection (passive health). */
   | { readonly type: 'backend-failed'; readonly backend: string };
 

@@ -20,6 +20,11 @@ export interface ConfigSources {
 const reservedEnv = new Set(['MOORING_CONFIG', 'MOORING_WORKER_CONFIG']);
 /** The demo's own settings (`MOORING_DEMO_PORT`…) reach the node it starts through the environment. */
 const reservedEnvPrefix = 'MOORING_DEMO_';
+/**
+ * Kubernetes injects service-link variables for a Service named `mooring` into every pod
+ * (`MOORING_PORT`, `MOORING_PORT_80_TCP_ADDR`, `MOORING_SERVICE_HOST`…); they are not ours.
+ */
+const kubernetesServiceLink = /^MOORING_(SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?)$/;
 
 /**
  * Merges file, environment and flags, validates once, and returns a frozen configuration.
@@ -60,7 +65,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const known = new Map(startOptions.map((spec) => [spec.env, spec]));
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name) || name.startsWith(reservedEnvPrefix)) continue;
+    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name) || name.startsWith(reservedEnvPrefix) || kubernetesServiceLink.test(name)) continue;
     const spec = known.get(name);
     if (!spec) throw new ConfigError(`unknown environment variable ${name}: expected one of ${[...known.keys()].join(', ')}`);
     values[spec.key] = convert(spec, spec.kind === 'list' || spec.kind === 'backends' ? splitList(value) : value, name);

@@ -88,6 +88,11 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml') }))).toMatch(/cannot read config file .*missing\.yaml: ENOENT/);
   });
 
+  it('ignores the service-link variables Kubernetes injects for a Service named mooring', () => {
+    const env = { MOORING_PORT: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP_ADDR: '10.0.0.1', MOORING_SERVICE_HOST: '10.0.0.1', MOORING_SERVICE_PORT: '80', MOORING_SERVICE_PORT_HTTP: '80' };
+    expect(loadConfig({ env }).listen.port).toBe(8080);
+  });
+
   it('keeps every message on one line', () => {
     const message = errorOf(() => loadConfig({ file: file('bad2.json', '{ "listen": ') }));
     expect(message).not.toContain('\n');
