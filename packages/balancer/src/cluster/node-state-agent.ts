@@ -15,6 +15,8 @@ const healthLease = 'health';
 const flushIntervalMs = 100;
 /** How often cluster-wide live counts are read for least-connections and drains. */
 const countsIntervalMs = 500;
+/** Shortest interval between two passive-failure reports of one backend. */
+const passiveReportIntervalMs = 500;
 /** Polling of the registry: the safety net under pub/sub, for raw HSET/HDEL (≤ 2 s). */
 const registryPollMs = 1_000;
 
@@ -34,6 +36,7 @@ export class NodeStateAgent {
   #drains: ReadonlyMap<string, DrainRecord> = new Map();
   #clusterLive: ReadonlyMap<string, number> = new Map();
   #shutdown: { rate: number; code: number } | undefined;
+  readonly #lastFailureReport = new Map<string, number>();
   readonly #table: ConnectionTable;
   readonly #registry: RegistryMerge;
   readonly #tracker: HealthTracker;
@@ -126,8 +129,11 @@ export class NodeStateAgent {
   }
 
   #paceCloses(): void {
+    // Most of the time nothing is due: skip copying the table (it may hold many thousands).
+    const now = Date.now();
+    if (!this.#shutdown && ![...this.#drains.values()].some((drain) => drain.deadlineAt <= now)) return;
     this.#scheduler.forget(this.#table.ids());
-    this.#scheduler.tick(Date.now(), this.#drains, this.#table.records(), this.#clusterLive, this.#shutdown);
+    this.#scheduler.tick(now, this.#drains, this.#table.records(), this.#clusterLive, this.#shutdown);
   }
 
   /** A worker's report. */
@@ -136,7 +142,18 @@ export class NodeStateAgent {
     if (message.type === 'sessions') {
       for (const record of message.opened) this.#table.opened({ ...record, worker });
       for (const id of message.closed) this.#table.closed(id);
-    } else if (message.type === 'backend-failed') void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend: message.backend, node: this.#config.nodeId }));
+    } else if (message.type === 'backend-failed') this.#sharePassiveFailure(message.backend);
+  }
+
+  /**
+   * Tells the health checker of a refused or reset connection. At most one report per backend
+   * per half second: a dead backend refuses every worker's every attempt, and one is enough.
+   */
+  #sharePassiveFailure(backend: string): void {
+    const now = Date.now();
+    if ((this.#lastFailureReport.get(backend) ?? 0) > now - passiveReportIntervalMs) return;
+    this.#lastFailureReport.set(backend, now);
+    void this.#guard(() => this.#store.publish({ type: 'passive-failure', backend, node: this.#config.nodeId }));
   }
 
   /** A worker died: its sessions died with it. */
