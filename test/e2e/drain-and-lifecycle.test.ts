@@ -247,7 +247,9 @@ describe('node lifecycle', () => {
     const codes = clients.map((client) => client.closed.then((close) => (closes.push(Date.now()), close.code)));
     const exit = node.stop('SIGTERM', 30_000);
     await expect.poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, { timeout: 2000 }).not.toBe(200);
-    expect(await Promise.all(codes)).toEqual(Array(40).fill(1012));
+    // On failure, the node's own account of its shutdown says more than the codes.
+    const story = (): string => JSON.stringify(node.logs.filter((line) => (line.level as number) >= 40 || /shut|stop|exit|retir/.test(String(line.msg))));
+    expect(await Promise.all(codes), story()).toEqual(Array(40).fill(1012));
     expect(clients.every((client) => client.errors.length === 0)).toBe(true);
     expect(maxClosesPerSecond(closes.map((at) => ({ at, code: 1012, backend: '' })))).toBeLessThanOrEqual(24);
     expect(await exit).toBe(0);
