@@ -81,6 +81,10 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
       }
     });
   };
+  // The primary holds no connections, but its death takes every worker's with it: a bug here is
+  // logged loudly and survived rather than turned into an outage.
+  process.on('uncaughtException', (err) => log.fatal({ err }, 'uncaught exception in the primary; carrying on so the workers keep their connections'));
+  process.on('unhandledRejection', (err) => log.fatal({ err }, 'unhandled rejection in the primary; carrying on'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', reload);

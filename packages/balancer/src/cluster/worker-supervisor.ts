@@ -33,6 +33,8 @@ export class WorkerSupervisor {
     cluster.setupPrimary({ exec: workerEntry });
     cluster.on('listening', (worker) => this.#listening.add(worker.id));
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
+    // A worker's IPC error (its channel closing under a send) must never be an uncaught 'error' here.
+    cluster.on('fork', (worker) => worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error')));
   }
 
   /** Workers that serve new connections now. */
@@ -46,7 +48,9 @@ export class WorkerSupervisor {
 
   send(worker: number, message: PrimaryToWorker): void {
     const target = cluster.workers?.[worker];
-    if (target?.isConnected()) target.send(message);
+    // A worker can be exiting while it still looks connected. With a callback, a closed channel
+    // is reported to it; without one, the worker would emit 'error' and take the primary down.
+    if (target?.isConnected()) target.send(message, (err: Error | null) => err && this.#log.debug({ err, workerId: worker }, 'message to an exiting worker dropped'));
   }
 
   broadcast(message: PrimaryToWorker): void {
@@ -72,7 +76,7 @@ export class WorkerSupervisor {
   async stopAll(deadlineMs: number, closeCode: number): Promise<void> {
     this.#stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
-    for (const worker of workers) worker.send({ type: 'shutdown', deadlineMs, closeCode } satisfies PrimaryToWorker);
+    for (const worker of workers) this.send(worker.id, { type: 'shutdown', deadlineMs, closeCode });
     const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + 5_000);
     await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
     clearTimeout(killer);
