@@ -181,7 +181,13 @@ export class NodeStateAgent {
       degraded: this.#degraded,
       routable: this.#backends.filter((backend) => backend.state === 'active' && !this.#unhealthy.includes(backend.id)).map((backend) => backend.id),
     };
-    const ok = await this.#guard(() => this.#store.heartbeat(info, this.#config.heartbeatInterval * 3));
+    let continued = true;
+    const ok = await this.#guard(async () => {
+      continued = await this.#store.heartbeat(info, this.#config.heartbeatInterval * 3);
+    });
+    // Our entry had expired (a stall longer than the TTL, or the first beat): the connection
+    // table expired with it, so the next flush publishes it whole.
+    if (ok && !continued) this.#table.markStale();
     if (ok && this.#degraded) {
       this.#degraded = false;
       this.#table.markStale(); // re-publish the whole table: Redis may have lost or expired it

@@ -112,13 +112,18 @@ export class MemoryStateStore implements StateStore {
     await this.publish({ type: 'registry-changed' });
   }
 
-  async heartbeat(node: NodeInfo, ttlMs: number): Promise<void> {
+  async heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {
     this.assertOpen();
     const now = this.now();
     const expiresAt = now + ttlMs;
+    const previous = this.data.nodes.get(node.id);
+    const continued = previous !== undefined && previous.expiresAt > now;
+    // An expired node's table expired with it, as in Redis.
+    if (previous && !continued) this.data.tables.delete(node.id);
     this.data.nodes.set(node.id, { info: { ...node, heartbeatAt: now }, expiresAt });
     const table = this.data.tables.get(node.id);
     if (table) table.expiresAt = expiresAt;
+    return continued;
   }
 
   async listNodes(): Promise<NodeInfo[]> {

@@ -45,10 +45,11 @@ return 1
  * KEYS: info, conns, counts. ARGV: JSON NodeInfo, TTL (ms).
  */
 export const heartbeatNodeScript = new LuaScript(`
+local continued = redis.call('EXISTS', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
-return 1
+return continued
 `);
 
 /**

@@ -159,17 +159,18 @@ export class RedisStateStore implements StateStore {
     });
   }
 
-  heartbeat(node: NodeInfo, ttlMs: number): Promise<void> {
+  heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {
     return this.run('heartbeat', async () => {
       const heartbeatAt = this.now();
       const info = JSON.stringify({ ...node, heartbeatAt });
       const { id } = node;
       // Info first, index second (same connection, so Redis runs them in this order): a reader
       // that sees the new score also sees the info, and never prunes a live node.
-      await Promise.all([
+      const [continued] = await Promise.all([
         heartbeatNodeScript.run(this.command, [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)], [info, ttlMs]),
         touchNodeIndexScript.run(this.command, [this.keys.nodes()], [id, heartbeatAt, ttlMs]),
       ]);
+      return continued === 1;
     });
   }
 

@@ -103,8 +103,12 @@ export interface StateStore {
   removeDrain(id: string): Promise<void>;
 
   // Nodes
-  /** Registers or refreshes a node; its entry (and its connections) expire after `ttlMs` without a heartbeat. */
-  heartbeat(node: NodeInfo, ttlMs: number): Promise<void>;
+  /**
+   * Registers or refreshes a node; its entry (and its connections) expire after `ttlMs` without a
+   * heartbeat. Resolves false when the node was not registered (first beat, or it had expired:
+   * its connection table is gone and must be published again).
+   */
+  heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean>;
   /** Nodes whose heartbeat has not expired. */
   listNodes(): Promise<NodeInfo[]>;
   /** Removes a node and its connection table at once (clean shutdown). */

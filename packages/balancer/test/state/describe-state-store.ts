@@ -138,6 +138,14 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
         await expect.poll(async () => ids(await store.listNodes()), EXPIRY).toEqual(['kept']);
       });
 
+      it('says whether a heartbeat continued a live registration or started one (first, or after expiry)', async () => {
+        expect(await store.heartbeat(nodeInfo('n1'), SHORT_TTL)).toBe(false);
+        expect(await store.heartbeat(nodeInfo('n1'), SHORT_TTL)).toBe(true);
+        expire(SHORT_TTL + 1);
+        await expect.poll(async () => ids(await store.listNodes()), EXPIRY).toEqual([]);
+        expect(await store.heartbeat(nodeInfo('n1'), LONG_TTL)).toBe(false);
+      });
+
       it('removes a node and its connections at once', async () => {
         await store.heartbeat(nodeInfo('n1'), LONG_TTL);
         await store.recordConnections('n1', [connection('s1', 'a', 'n1')], []);
