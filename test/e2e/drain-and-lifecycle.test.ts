@@ -144,22 +144,27 @@ describe('drain --wait', () => {
 
   it('exits non-zero at the deadline, saying how many connections were closed by force', async () => {
     const [f1] = await backendsNamed('f-1');
-    await raw.hset(`${prefix}:backends`, 'f-1', f1!.url);
+    expect((await cli(prefix, ['backend', 'add', 'f-1', f1!.url])).code).toBe(0);
+    await Promise.all(nodes.map((node) => node.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('f-1'))));
     const clients: RecordingClient[] = [];
-    while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3) clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
-    const onF1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1');
-    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, { timeout: 3000 }).toBe(3);
-    const result = await cli(prefix, ['backend', 'drain', 'f-1', '--deadline', '500ms', '--close-rate', '50', '--wait']);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('f-1 drained at the deadline: 3 connection(s) closed by force');
-    expect((await Promise.all(onF1.map((client) => client.closed))).map((close) => close.code)).toEqual([1012, 1012, 1012]);
-    await Promise.all(clients.map((client) => client.close()));
-    expect((await cli(prefix, ['backend', 'remove', 'f-1'])).code).toBe(0);
+    try {
+      while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3) clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
+      const onF1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1');
+      await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, { timeout: 3000 }).toBe(3);
+      const result = await cli(prefix, ['backend', 'drain', 'f-1', '--deadline', '500ms', '--close-rate', '50', '--wait']);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('f-1 drained at the deadline: 3 connection(s) closed by force');
+      expect((await Promise.all(onF1.map((client) => client.closed))).map((close) => close.code)).toEqual([1012, 1012, 1012]);
+      expect((await cli(prefix, ['backend', 'remove', 'f-1'])).code).toBe(0);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
   });
 
   it('remove --drain drains, waits and removes', async () => {
     const [g1] = await backendsNamed('g-1');
-    await raw.hset(`${prefix}:backends`, 'g-1', g1!.url);
+    expect((await cli(prefix, ['backend', 'add', 'g-1', g1!.url])).code).toBe(0);
+    await nodes[0]!.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('g-1'));
     const clients: RecordingClient[] = [];
     while (!clients.some((client) => client.upgradeHeaders['x-backend'] === 'g-1')) clients.push(await openRecordingClient(`${nodes[0]!.wsUrl}/`));
     await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'g-1')?.live, { timeout: 3000 }).toBe(1);

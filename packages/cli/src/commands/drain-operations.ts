@@ -36,17 +36,20 @@ export async function startDrain(store: StateStore, id: string, terms: DrainTerm
 export async function waitDrained(store: StateStore, id: string, deadlineAt: number, closeRate: number, print: (line: string) => void): Promise<number> {
   let last = -1;
   let atDeadline: number | undefined;
-  // After the deadline the closes take remaining/rate seconds; allow that, plus slack.
   for (;;) {
     const live = await liveOn(store, id);
     const now = Date.now();
+    // The nodes start closing at the deadline: what was open just before it is what they force.
+    if (now >= deadlineAt && atDeadline === undefined) atDeadline = last >= 0 ? last : live;
     if (live !== last) print(`${id}: ${live} live connection(s)${now < deadlineAt ? `, deadline in ${Math.ceil((deadlineAt - now) / 1000)}s` : ', closing at the deadline'}`);
     last = live;
     if (live === 0) return atDeadline ?? 0;
-    if (now >= deadlineAt && atDeadline === undefined) atDeadline = live;
+    // After the deadline the closes take remaining/rate seconds; allow that, plus slack.
     if (atDeadline !== undefined && now > deadlineAt + (atDeadline / closeRate) * 1000 + 15_000) {
       throw new CliError(`${id}: ${live} connection(s) still open well after the deadline; are the nodes holding them up?`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Poll every 200 ms, and once more just before the deadline.
+    const untilDeadline = deadlineAt - now - 25;
+    await new Promise((resolve) => setTimeout(resolve, untilDeadline > 0 ? Math.min(200, untilDeadline) : 200));
   }
 }
