@@ -15,11 +15,12 @@ export interface DemoBackend {
 }
 
 /**
- * Starts a demo backend on 127.0.0.1: `/` serves the demo page, `/health`
+ * Starts a demo backend (on 127.0.0.1 unless `host` says otherwise, e.g. 0.0.0.0 in a
+ * container): `/` serves the demo page, `/health`
  * answers 200, `/ws` greets with `{"type":"hello","backend":NAME}` and answers
  * each text message with `{"type":"echo","backend":NAME,"data":TEXT}`.
  */
-export async function startDemoBackend(name: string, port = 0): Promise<DemoBackend> {
+export async function startDemoBackend(name: string, port = 0, host = '127.0.0.1'): Promise<DemoBackend> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/' || path === '/index.html') {
@@ -44,7 +45,7 @@ export async function startDemoBackend(name: string, port = 0): Promise<DemoBack
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  const bound = await listen(server, port);
+  const bound = await listen(server, port, host);
   return {
     name,
     url: `http://127.0.0.1:${bound}`,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MOORING_BIN } from '../node/mooring-bin.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
+import { portFromEnv } from './port-from-env.js';
 
 /*
  * `pnpm demo`: three demo backends behind a real two-worker Mooring node.
@@ -10,17 +11,6 @@ import { startDemoBackend, type DemoBackend } from './demo-backend.js';
  */
 
 const NAMES = ['demo-a', 'demo-b', 'demo-c'];
-
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return port;
-}
 
 function startNode(backends: DemoBackend[], port: number, adminPort: number): ChildProcess {
   const args = ['start', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--workers', '2'];
