@@ -8,15 +8,19 @@ import type { MooringConfig } from '../config/schema.js';
 import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../routing/backend.js';
-import { drainableKeepAlive } from './drainable-keep-alive.js';
 import { SessionRouter } from '../routing/session-router.js';
-import { createStickyOptions } from './sticky-options.js';
 import { ClientLimits } from './client-limits.js';
-import { clientAddressOf, plainAddress, setForwardedHeaders } from './forwarded-headers.js';
+import { drainableKeepAlive } from './drainable-keep-alive.js';
+import { clientAddressOf, setForwardedHeaders } from './forwarded-headers.js';
 import { stripHopByHopHeaders } from './hop-by-hop.js';
 import { forwardHttp, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
-import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
+import { SessionRegistry, type SessionObserver } from './session-registry.js';
+import { createStickyOptions } from './sticky-options.js';
+import { createUpgradeHandler } from './upgrade-handler.js';
+import { isOriginForm } from './upgrade-validation.js';
 import { WebSocketSession, type SessionContext } from './websocket-session.js';
+
+export type { SessionObserver } from './session-registry.js';
 
 /** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would. */
 const backendKeepAliveIdleMs = 4_000;
@@ -39,52 +43,75 @@ export interface ProxyServer {
   backendsChanged(backends: readonly Backend[]): void;
 }
 
-/** What the worker hears about WebSocket sessions, to keep the shared connection table. */
-export interface SessionObserver {
-  opened(session: WebSocketSession): void;
-  closed(session: WebSocketSession): void;
-}
-
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
 export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger, observer?: SessionObserver): ProxyServer {
   const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
+  const keepAlive = drainableKeepAlive(agent);
   const sticky = createStickyOptions(config);
   const router = new SessionRouter(pool, config.balance, sticky.options);
-  const sessions = new Set<WebSocketSession>();
-  const sessionsById = new Map<string, WebSocketSession>();
-  const keepAlive = drainableKeepAlive(agent);
+  const sessions = new SessionRegistry(observer);
   const trusted = createAddressMatcher(config.trustedProxies);
-  const allowedOrigins = new Set(config.allowedOrigins);
   const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
   const sweep = setInterval(() => limits.sweep(), 10_000).unref();
-
   const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie };
   const sessionContext: SessionContext = {
+    ...sessionSettings(config),
     proxy,
     pool,
     log,
+    stickyCookie: sticky.setCookie,
+    onOpened: (session) => sessions.opened(session),
+    onFinished: (session, wasOpen) => {
+      limits.release(session.clientAddress);
+      sessions.finished(session, wasOpen);
+    },
+  };
+  wireProxyEvents(proxy, pool, log);
+
+  const server = createServer({ maxHeaderSize: config.maxHeaderSize, noDelay: true, keepAliveTimeout: 65_000 });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
+    stripHopByHopHeaders(req.headers);
+    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
+    setForwardedHeaders(req, trusted);
+    forwardHttp(req, res, decision, httpContext);
+  });
+  server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins) }));
+  refuseNonProxyTraffic(server, log);
+
+  return {
+    server,
+    sessions: sessions.all,
+    stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
+    closeSession: (id, code, reason) => sessions.closeGently(id, code, reason),
+    closeAll: (code) => sessions.closeAllGently(code),
+    backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
+    terminateAll: () => {
+      clearInterval(sweep);
+      sessions.terminateAll();
+      server.closeAllConnections();
+      agent.destroy();
+    },
+  };
+}
+
+/** The per-session settings of the configuration. */
+function sessionSettings(config: Readonly<MooringConfig>) {
+  return {
     handshakeTimeoutMs: config.handshakeTimeout,
     connectTimeoutMs: config.connectTimeout,
     idleTimeoutMs: config.idleTimeout,
     tcpKeepAliveMs: config.tcpKeepAlive,
     frameTracking: config.frameTracking,
-    closeGraceMs: closeGraceMs,
+    closeGraceMs,
     maxMessageSize: config.maxMessageSize,
     maxMessageRate: config.maxMessageRate,
-    stickyCookie: sticky.setCookie,
-    onOpened: (session) => {
-      sessionsById.set(session.id, session);
-      observer?.opened(session);
-    },
-    onFinished: (session, wasOpen) => {
-      sessions.delete(session);
-      sessionsById.delete(session.id);
-      limits.release(session.clientAddress);
-      if (wasOpen) observer?.closed(session);
-    },
   };
+}
 
+/** Hooks Mooring's guards into http-proxy's events. */
+function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger): void {
   proxy.on('proxyReq', (proxyReq, req) => watchProxyRequestTimeout(proxyReq, req));
   proxy.on('proxyRes', (proxyRes, req) => noteBackendAnswered(proxyRes, req, pool));
   proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
@@ -93,62 +120,17 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   proxy.on('open', (backendSocket) => WebSocketSession.ofBackendSocket(backendSocket as Socket)?.onPiped());
   // Every proxy call passes its own callback; this only keeps a stray error from killing the worker.
   proxy.on('error', (err) => log.error({ err }, 'unexpected proxy error'));
+}
 
-  const server = createServer({ maxHeaderSize: config.maxHeaderSize, noDelay: true, keepAliveTimeout: 65_000 });
-
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
-    stripHopByHopHeaders(req.headers);
-    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
-    setForwardedHeaders(req, trusted);
-    forwardHttp(req, res, decision, httpContext);
-  });
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // First thing: a client that resets mid-handshake must never become an uncaught 'error'.
-    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
-    if (!isOriginForm(req.url)) return refuseUpgrade(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
-    const invalid = validateUpgrade(req, allowedOrigins);
-    if (invalid) return refuseUpgrade(socket, invalid, invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {});
-    const clientAddress = plainAddress((socket as Socket).remoteAddress);
-    const admitted = limits.admit(clientAddress);
-    if (admitted !== 'ok') return refuseUpgrade(socket, admitted, { 'Retry-After': '1' });
-    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
-    setForwardedHeaders(req, trusted);
-    const session = new WebSocketSession(req, socket as Socket, head, clientAddress, sessionContext);
-    sessions.add(session);
-    session.start(decision);
-  });
-
+/** No open proxy: CONNECT is refused; unparseable requests get a 400 (431 for huge heads). */
+function refuseNonProxyTraffic(server: Server, log: Logger): void {
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
     refuseUpgrade(socket, 'MOORING_ERR_REQUEST_CONNECT');
   });
-
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     log.debug({ err }, 'malformed client request');
     refuseUpgrade(socket, err.code === 'HPE_HEADER_OVERFLOW' ? 'MOORING_ERR_REQUEST_HEADERS_TOO_LARGE' : 'MOORING_ERR_REQUEST_MALFORMED');
   });
-
-  return {
-    server,
-    sessions,
-    stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
-    closeSession: (id, code, reason) => {
-      const session = sessionsById.get(id);
-      if (session) void session.closeGently(code, reason);
-      return session !== undefined;
-    },
-    closeAll: async (code) => {
-      await Promise.all([...sessions].map((session) => session.closeGently(code, 'shutdown')));
-    },
-    backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
-    terminateAll: () => {
-      clearInterval(sweep);
-      for (const session of sessions) session.terminate('shutdown');
-      server.closeAllConnections();
-      agent.destroy();
-    },
-  };
 }

@@ -1,0 +1,51 @@
+import type { WebSocketSession } from './websocket-session.js';
+
+/** What the worker hears about WebSocket sessions, to keep the shared connection table. */
+export interface SessionObserver {
+  opened(session: WebSocketSession): void;
+  closed(session: WebSocketSession): void;
+}
+
+/**
+ * A worker's WebSocket sessions: all of them from the handshake on (for shutdown), and the open
+ * ones by id (for the primary's close requests). Tells the observer of opens and closes.
+ */
+export class SessionRegistry {
+  readonly all = new Set<WebSocketSession>();
+  readonly #open = new Map<string, WebSocketSession>();
+  readonly #observer: SessionObserver | undefined;
+
+  constructor(observer?: SessionObserver) {
+    this.#observer = observer;
+  }
+
+  added(session: WebSocketSession): void {
+    this.all.add(session);
+  }
+
+  opened(session: WebSocketSession): void {
+    this.#open.set(session.id, session);
+    this.#observer?.opened(session);
+  }
+
+  finished(session: WebSocketSession, wasOpen: boolean): void {
+    this.all.delete(session);
+    this.#open.delete(session.id);
+    if (wasOpen) this.#observer?.closed(session);
+  }
+
+  /** Closes one open session gently; false when this worker does not hold it. */
+  closeGently(id: string, code: number, reason: 'drain' | 'shutdown'): boolean {
+    const session = this.#open.get(id);
+    if (session) void session.closeGently(code, reason);
+    return session !== undefined;
+  }
+
+  async closeAllGently(code: number): Promise<void> {
+    await Promise.all([...this.all].map((session) => session.closeGently(code, 'shutdown')));
+  }
+
+  terminateAll(): void {
+    for (const session of this.all) session.terminate('shutdown');
+  }
+}
