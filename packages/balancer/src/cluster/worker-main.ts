@@ -1,10 +1,10 @@
 import cluster from 'node:cluster';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { MooringConfig } from '../config/schema.js';
 import { createLogger } from '../logging/create-logger.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { BackendPool } from '../routing/backend-pool.js';
 import { batchedSessionReports } from './session-reports.js';
+import { shutdownWorker } from './worker-shutdown.js';
 import { workerConfigEnv, type PrimaryToWorker, type WorkerToPrimary } from './worker-messages.js';
 
 /**
@@ -52,20 +52,11 @@ function main(): void {
     }
   });
 
-  /** Stop accepting; let sessions end (or be closed, paced, by the primary) until the deadline; close the rest gently. */
   let stopping = false;
   async function shutdown(deadlineMs: number, closeCode: number): Promise<void> {
     if (stopping) return;
     stopping = true;
-    const closed = proxy.stopAccepting();
-    const deadline = Date.now() + deadlineMs;
-    while (proxy.sessions.size > 0 && Date.now() < deadline) await delay(Math.min(100, Math.max(1, deadline - Date.now())));
-    if (proxy.sessions.size > 0) {
-      log.warn({ remaining: proxy.sessions.size }, 'shutdown deadline reached, closing the remaining websockets');
-      await proxy.closeAll(closeCode);
-    }
-    proxy.terminateAll();
-    await closed;
+    await shutdownWorker(proxy, log, deadlineMs, closeCode);
     log.flush?.();
     process.exit(0);
   }
