@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the system packages the end-to-end tests drive (a real redis-server, a real
-// Chromium), when they are missing and this machine can install them (root with apt-get).
+// Chromium, iproute2's ss), when they are missing and this machine can install them (root with apt-get).
 // Elsewhere it says what to install; the tests that need them then fail with the same message.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 const needed = [
   { name: 'redis-server', present: () => onPath('redis-server'), debianPackage: 'redis-server' },
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), debianPackage: 'chromium' },
+  // `ss` reads the proxy's sockets from the kernel (keep-alive timers, leaked tunnels, owners).
+  { name: 'ss', present: () => onPath('ss'), debianPackage: 'iproute2' },
 ];
 
 function onPath(command) {
