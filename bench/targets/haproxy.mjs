@@ -2,12 +2,8 @@
 // natively), `timeout tunnel` for the established connection, `balance leastconn` for
 // long-lived sessions, idle server-side connections reused (http-reuse safe, the default).
 // One process, 2 threads.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../lib/ports.mjs';
-import { childNofile, pollHttp, startService } from '../lib/services.mjs';
-import { processTree } from '../lib/proc.mjs';
+import { startConfiguredProxy } from '../lib/configured-proxy.mjs';
+import { childNofile } from '../lib/services.mjs';
 import { versionOf, which } from '../lib/tools.mjs';
 
 /** Two descriptors per proxied connection, within the open-file limit HAProxy will get. */
@@ -47,21 +43,7 @@ export const haproxyTarget = {
   },
   version: () => versionOf(which('haproxy'), ['-v']).replace(/^HAProxy version /, '').split(' ')[0],
   async start({ backend }) {
-    const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-haproxy-'));
-    const port = await freePort();
-    const config = join(dir, 'haproxy.cfg');
-    writeFileSync(config, haproxyConfig({ port, backendPort: backend.port }));
     // -db: stay in the foreground, no daemon, so the pid is HAProxy's own.
-    const service = await startService({ name: 'haproxy', command: which('haproxy'), args: ['-db', '-f', config] });
-    const url = `http://127.0.0.1:${port}`;
-    await pollHttp(`${url}/`, (status) => status === 200);
-    return {
-      url,
-      pids: () => processTree(service.pid),
-      stop: async () => {
-        await service.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return startConfiguredProxy({ name: 'haproxy', configFile: 'haproxy.cfg', render: ({ port }) => haproxyConfig({ port, backendPort: backend.port }), args: ({ config }) => ['-db', '-f', config] });
   },
 };

@@ -2,12 +2,8 @@
 // HTTP/1.1 to the upstream, Upgrade and Connection passed through a map, plus an upstream
 // keep-alive pool (ngx_http_upstream_module `keepalive`, which wants `Connection: ""` for plain
 // requests — the map gives exactly that when there is no Upgrade header). 2 worker processes.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../lib/ports.mjs';
-import { childNofile, pollHttp, startService } from '../lib/services.mjs';
-import { processTree } from '../lib/proc.mjs';
+import { startConfiguredProxy } from '../lib/configured-proxy.mjs';
+import { childNofile } from '../lib/services.mjs';
 import { versionOf, which } from '../lib/tools.mjs';
 
 export function nginxConfig({ dir, port, backendPort }) {
@@ -60,20 +56,6 @@ export const nginxTarget = {
   },
   version: () => versionOf(which('nginx'), ['-v']).replace(/^nginx version: /, ''),
   async start({ backend }) {
-    const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-nginx-'));
-    const port = await freePort();
-    const config = join(dir, 'nginx.conf');
-    writeFileSync(config, nginxConfig({ dir, port, backendPort: backend.port }));
-    const service = await startService({ name: 'nginx', command: which('nginx'), args: ['-p', dir, '-c', config] });
-    const url = `http://127.0.0.1:${port}`;
-    await pollHttp(`${url}/`, (status) => status === 200);
-    return {
-      url,
-      pids: () => processTree(service.pid),
-      stop: async () => {
-        await service.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return startConfiguredProxy({ name: 'nginx', configFile: 'nginx.conf', render: ({ dir, port }) => nginxConfig({ dir, port, backendPort: backend.port }), args: ({ dir, config }) => ['-p', dir, '-c', config] });
   },
 };
