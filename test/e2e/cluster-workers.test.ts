@@ -59,12 +59,23 @@ describe('the cluster', () => {
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', workers: 2 });
   });
 
-  it('stops on SIGTERM with exit code 0', async () => {
-    const { node } = await startFleet({ workers: 2, backendCount: 1 }).then(async (other) => {
-      const code = await other.node.stop('SIGTERM');
+  it('on SIGTERM fails /readyz, lets an HTTP request in flight finish, and exits 0', async () => {
+    const other = await startFleet({ workers: 2, backendCount: 1, args: ['--health-interval', '0', '--shutdown-deadline', '20s'] });
+    try {
+      const [backend] = other.backends;
+      await backend!.setMode('hold');
+      const inFlight = requestText(`${other.node.url}/slow`);
+      await expect.poll(() => backend!.httpRequests).toBe(1);
+      const exit = other.node.stop('SIGTERM', 30_000);
+      await other.node.waitForLog((line) => line.msg === 'shutting down');
+      await expect.poll(async () => (await requestText(`${other.node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status).not.toBe(200);
+      await backend!.setMode('ok');
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ url: '/slow' });
+      expect(await exit).toBe(0);
+    } finally {
       await Promise.all(other.backends.map((backend) => backend.close()));
-      return { node: { code } };
-    });
-    expect(node.code).toBe(0);
+    }
   });
 });

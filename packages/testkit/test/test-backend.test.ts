@@ -92,6 +92,19 @@ describe('test backend, failure modes', () => {
     expect(b.httpRequests).toBe(1);
   });
 
+  it('hold: keeps a request unanswered until the mode changes, then answers it', async () => {
+    const b = await backend('hold');
+    let answered = false;
+    const pending = requestText(`${b.url}/held`).then((response) => ((answered = true), response));
+    await expect.poll(() => b.httpRequests).toBe(1);
+    expect((await requestText(`${b.url}/health`)).status).toBe(200);
+    expect(answered).toBe(false);
+    await b.setMode('ok');
+    const response = await pending;
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ url: '/held' });
+  });
+
   it('hang: close() still returns while an upgrade hangs', async () => {
     const b = await backend('hang');
     const pending = openRecordingClient(b.url.replace('http:', 'ws:'), { handshakeTimeoutMs: 10_000 });

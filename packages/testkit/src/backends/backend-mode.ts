@@ -6,8 +6,10 @@
  * - `hang`: reads the request and never answers.
  * - `non101`: answers upgrades with a chunked `403 Forbidden`; HTTP is normal.
  * - `unhealthy`: `/health` answers 503; everything else is normal.
+ * - `hold`: HTTP requests (not `/health`) wait, unanswered, until the mode changes; then they
+ *   are answered normally. A request in flight for as long as a test needs, with no timer.
  */
-export type BackendMode = 'ok' | 'refuse' | 'reset' | 'hang' | 'non101' | 'unhealthy';
+export type BackendMode = 'ok' | 'refuse' | 'reset' | 'hang' | 'non101' | 'unhealthy' | 'hold';
 
 /** All modes, for table-driven tests. */
-export const BACKEND_MODES: readonly BackendMode[] = ['ok', 'refuse', 'reset', 'hang', 'non101', 'unhealthy'];
+export const BACKEND_MODES: readonly BackendMode[] = ['ok', 'refuse', 'reset', 'hang', 'non101', 'unhealthy', 'hold'];

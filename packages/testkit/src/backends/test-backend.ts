@@ -65,6 +65,8 @@ interface BackendState {
   healthRequests: number;
   upgradeRequests: number;
   lastRequestHeaders: IncomingHttpHeaders | undefined;
+  /** Answers of requests held in `hold` mode, sent when the mode changes. */
+  held: (() => void)[];
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startTestBackend(options: TestBackendOptions): Promise<Tes
     healthRequests: 0,
     upgradeRequests: 0,
     lastRequestHeaders: undefined,
+    held: [],
   };
   // requestTimeout 0: a `hang` backend must never answer, not even with 408.
   const server = createServer({ requestTimeout: 0 });
@@ -122,7 +125,9 @@ function onRequest(state: BackendState, req: IncomingMessage, res: ServerRespons
       headers: req.headers,
       bodyLength,
     };
-    sendJson(res, 200, state.name, reply);
+    const answer = (): void => sendJson(res, 200, state.name, reply);
+    if (state.mode === 'hold') state.held.push(answer);
+    else answer();
   });
 }
 
@@ -192,6 +197,7 @@ function makeHandle({ state, server, sockets, wss, port }: HandleParts): TestBac
 
 async function applyMode(state: BackendState, server: ReturnType<typeof createServer>, port: number, mode: BackendMode): Promise<void> {
   state.mode = mode;
+  if (mode !== 'hold') for (const answer of state.held.splice(0)) answer();
   if (mode === 'refuse' && server.listening) {
     // close() releases the listening socket at once (later connects get
     // ECONNREFUSED) and drops idle keep-alive connections, so a pooled
