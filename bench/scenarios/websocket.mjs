@@ -15,6 +15,11 @@ async function timedPhase({ instance, backend, mode, connections, processes, mes
   }
 }
 
+/** A scenario's result: its metrics plus what every timed phase reports about errors and CPU. */
+function phaseResult(r, metrics) {
+  return { metrics, errors: r.errors, clientSaturated: r.clientSaturated, clientCpuShares: r.clientCpuShares, cpu: r.cpu };
+}
+
 function perOp(seconds, ops, scale) {
   return ops > 0 ? (seconds / ops) * scale : NaN;
 }
@@ -30,18 +35,12 @@ export const wsEchoScenario = {
   ],
   async run({ instance, backend, settings }) {
     const r = await timedPhase({ instance, backend, mode: 'echo', connections: 64, processes: settings.clientProcesses, messageBytes: 64, durationMs: settings.durationMs });
-    return {
-      metrics: {
-        messagesPerSecond: r.count / r.seconds,
-        p50Ms: r.p50Ms,
-        p99Ms: r.p99Ms,
-        proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
-      },
-      errors: r.errors,
-      clientSaturated: r.clientSaturated,
-      clientCpuShares: r.clientCpuShares,
-      cpu: r.cpu,
-    };
+    return phaseResult(r, {
+      messagesPerSecond: r.count / r.seconds,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
+    });
   },
 };
 
@@ -55,13 +54,7 @@ export const wsStreamScenario = {
   async run({ instance, backend, settings }) {
     const r = await timedPhase({ instance, backend, mode: 'stream', connections: 16, processes: settings.clientProcesses, durationMs: settings.durationMs });
     const megabytes = r.bytes / 1e6;
-    return {
-      metrics: { megabytesPerSecond: megabytes / r.seconds, proxyCpuMillisPerMB: perOp(r.cpu.proxySeconds, megabytes, 1e3) },
-      errors: r.errors,
-      clientSaturated: r.clientSaturated,
-      clientCpuShares: r.clientCpuShares,
-      cpu: r.cpu,
-    };
+    return phaseResult(r, { megabytesPerSecond: megabytes / r.seconds, proxyCpuMillisPerMB: perOp(r.cpu.proxySeconds, megabytes, 1e3) });
   },
 };
 
@@ -76,13 +69,7 @@ export const wsHandshakeScenario = {
   async run({ instance, backend, settings }) {
     const r = await timedPhase({ instance, backend, mode: 'handshake', connections: 32, processes: settings.clientProcesses, durationMs: settings.durationMs });
     if (r.count === 0) throw new Error(`no handshake completed: ${r.firstError ?? 'unknown error'}`);
-    return {
-      metrics: { handshakesPerSecond: r.count / r.seconds, p99Ms: r.p99Ms, proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6) },
-      errors: r.errors,
-      firstError: r.firstError,
-      clientSaturated: r.clientSaturated,
-      clientCpuShares: r.clientCpuShares,
-      cpu: r.cpu,
-    };
+    const metrics = { handshakesPerSecond: r.count / r.seconds, p99Ms: r.p99Ms, proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6) };
+    return { ...phaseResult(r, metrics), firstError: r.firstError };
   },
 };
