@@ -19,6 +19,7 @@ export {
 } from './backends/test-backend.js';
 export { createEchoWebSocketServer, ECHO_MAX_PAYLOAD } from './backends/echo-websocket-server.js';
 export { writeChunkedRefusal } from './backends/chunked-refusal.js';
+export { startRecordingHttpBackend, type RecordingHttpBackend, type ParsedRequest } from './backends/recording-http-backend.js';
 export {
   startSocketIoBackend,
   type SocketIoBackend,
@@ -43,6 +44,7 @@ export {
   type RawExchangeResult,
 } from './clients/raw-exchange.js';
 export { parseHttpResponse, decodeChunked, type ParsedHttpResponse } from './clients/http-response-parser.js';
+export { RawHttpConnection, type RawResponse } from './clients/raw-http-connection.js';
 export { requestText, type RequestTextOptions, type TextResponse } from './clients/http-request.js';
 
 export { MOORING_BIN } from './node/mooring-bin.js';

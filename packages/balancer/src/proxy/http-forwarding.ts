@@ -40,6 +40,18 @@ export function watchProxyRequestTimeout(proxyReq: ClientRequest, req: IncomingM
 }
 
 /**
+ * Removes http-proxy's `deleteLength` pass. For a DELETE or OPTIONS without Content-Length it
+ * sets `Content-Length: 0` and drops Transfer-Encoding, yet still streams the body: a chunked
+ * body then reaches the backend unframed and is parsed as a request of its own (smuggling).
+ * Without the pass, the request keeps the client's framing (RFC 9112 §6), as for any method.
+ */
+export function keepRequestFraming(proxy: HttpProxy): HttpProxy {
+  const passes = proxy as HttpProxy & { webPasses: Array<{ name: string }> };
+  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
+  return proxy;
+}
+
+/**
  * A request without a body can be sent again to another backend: nothing of it was consumed.
  * Requests with a body are not replayed (that would need buffering them whole).
  */

@@ -13,7 +13,8 @@ import { ClientLimits } from './client-limits.js';
 import { drainableKeepAlive } from './drainable-keep-alive.js';
 import { clientAddressOf, setForwardedHeaders } from './forwarded-headers.js';
 import { stripHopByHopHeaders } from './hop-by-hop.js';
-import { forwardHttp, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
+import { headersInClientOrder } from './outgoing-headers.js';
+import { forwardHttp, keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
 import { SessionRegistry, type SessionObserver } from './session-registry.js';
 import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
@@ -45,7 +46,7 @@ export interface ProxyServer {
 
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
 export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger, observer?: SessionObserver): ProxyServer {
-  const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
+  const proxy = keepRequestFraming(HttpProxy.createProxyServer({ xfwd: false, ws: true }));
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
   const keepAlive = drainableKeepAlive(agent);
   const sticky = createStickyOptions(config);
@@ -75,6 +76,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     stripHopByHopHeaders(req.headers);
     const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
     setForwardedHeaders(req, trusted);
+    req.headers = headersInClientOrder(req.headers);
     forwardHttp(req, res, decision, httpContext);
   });
   server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins) }));

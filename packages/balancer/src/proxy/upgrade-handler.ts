@@ -6,6 +6,7 @@ import { refuseUpgrade } from '../errors/error-response.js';
 import type { SessionRouter } from '../routing/session-router.js';
 import type { ClientLimits } from './client-limits.js';
 import { clientAddressOf, plainAddress, setForwardedHeaders } from './forwarded-headers.js';
+import { headersInClientOrder } from './outgoing-headers.js';
 import type { SessionRegistry } from './session-registry.js';
 import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
 import { WebSocketSession, type SessionContext } from './websocket-session.js';
@@ -37,6 +38,7 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMe
     if (admitted !== 'ok') return refuseUpgrade(socket, admitted, { 'Retry-After': '1' });
     const decision = deps.router.route({ clientAddress: clientAddressOf(req, deps.trusted), headers: req.headers, url: req.url ?? '/' });
     setForwardedHeaders(req, deps.trusted);
+    req.headers = headersInClientOrder(req.headers);
     const session = new WebSocketSession(req, socket as Socket, head, clientAddress, deps.sessionContext);
     deps.sessions.added(session);
     session.start(decision);

@@ -84,4 +84,10 @@ describe('stripHopByHopHeaders', () => {
     stripHopByHopHeaders(headers);
     expect(headers).toEqual({ host: 'a', 'x-kept': '2' });
   });
+
+  it('never removes the framing headers or Host because Connection names them (RFC 9112 §6)', () => {
+    const headers = { connection: 'Content-Length, Transfer-Encoding, Host, X-Forwarded-For', 'content-length': '5', 'transfer-encoding': 'chunked', host: 'a', 'x-forwarded-for': '1.2.3.4' };
+    stripHopByHopHeaders(headers);
+    expect(headers).toEqual({ 'content-length': '5', 'transfer-encoding': 'chunked', host: 'a', 'x-forwarded-for': '1.2.3.4' });
+  });
 });
