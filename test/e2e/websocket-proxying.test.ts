@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { openRecordingClient } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../support/fleet.js';
+import { droppedForwarding, spoofedForwarding } from '../support/spoofed-forwarding.js';
 import { establishedConnections } from '../support/tcp-sockets.js';
 
 // The real `mooring` executable with 2 workers in front of 3 backends.
@@ -36,6 +37,17 @@ describe('WebSocket proxying', () => {
     const binary = randomBytes(1024 * 1024);
     expect(Buffer.compare((await client.request(binary, 10_000)) as Buffer, binary)).toBe(0);
     await client.close();
+  });
+
+  it('replaces X-Forwarded-* and drops the other forwarding headers of an untrusted client on the handshake', async () => {
+    const client = await openRecordingClient(`${fleet.node.wsUrl}/echo`, { headers: { ...spoofedForwarding } });
+    try {
+      const headers = fleet.backend(String(client.upgradeHeaders['x-backend'])).lastRequestHeaders ?? {};
+      expect(headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': String(fleet.node.port) });
+      for (const name of droppedForwarding) expect(headers[name], name).toBeUndefined();
+    } finally {
+      await client.close();
+    }
   });
 
   it('spreads WebSocket sessions over the backends', async () => {

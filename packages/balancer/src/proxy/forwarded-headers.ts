@@ -7,27 +7,45 @@ export function plainAddress(address: string | undefined): string {
 }
 
 /**
- * Sets X-Forwarded-For/-Proto/-Host for the backend. A trusted peer (another proxy in front of
- * us) has its values kept and our peer appended; anyone else's are replaced, so a client can't
- * forge the address a backend rate-limits or logs by. `Forwarded` (RFC 7239) from an untrusted
- * peer is dropped for the same reason.
+ * Headers through which a client could claim another address, scheme, host, port or path prefix
+ * to a backend. From a peer outside `--trusted-proxy` none of them is believed: they are dropped
+ * before Mooring sets X-Forwarded-For/-Proto/-Host/-Port itself.
+ */
+const spoofableHeaders = [
+  'forwarded',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+];
+
+/**
+ * Sets X-Forwarded-For/-Proto/-Host/-Port for the backend. A trusted peer (another proxy in front
+ * of us) has its values kept and our peer appended; anyone else's are replaced, so a client can't
+ * forge the address a backend rate-limits or logs by. The other address-bearing headers
+ * (`Forwarded`, RFC 7239, `X-Real-IP`…) from an untrusted peer are dropped for the same reason.
  */
 export function setForwardedHeaders(req: IncomingMessage, trusted: (address: string | undefined) => boolean): void {
   const headers = req.headers;
   const peer = plainAddress(req.socket.remoteAddress);
   const ownProto = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  const ownPort = String(req.socket.localPort ?? '');
   if (trusted(req.socket.remoteAddress)) {
     const previous = joinHeader(headers['x-forwarded-for']);
     headers['x-forwarded-for'] = previous ? `${previous}, ${peer}` : peer;
     headers['x-forwarded-proto'] = joinHeader(headers['x-forwarded-proto']) || ownProto;
     headers['x-forwarded-host'] = joinHeader(headers['x-forwarded-host']) || headers.host || '';
+    headers['x-forwarded-port'] = joinHeader(headers['x-forwarded-port']) || ownPort;
     return;
   }
-  delete headers.forwarded;
+  for (const name of spoofableHeaders) delete headers[name];
   headers['x-forwarded-for'] = peer;
   headers['x-forwarded-proto'] = ownProto;
   if (headers.host) headers['x-forwarded-host'] = headers.host;
   else delete headers['x-forwarded-host'];
+  headers['x-forwarded-port'] = ownPort;
 }
 
 function joinHeader(value: string | string[] | undefined): string {

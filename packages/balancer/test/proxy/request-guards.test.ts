@@ -7,25 +7,44 @@ import { stripHopByHopHeaders } from '../../src/proxy/hop-by-hop.js';
 import { isOriginForm, validateUpgrade } from '../../src/proxy/upgrade-validation.js';
 
 function request(headers: Record<string, string>, remoteAddress = '203.0.113.9', method = 'GET'): IncomingMessage {
-  return { headers: { ...headers }, method, socket: { remoteAddress } } as unknown as IncomingMessage;
+  return { headers: { ...headers }, method, socket: { remoteAddress, localPort: 8443 } } as unknown as IncomingMessage;
 }
+
+/** Every header through which a client could claim an address, scheme, host, port or prefix. */
+const spoofed = {
+  'x-forwarded-for': '6.6.6.6',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-host': 'evil',
+  'x-forwarded-port': '1',
+  'x-forwarded-prefix': '/admin',
+  'x-forwarded-server': 'evil',
+  'x-real-ip': '6.6.6.6',
+  'true-client-ip': '6.6.6.6',
+  'x-client-ip': '6.6.6.6',
+  forwarded: 'for=6.6.6.6',
+};
 
 const handshake = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
 
 describe('X-Forwarded-* headers', () => {
   const trusted = createAddressMatcher(['10.0.0.0/8', '::1/128']);
 
-  it('replaces what an untrusted client sent', () => {
-    const req = request({ host: 'app.example', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', forwarded: 'for=6.6.6.6' });
+  it('replaces or drops what an untrusted client sent', () => {
+    const req = request({ host: 'app.example', ...spoofed });
     setForwardedHeaders(req, trusted);
-    expect(req.headers).toMatchObject({ 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example' });
-    expect(req.headers.forwarded).toBeUndefined();
+    expect(req.headers).toEqual({ host: 'app.example', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example', 'x-forwarded-port': '8443' });
   });
 
   it('keeps and appends to what a trusted proxy sent, IPv4-mapped peers included', () => {
     const req = request({ host: 'lb.internal', 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example' }, '::ffff:10.1.2.3');
     setForwardedHeaders(req, trusted);
-    expect(req.headers).toMatchObject({ 'x-forwarded-for': '198.51.100.7, 10.1.2.3', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example' });
+    expect(req.headers).toMatchObject({ 'x-forwarded-for': '198.51.100.7, 10.1.2.3', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example', 'x-forwarded-port': '8443' });
+  });
+
+  it('keeps every forwarding header of a trusted proxy', () => {
+    const req = request({ host: 'lb.internal', ...spoofed }, '10.0.0.2');
+    setForwardedHeaders(req, trusted);
+    expect(req.headers).toMatchObject({ ...spoofed, 'x-forwarded-for': '6.6.6.6, 10.0.0.2' });
   });
 });
 
