@@ -83,13 +83,24 @@ describe('WebSocket proxying', () => {
     await expect.poll(() => establishedConnections(fleet.node.port).length).toBe(0);
   });
 
-  it('closes the client socket when the backend vanishes after the upgrade', async () => {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => openRecordingClient(`${fleet.node.wsUrl}/`)));
+  it('tells the client with a close frame (1014) when the backend vanishes after the upgrade', async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => openRecordingClient(`${fleet.node.wsUrl}/gone`)));
     await expect.poll(totalOpen).toBe(6);
     for (const backend of fleet.backends) backend.destroyAllSockets();
     const closes = await Promise.all(clients.map((client) => client.closed));
-    expect(closes.every((close) => close.code === 1006)).toBe(true);
+    // A TCP cut would read as 1006; every tunnel was between frames, so each client got 1014 Bad Gateway.
+    expect(closes.map((close) => close.code)).toEqual([1014, 1014, 1014, 1014, 1014, 1014]);
+    expect(clients.flatMap((client) => client.errors)).toEqual([]);
+    await fleet.node.waitForLog((line) => line.msg === 'websocket session ended' && line.end === 'backend-gone' && line.closeCode === 1014);
     await expect.poll(totalOpen).toBe(0);
     await expect.poll(() => establishedConnections(fleet.node.port).length).toBe(0);
+  });
+
+  it('passes on the close code of a backend that closes properly', async () => {
+    const client = await openRecordingClient(`${fleet.node.wsUrl}/closing`);
+    const backend = fleet.backend(String(client.upgradeHeaders['x-backend']));
+    await expect.poll(() => backend.openWebSockets).toBeGreaterThan(0);
+    await backend.closeAllWebSockets(4001, 'bye');
+    expect(await client.closed).toEqual({ code: 4001, reason: 'bye' });
   });
 });

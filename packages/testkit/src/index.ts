@@ -44,6 +44,7 @@ export {
   type RawExchangeResult,
 } from './clients/raw-exchange.js';
 export { parseHttpResponse, decodeChunked, type ParsedHttpResponse } from './clients/http-response-parser.js';
+export { RawWebSocket, clientFrame, type ReceivedFrame } from './clients/raw-websocket.js';
 export { RawHttpConnection, type RawResponse } from './clients/raw-http-connection.js';
 export { requestText, type RequestTextOptions, type TextResponse } from './clients/http-request.js';
 

@@ -1,8 +1,23 @@
 import type { ClientRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
-/** Errors that mean the backend never took the connection, so another backend may be tried. */
-const connectFailureCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/**
+ * Errors that mean the backend never took the connection, so another backend may be tried. A
+ * name that does not resolve (ENOTFOUND, EAI_AGAIN: a deleted DNS record, a resolver outage) is
+ * one too: nothing was sent.
+ */
+const connectFailureCodes = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+]);
 
 /** Whether an error from a backend connection happened before it took the request. */
 export function isConnectFailure(err: unknown): boolean {

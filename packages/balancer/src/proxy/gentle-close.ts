@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeFrame } from './close-frame.js';
+import { ClientFrameGate } from './client-frame-gate.js';
 import { FrameBoundaryTracker, type FrameHeaderListener } from './frame-tracker.js';
 
 /**
@@ -36,13 +37,15 @@ export type GentleCloseOutcome = 'clean' | 'forced';
  * Attaches a tracker to each direction of a tunnel. Call it in the same tick as the pipes are set
  * up (for http-proxy: in its `open` event, emitted right after `proxySocket.pipe(socket).pipe(proxySocket)`),
  * so that both trackers see every byte after the 101 and nothing flows before the pipes exist.
- * `inspectClient` hears every header the client sends (message limits).
+ * `inspectClient` hears every header the client sends (message limits); the client's bytes then
+ * go through a {@link ClientFrameGate} instead of the pipe, so a frame it vetoes is never forwarded.
  */
 export function trackTunnel(client: Socket, backend: Socket, inspectClient?: FrameHeaderListener): TrackedTunnel {
   const fromBackend = new FrameBoundaryTracker();
   const fromClient = new FrameBoundaryTracker(inspectClient);
   backend.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
-  client.on('data', (chunk: Buffer) => fromClient.observe(chunk));
+  if (inspectClient) new ClientFrameGate(client, backend, fromClient).start();
+  else client.on('data', (chunk: Buffer) => fromClient.observe(chunk));
   return { client, backend, fromBackend, fromClient };
 }
 
@@ -117,8 +120,9 @@ class Direction {
     this.source.unpipe(this.sink);
     this.source.on('data', this.#onData);
     this.source.on('end', this.#onEnd);
+    // A vetoed frame was never forwarded: what the sink has ends at the boundary before it.
     if (this.tracker.broken) this.#seal(false);
-    else if (this.tracker.atBoundary) this.#seal(true);
+    else if (this.tracker.atBoundary || this.tracker.vetoedAt !== undefined) this.#seal(true);
     if (this.source.readableEnded) this.#onEnd();
     this.source.resume();
   }

@@ -1,6 +1,5 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../errors/error-codes.js';
@@ -11,8 +10,9 @@ import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
-import type { FrameBoundaryTracker, FrameHeaderListener } from './frame-tracker.js';
-import { closeTunnelGently, trackTunnel } from './gentle-close.js';
+import { closeFrame } from './close-frame.js';
+import type { FrameHeaderListener } from './frame-tracker.js';
+import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
 import { MessageLimits } from './message-limits.js';
 import { writeNon101Response } from './non-101-response.js';
 
@@ -20,6 +20,7 @@ import { writeNon101Response } from './non-101-response.js';
 export type SessionEnd =
   | 'client-close'
   | 'backend-close'
+  | 'backend-gone'
   | 'error'
   | 'idle-timeout'
   | 'handshake-timeout'
@@ -30,6 +31,9 @@ export type SessionEnd =
   | 'shutdown'
   | 'message-too-big'
   | 'message-rate';
+
+/** Why a session is closed gently. */
+export type GentleCloseReason = 'drain' | 'shutdown' | 'message-too-big' | 'message-rate';
 
 /** What every session of a worker shares. */
 export interface SessionContext {
@@ -55,7 +59,12 @@ export interface SessionContext {
   readonly onFinished: (session: WebSocketSession, wasOpen: boolean) => void;
 }
 
-type Phase = 'connecting' | 'handshaking' | 'open' | 'closed';
+/**
+ * `connecting`: opening TCP to a candidate; `handshaking`: the upgrade request is with the
+ * backend; `open`: the tunnel relays frames; `closing`: a close is under way (gentle close, or
+ * the backend went away and the client is being told); `closed`: both sockets are done.
+ */
+type Phase = 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
 let sequence = 0;
 
@@ -64,33 +73,45 @@ const sessionOfSocket = Symbol('mooring.session');
 /** How long a refused client gets to read the refusal before its socket is destroyed. */
 const refusalFlushMs = 5_000;
 
+/** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
+const backendGoneCloseCode = 1014;
+
+/** Retries write no head: http-proxy already put the first attempt's back into the client socket. */
+const noHead = Buffer.alloc(0);
+
 /**
  * One proxied WebSocket from handshake to close. It guards what http-proxy's ws path does not:
- * failover before the handshake, a handshake deadline, a well-formed answer when the backend
- * refuses the upgrade, pairing of the two sockets (either side gone destroys the other, so no
- * backend socket leaks), an idle timeout and TCP keep-alive.
+ * failover before the handshake is answered (connect failures, and a backend that resets or dies
+ * before answering), a handshake deadline, a well-formed answer when the backend refuses the
+ * upgrade, pairing of the two sockets (either side gone ends the other, so no backend socket
+ * leaks), a close frame to the client when the backend dies, an idle timeout and TCP keep-alive.
  */
 export class WebSocketSession {
   readonly id = `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
   readonly clientAddress: string;
+  readonly startedAt = Date.now();
   readonly #req: IncomingMessage;
   readonly #socket: Socket;
   readonly #head: Buffer;
   readonly #ctx: SessionContext;
-  readonly startedAt = Date.now();
   #phase: Phase = 'connecting';
+  #decision: RoutingDecision | undefined;
+  #route: RouteKind | undefined;
+  /** Index in the decision's order of the candidate being tried. */
+  #attempt = 0;
   #backend: Backend | undefined;
   #backendSocket: Socket | undefined;
   #handshakeTimer: NodeJS.Timeout | undefined;
-  #firstEnd: SessionEnd | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** How the session ends; the first cause to be known wins. */
+  #end: SessionEnd | undefined;
   #bytesAtOpen = { read: 0, written: 0 };
   #status: number | undefined;
   #closeCode: number | undefined;
-  #decision: RoutingDecision | undefined;
-  #route: RouteKind | undefined;
+  /** The client has an HTTP answer (a refusal or the backend's non-101): it must be left to flush. */
   #answered = false;
-  #finished = false;
-  #tunnel: { client: Socket; backend: Socket; fromBackend: FrameBoundaryTracker; fromClient: FrameBoundaryTracker } | undefined;
+  #wasOpen = false;
+  #tunnel: TrackedTunnel | undefined;
   #closing: Promise<unknown> | undefined;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
@@ -114,12 +135,12 @@ export class WebSocketSession {
     return this.#route;
   }
 
-  /** Starts the handshake, trying the candidates in order until one takes the connection. */
+  /** Starts the handshake, trying the candidates in order until one takes it. */
   start(decision: RoutingDecision): void {
     this.#decision = decision;
     this.#route = decision.route;
-    this.#handshakeTimer = setTimeout(() => this.#fail('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
-    this.#socket.on('close', () => this.#finish(this.#phase === 'open' ? this.#firstEnd ?? 'client-close' : 'client-gone-during-handshake'));
+    this.#handshakeTimer = setTimeout(() => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
+    this.#socket.on('close', () => this.#finish(this.#wasOpen ? 'client-close' : 'client-gone-during-handshake'));
     void this.#tryCandidate(0);
   }
 
@@ -129,29 +150,30 @@ export class WebSocketSession {
   }
 
   /**
-   * Closes an open session gently (drain deadline, shutdown): a close frame with `code` to the
-   * client and a masked one to the backend, each between two frames, then both sockets end.
-   * Without frame tracking, or before the upgrade, the session is simply ended.
+   * Closes an open session gently (drain deadline, shutdown, a message limit): a close frame with
+   * `code` to the client and a masked one to the backend, each between two frames, then both
+   * sockets end. Without frame tracking, or before the upgrade, the session is simply ended.
    */
-  closeGently(code: number, reason: 'drain' | 'shutdown' | 'message-too-big' | 'message-rate'): Promise<unknown> {
+  closeGently(code: number, reason: GentleCloseReason): Promise<unknown> {
     if (this.#closing) return this.#closing;
+    if (this.#phase === 'closing') return Promise.resolve();
     if (this.#phase !== 'open' || !this.#tunnel) {
       this.#finish(reason);
       return Promise.resolve();
     }
-    this.#firstEnd = reason;
+    this.#phase = 'closing';
+    this.#end = reason;
     this.#closeCode = code;
-    this.#closing = closeTunnelGently(this.#tunnel, { code, graceMs: this.#ctx.closeGraceMs }).then(
-      () => this.#finish(reason),
-      () => this.#finish(reason),
-    );
+    const done = (): void => this.#finish(reason);
+    this.#closing = closeTunnelGently(this.#tunnel, { code, graceMs: this.#ctx.closeGraceMs }).then(done, done);
     return this.#closing;
   }
 
   async #tryCandidate(index: number): Promise<void> {
     const candidate = this.#decision!.order[index];
-    if (!candidate) return this.#fail('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
+    if (!candidate) return this.#refuse('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
     const { backend } = candidate;
+    this.#attempt = index;
     // Counted from the moment it is placed, so that concurrent handshakes see each other in
     // least-connections and bounded-load decisions.
     this.#backend = backend;
@@ -160,43 +182,49 @@ export class WebSocketSession {
     try {
       socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs);
     } catch (err) {
-      if (this.#finished) return; // the client left meanwhile; #finish has released the count
-      this.#ctx.pool.release(backend.id);
-      this.#backend = undefined;
-      this.#ctx.pool.reportFailure(backend.id);
-      this.#ctx.log.warn({ err, backend: backend.id, session: this.id }, 'backend refused a websocket connection, trying the next');
-      if (this.#phase === 'connecting') await this.#tryCandidate(index + 1);
-      return;
+      if (this.#phase !== 'connecting') return; // the client left or timed out meanwhile; #finish released the count
+      this.#giveUpOn(backend, err, 'backend refused a websocket connection, trying the next');
+      return this.#tryCandidate(index + 1);
     }
     if (this.#phase !== 'connecting') {
       socket.destroy();
       return;
     }
     if (index > 0) this.#route = 'failover';
-    this.#handshake(backend, socket);
+    this.#handshake(backend, socket, index === 0 ? this.#head : noHead);
   }
 
-  #handshake(backend: Backend, backendSocket: Socket): void {
+  /** The candidate failed before the client heard anything: release it and count the failure. */
+  #giveUpOn(backend: Backend, err: unknown, message: string): void {
+    this.#ctx.pool.release(backend.id);
+    this.#ctx.pool.reportFailure(backend.id);
+    this.#backend = undefined;
+    this.#ctx.log.warn({ err, backend: backend.id, session: this.id }, message);
+  }
+
+  #handshake(backend: Backend, backendSocket: Socket, head: Buffer): void {
     this.#phase = 'handshaking';
     this.#backendSocket = backendSocket;
     (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
-    backendSocket.on('error', () => {}); // reported through http-proxy's callback; this keeps a late error from being unhandled
-    backendSocket.on('close', () => {
-      if (this.#phase === 'handshaking') this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
-      else this.#finish(this.#firstEnd ?? 'backend-close');
-    });
-    this.#ctx.proxy.ws(this.#req, this.#socket, this.#head, { target: backend.url, agent: preconnectedAgent(backendSocket), session: this } as HttpProxy.ServerOptions, (err: Error) => this.#onProxyError(err));
+    backendSocket.on('error', () => {}); // reported through the request or the close; never unhandled
+    backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
+    const options = { target: backend.url, agent: preconnectedAgent(backendSocket), session: this } as HttpProxy.ServerOptions;
+    this.#ctx.proxy.ws(this.#req, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
   }
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
   attachProxyRequest(proxyReq: ClientRequest): void {
-    proxyReq.on('upgrade', (res: IncomingMessage, backendSocket: Socket) => this.#onUpgraded(res, backendSocket));
+    const backendSocket = this.#backendSocket;
+    proxyReq.on('upgrade', (res: IncomingMessage, socket: Socket) => this.#onUpgraded(res, socket));
     // http-proxy relays a non-101 answer with its head verbatim but a body Node has already
-    // de-chunked: a malformed response. Its listener is added right after this event returns,
-    // and no response can arrive before a microtask, so it is replaced here by ours.
+    // de-chunked (a malformed response), and on a request error it ends the client socket, which
+    // would rule out failover. Its listeners are added right after this event returns, and no
+    // response or socket error can arrive before a microtask, so they are replaced here by ours.
     queueMicrotask(() => {
       proxyReq.removeAllListeners('response');
+      proxyReq.removeAllListeners('error');
       proxyReq.on('response', (res: IncomingMessage) => this.#onNon101(res));
+      proxyReq.on('error', (err: Error) => this.#onProxyError(backendSocket, err));
     });
   }
 
@@ -216,12 +244,13 @@ export class WebSocketSession {
     // http-proxy writes these headers into the 101 right after this listener.
     if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover')) appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
     this.#phase = 'open';
+    this.#wasOpen = true;
     this.#status = 101;
     this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
     this.#ctx.pool.reportSuccess(this.#backend!.id);
     this.#ctx.onOpened(this);
-    this.#socket.once('end', () => (this.#firstEnd ??= 'client-close'));
-    backendSocket.once('end', () => (this.#firstEnd ??= 'backend-close'));
+    this.#socket.once('end', () => (this.#end ??= 'client-close'));
+    backendSocket.once('end', () => (this.#end ??= 'backend-close'));
     if (this.#ctx.idleTimeoutMs > 0) {
       // Client-socket inactivity covers both directions: bytes either way are read or written on it.
       this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
@@ -236,21 +265,31 @@ export class WebSocketSession {
   /**
    * http-proxy has just piped the two sockets (its `open` event): follow frame boundaries both
    * ways from here. The listeners join the pipes in the same tick, before the paused sockets
-   * resume, so the trackers see every byte after the 101, the bytes read with it included.
+   * resume, so the trackers see every byte after the 101, the bytes read with it included. The
+   * backend's end no longer ends the client through the pipe: {@link #onBackendClosed} decides
+   * whether the client gets a close frame first.
    */
   onPiped(): void {
-    if (!this.#ctx.frameTracking || this.#phase !== 'open' || !this.#backendSocket) return;
-    this.#tunnel = trackTunnel(this.#socket, this.#backendSocket, this.#messageInspector());
+    const backend = this.#backendSocket;
+    if (!this.#ctx.frameTracking || this.#phase !== 'open' || !backend) return;
+    backend.unpipe(this.#socket);
+    backend.pipe(this.#socket, { end: false });
+    this.#tunnel = trackTunnel(this.#socket, backend, this.#messageInspector());
   }
 
-  /** With message limits set, every client frame header is checked; a breach closes gently. */
+  /**
+   * With message limits set, every client frame header is checked before any of the frame is
+   * forwarded; a breach vetoes the frame and closes gently.
+   */
   #messageInspector(): FrameHeaderListener | undefined {
     const { maxMessageSize, maxMessageRate } = this.#ctx;
     if (maxMessageSize === 0 && maxMessageRate === 0) return undefined;
     const limits = new MessageLimits({ maxMessageSize, maxMessageRate });
     return (fin, opcode, length) => {
       const verdict = limits.frame(fin, opcode, length);
-      if (verdict !== 'ok') void this.closeGently(verdict, verdict === 1009 ? 'message-too-big' : 'message-rate');
+      if (verdict === 'ok') return true;
+      void this.closeGently(verdict, verdict === 1009 ? 'message-too-big' : 'message-rate');
+      return false;
     };
   }
 
@@ -259,20 +298,63 @@ export class WebSocketSession {
     return (socket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket];
   }
 
-  #onProxyError(err: Error): void {
-    if (this.#phase === 'handshaking') {
-      this.#ctx.pool.reportFailure(this.#backend!.id);
-      this.#ctx.log.warn({ err, backend: this.#backend!.id, session: this.id }, 'backend failed during the websocket handshake');
-      this.#fail('MOORING_ERR_BACKEND_FAILED', 'error');
-    } else if (this.#phase === 'open') {
-      this.#firstEnd ??= 'error';
-      this.#finish('error');
+  #onProxyError(backendSocket: Socket | undefined, err: Error): void {
+    if (backendSocket !== this.#backendSocket) return; // an attempt already given up
+    if (this.#phase === 'handshaking') this.#handshakeFailed(err);
+    else if (this.#phase === 'open') this.#backendGone();
+  }
+
+  #onBackendClosed(backendSocket: Socket): void {
+    if (backendSocket !== this.#backendSocket) return;
+    if (this.#phase === 'handshaking') this.#handshakeFailed(undefined);
+    else if (this.#phase === 'open') this.#backendGone();
+  }
+
+  /**
+   * The backend reset or closed before answering the upgrade. The client has heard nothing yet,
+   * so the handshake goes to the next candidate, as an idempotent GET would.
+   */
+  #handshakeFailed(err: Error | undefined): void {
+    if (this.#answered) return;
+    const backend = this.#backend!;
+    const socket = this.#backendSocket;
+    this.#backendSocket = undefined;
+    socket?.destroy();
+    this.#phase = 'connecting';
+    this.#giveUpOn(backend, err, 'backend failed during the websocket handshake, trying the next');
+    void this.#tryCandidate(this.#attempt + 1);
+  }
+
+  /**
+   * The backend's connection ended under an open tunnel. If it sent its own close frame, the
+   * client has it. Otherwise, where the backend → client direction is at a frame boundary, the
+   * client gets a close frame (1014 Bad Gateway) instead of a bare TCP close (1006); then its
+   * socket is ended and given the grace to close.
+   */
+  #backendGone(): void {
+    const tunnel = this.#tunnel;
+    if (!tunnel) return this.#finish(this.#end ?? 'backend-close');
+    this.#phase = 'closing';
+    const client = this.#socket;
+    // The backend closed properly (its close frame went through), or answered a client that left.
+    if (tunnel.fromBackend.closeSeen || this.#end === 'client-close') {
+      this.#end ??= 'backend-close';
+    } else {
+      this.#end = 'backend-gone';
+      if (tunnel.fromBackend.atBoundary && client.writable) {
+        this.#closeCode = backendGoneCloseCode;
+        client.write(closeFrame(backendGoneCloseCode, 'backend went away', false));
+      }
     }
+    if (!client.writableEnded) client.end();
+    this.#graceTimer = setTimeout(() => this.#finish(this.#end ?? 'backend-gone'), this.#ctx.closeGraceMs);
+    this.#graceTimer.unref();
   }
 
   /** The handshake cannot complete: answer the client with a proper HTTP error, then clean up. */
-  #fail(code: ErrorCode, end: SessionEnd): void {
-    if (this.#phase === 'open' || this.#finished || this.#answered) return;
+  #refuse(code: ErrorCode, end: SessionEnd): void {
+    if (this.#phase !== 'connecting' && this.#phase !== 'handshaking') return;
+    if (this.#answered) return;
     if (end === 'handshake-timeout' && this.#backend) this.#ctx.pool.reportFailure(this.#backend.id);
     this.#answered = true;
     refuseUpgrade(this.#socket, code);
@@ -282,28 +364,27 @@ export class WebSocketSession {
   }
 
   #finish(end: SessionEnd, errorCode?: ErrorCode): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#clearHandshakeTimer();
-    const wasOpen = this.#phase === 'open';
+    if (this.#phase === 'closed') return;
     this.#phase = 'closed';
+    this.#clearHandshakeTimer();
+    clearTimeout(this.#graceTimer);
     // A refusal written with end() is left to flush; everything else is torn down at once.
     if (!this.#answered) this.#socket.destroy();
-    if (this.#closing && this.#backendSocket) {
+    const backend = this.#backendSocket;
+    if (this.#closing && backend && !backend.destroyed) {
       // The client answered a gentle close first: let our close frame reach the backend.
-      const backend = this.#backendSocket;
       backend.end();
       setTimeout(() => backend.destroy(), this.#ctx.closeGraceMs).unref();
     } else {
-      this.#backendSocket?.destroy();
+      backend?.destroy();
     }
     if (this.#backend) this.#ctx.pool.release(this.#backend.id);
-    this.#logEnd(end, wasOpen, errorCode);
-    this.#ctx.onFinished(this, wasOpen);
+    this.#logEnd(this.#wasOpen ? this.#end ?? end : end, errorCode);
+    this.#ctx.onFinished(this, this.#wasOpen);
   }
 
-  #logEnd(end: SessionEnd, wasOpen: boolean, errorCode: ErrorCode | undefined): void {
-    const bytes = wasOpen
+  #logEnd(end: SessionEnd, errorCode: ErrorCode | undefined): void {
+    const bytes = this.#wasOpen
       ? { bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read, bytesToClient: this.#socket.bytesWritten - this.#bytesAtOpen.written }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(

@@ -40,6 +40,10 @@ export interface TestBackend {
   readonly upgradeRequests: number;
   /** WebSockets open right now. */
   readonly openWebSockets: number;
+  /** WebSocket messages received, over every connection. */
+  readonly messagesReceived: number;
+  /** Close codes of the WebSockets that have closed, as the backend received them. */
+  readonly closeCodes: readonly number[];
   /** Headers of the most recent request or upgrade. */
   readonly lastRequestHeaders: IncomingHttpHeaders | undefined;
   /** Every raw TCP socket currently open. */
@@ -67,6 +71,8 @@ interface BackendState {
   lastRequestHeaders: IncomingHttpHeaders | undefined;
   /** Answers of requests held in `hold` mode, sent when the mode changes. */
   held: (() => void)[];
+  messagesReceived: number;
+  closeCodes: number[];
 }
 
 /**
@@ -82,11 +88,17 @@ export async function startTestBackend(options: TestBackendOptions): Promise<Tes
     upgradeRequests: 0,
     lastRequestHeaders: undefined,
     held: [],
+    messagesReceived: 0,
+    closeCodes: [],
   };
   // requestTimeout 0: a `hang` backend must never answer, not even with 408.
   const server = createServer({ requestTimeout: 0 });
   const sockets = trackSockets(server);
   const wss = createEchoWebSocketServer(options.name);
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', () => (state.messagesReceived += 1));
+    ws.on('close', (code: number) => state.closeCodes.push(code));
+  });
   server.on('request', (req, res) => onRequest(state, req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => onUpgrade(state, wss, req, socket, head));
   const port = await listen(server, 0);
@@ -107,6 +119,10 @@ function onRequest(state: BackendState, req: IncomingMessage, res: ServerRespons
   if (state.mode === 'hang') {
     // Drain the body so the request is fully read, then never answer.
     req.resume();
+    return;
+  }
+  if (state.mode === 'drop') {
+    req.socket.end();
     return;
   }
   if (isHealth) {
@@ -151,6 +167,9 @@ function onUpgrade(state: BackendState, wss: WebSocketServer, req: IncomingMessa
     case 'hang':
       // Leave the socket open and unanswered; the tracker destroys it on close().
       return;
+    case 'drop':
+      socket.end();
+      return;
     case 'non101':
       writeChunkedRefusal(socket, state.name, req);
       return;
@@ -177,11 +196,15 @@ function makeHandle({ state, server, sockets, wss, port }: HandleParts): TestBac
     get healthRequests() { return state.healthRequests; },
     get upgradeRequests() { return state.upgradeRequests; },
     get openWebSockets() { return wss.clients.size; },
+    get messagesReceived() { return state.messagesReceived; },
+    get closeCodes() { return state.closeCodes; },
     get lastRequestHeaders() { return state.lastRequestHeaders; },
     sockets,
     webSockets: wss.clients,
     setMode: (mode) => applyMode(state, server, port, mode),
     resetCounters() {
+      state.messagesReceived = 0;
+      state.closeCodes.length = 0;
       state.httpRequests = 0;
       state.healthRequests = 0;
       state.upgradeRequests = 0;
