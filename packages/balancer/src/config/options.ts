@@ -58,6 +58,7 @@ export const startOptions: readonly OptionSpec[] = [
   option('idleTimeout', 'idle-timeout', 'text', 'DURATION', 'close silent WebSocket tunnels (default 0: off)'),
   option('tcpKeepAlive', 'tcp-keep-alive', 'text', 'DURATION', 'TCP keep-alive idle time (default 30s)'),
   option('maxHeaderSize', 'max-header-size', 'integer', 'BYTES', 'largest request head (default 16384)'),
+  option('requestHeadTimeout', 'request-head-timeout', 'text', 'DURATION', 'time to send a whole request head; then 408 (default 10s)'),
   option('allowedOrigins', 'allowed-origin', 'list', 'ORIGIN', 'origin allowed to open WebSockets; repeatable'),
   option('maxConnectionsPerClient', 'max-connections-per-client', 'integer', 'N', 'live WebSockets per client address and worker (0: off)'),
   option('handshakeRatePerClient', 'handshake-rate-per-client', 'number', 'N', 'handshakes per second per client address and worker (0: off)'),

@@ -132,6 +132,13 @@ export const configSchema = z
     tcpKeepAlive: duration('a duration').default(30_000),
     /** Largest request head accepted (bytes); larger ones get 431. */
     maxHeaderSize: z.number().int().min(1024).max(1_048_576).default(16_384),
+    /**
+     * Longest a client may take to send a complete request head (a slowloris defence); then 408.
+     * At most 5 minutes: Node's whole-request timeout, which bounds it, is 5 minutes.
+     */
+    requestHeadTimeout: duration('a duration')
+      .refine((ms) => ms >= 100 && ms <= 300_000, 'expected a duration from 100ms to 5m')
+      .default(10_000),
     /** Origins allowed to open WebSockets (exact match); empty allows every origin. */
     allowedOrigins: z.array(z.string().min(1)).default([]),
     /** Live WebSockets one client address may hold per worker; 0 turns the limit off. */

@@ -11,6 +11,7 @@ export const errorCodes = {
   MOORING_ERR_REQUEST_CONNECT: { status: 405, message: 'CONNECT is refused (not a forward proxy)' },
   MOORING_ERR_REQUEST_MALFORMED: { status: 400, message: 'the request could not be parsed' },
   MOORING_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large' },
+  MOORING_ERR_REQUEST_HEAD_TIMEOUT: { status: 408, message: 'the request head was not received in time' },
   MOORING_ERR_UPGRADE_UNSUPPORTED: { status: 400, message: 'only WebSocket upgrades are proxied' },
   MOORING_ERR_UPGRADE_METHOD: { status: 400, message: 'a WebSocket handshake must be a GET request' },
   MOORING_ERR_UPGRADE_VERSION: { status: 426, message: 'only WebSocket version 13 is supported' },

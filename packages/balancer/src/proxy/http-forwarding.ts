@@ -25,12 +25,16 @@ type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: str
 
 /**
  * The backend answered (http-proxy's `proxyRes`): it is healthy again as far as we can tell,
- * and the response carries the sticky cookie if this request needs one.
+ * and the response carries the sticky cookie if this request needs one. Its `Connection` header
+ * describes the backend connection, not the client's: it is replaced by what the client
+ * connection will do, `close` once the worker stops accepting (`keepClientAlive` false), so that
+ * keep-alive clients move to a serving worker at their next request instead of staying here.
  */
-export function noteBackendAnswered(proxyRes: IncomingMessage, req: IncomingMessage, pool: BackendPool): void {
+export function noteBackendAnswered(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, pool: BackendPool, keepClientAlive: boolean): void {
   const tracked = req as TrackedRequest;
   if (tracked[servedBy] !== undefined) pool.reportSuccess(tracked[servedBy]);
   if (tracked[cookieToSet] !== undefined) appendSetCookie(proxyRes, tracked[cookieToSet]);
+  proxyRes.headers.connection = keepClientAlive && res.shouldKeepAlive ? 'keep-alive' : 'close';
 }
 
 

@@ -5,6 +5,7 @@ import HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { createAddressMatcher } from '../config/cidr.js';
 import type { MooringConfig } from '../config/schema.js';
+import type { ErrorCode } from '../errors/error-codes.js';
 import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../routing/backend.js';
@@ -27,6 +28,17 @@ export type { SessionObserver } from './session-registry.js';
 const backendKeepAliveIdleMs = 4_000;
 /** How long peers get to answer a gentle close before both sockets are destroyed. */
 const closeGraceMs = 2_000;
+/** Node's own limit on a whole request (head and body); the head timeout must stay within it. */
+const wholeRequestTimeoutMs = 300_000;
+
+/**
+ * How often Node looks for requests past their deadline. Its default, 30 s, would let a request
+ * head outlive `--request-head-timeout` by up to that much; a tenth of the timeout (50 ms to
+ * 1 s) keeps the cut within 10 % and the sweep cheap (it walks only connections mid-request).
+ */
+function headTimeoutSweepMs(timeoutMs: number): number {
+  return Math.min(1_000, Math.max(50, Math.round(timeoutMs / 10)));
+}
 
 /** A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. */
 export interface ProxyServer {
@@ -68,10 +80,20 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
       sessions.finished(session, wasOpen);
     },
   };
-  wireProxyEvents(proxy, pool, log);
+  let accepting = true;
+  wireProxyEvents(proxy, pool, log, () => accepting);
 
-  const server = createServer({ maxHeaderSize: config.maxHeaderSize, noDelay: true, keepAliveTimeout: 65_000 });
+  const server = createServer({
+    maxHeaderSize: config.maxHeaderSize,
+    noDelay: true,
+    keepAliveTimeout: 65_000,
+    headersTimeout: config.requestHeadTimeout,
+    requestTimeout: wholeRequestTimeoutMs,
+    connectionsCheckingInterval: headTimeoutSweepMs(config.requestHeadTimeout),
+  });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // A retiring or stopping worker answers every further request with `Connection: close`.
+    if (!accepting) res.shouldKeepAlive = false;
     if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
     stripHopByHopHeaders(req.headers);
     const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
@@ -85,7 +107,10 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   return {
     server,
     sessions: sessions.all,
-    stopAccepting: () => new Promise((resolve) => server.close(() => resolve())),
+    stopAccepting: () => {
+      accepting = false;
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
     closeSession: (id, code, reason) => sessions.closeGently(id, code, reason),
     closeAll: (code) => sessions.closeAllGently(code),
     backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
@@ -113,9 +138,9 @@ function sessionSettings(config: Readonly<MooringConfig>) {
 }
 
 /** Hooks Mooring's guards into http-proxy's events. */
-function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger): void {
+function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger, accepting: () => boolean): void {
   proxy.on('proxyReq', (proxyReq, req) => watchProxyRequestTimeout(proxyReq, req));
-  proxy.on('proxyRes', (proxyRes, req) => noteBackendAnswered(proxyRes, req, pool));
+  proxy.on('proxyRes', (proxyRes, req, res) => noteBackendAnswered(proxyRes, req, res, pool, accepting()));
   proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
     (options as { session?: WebSocketSession }).session?.attachProxyRequest(proxyReq);
   });
@@ -124,7 +149,7 @@ function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger): void
   proxy.on('error', (err) => log.error({ err }, 'unexpected proxy error'));
 }
 
-/** No open proxy: CONNECT is refused; unparseable requests get a 400 (431 for huge heads). */
+/** No open proxy: CONNECT is refused; unparseable requests get a 400 (431 for huge heads, 408 for slow ones). */
 function refuseNonProxyTraffic(server: Server, log: Logger): void {
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
@@ -133,6 +158,13 @@ function refuseNonProxyTraffic(server: Server, log: Logger): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     log.debug({ err }, 'malformed client request');
-    refuseUpgrade(socket, err.code === 'HPE_HEADER_OVERFLOW' ? 'MOORING_ERR_REQUEST_HEADERS_TOO_LARGE' : 'MOORING_ERR_REQUEST_MALFORMED');
+    refuseUpgrade(socket, clientErrorCode(err));
   });
+}
+
+function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 'MOORING_ERR_REQUEST_HEADERS_TOO_LARGE';
+  // Node's `headersTimeout` (and whole-request timeout) ran out: a slow or stalled client.
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'MOORING_ERR_REQUEST_HEAD_TIMEOUT';
+  return 'MOORING_ERR_REQUEST_MALFORMED';
 }

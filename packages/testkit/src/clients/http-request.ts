@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 
 /** Options for {@link requestText}. */
 export interface RequestTextOptions {
@@ -9,6 +9,8 @@ export interface RequestTextOptions {
   signal?: AbortSignal;
   /** Default false: a fresh connection per request, so tests do not share pooled sockets. */
   keepAlive?: boolean;
+  /** An agent of the test's own (a keep-alive connection it follows); overrides `keepAlive`. */
+  agent?: Agent;
 }
 
 /** A complete HTTP response with its body as text. */
@@ -29,7 +31,7 @@ export function requestText(url: string, options: RequestTextOptions = {}): Prom
       method: options.method ?? 'GET',
       headers: options.headers,
       signal: options.signal,
-      agent: options.keepAlive ? undefined : false,
+      agent: options.agent ?? (options.keepAlive ? undefined : false),
     });
     req.once('error', reject);
     req.once('response', (res) => {
