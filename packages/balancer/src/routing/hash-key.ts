@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readCookie } from './sticky-cookie.js';
 
@@ -89,7 +90,9 @@ function unmapIPv4(address: string): string {
  * so on a miss the names are compared case-insensitively.
  */
 function headerValue(headers: IncomingHttpHeaders, lowerName: string): string | undefined {
-  let value = headers[lowerName];
+  // Own properties only: `constructor` and `__proto__` are valid header names, and a plain
+  // headers object (Node's included) inherits both from Object.prototype.
+  let value = Object.hasOwn(headers, lowerName) ? headers[lowerName] : undefined;
   if (value === undefined) {
     const found = Object.keys(headers).find((name) => name.toLowerCase() === lowerName);
     value = found === undefined ? undefined : headers[found];
@@ -108,11 +111,15 @@ export function queryParam(target: string, name: string): string | undefined {
   if (question < 0) return undefined;
   const hash = target.indexOf('#', question);
   const end = hash < 0 ? target.length : hash;
+  // The next "=" is searched for only once it is behind us (none left: the end), so that a
+  // target of many parameters without "=" is read in linear time, not quadratic.
+  let eq = -1;
   for (let start = question + 1; start < end; ) {
     let amp = target.indexOf('&', start);
     if (amp < 0 || amp > end) amp = end;
-    const eq = target.indexOf('=', start);
-    const split = eq >= 0 && eq < amp ? eq : amp;
+    if (eq < start) eq = target.indexOf('=', start);
+    if (eq < 0) eq = target.length;
+    const split = eq < amp ? eq : amp;
     if (formDecode(target.slice(start, split)) === name) {
       return split < amp ? formDecode(target.slice(split + 1, amp)) : '';
     }
@@ -121,14 +128,26 @@ export function queryParam(target: string, name: string): string | undefined {
   return undefined;
 }
 
+/** Runs of percent-escapes: each run must hold whole UTF-8 characters. */
+const escapeRuns = /(?:%[0-9A-Fa-f]{2})+/g;
+const strayPercent = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * `decodeURIComponent` after `+` → space, or the spaced text as written when that would throw (a
+ * stray `%`, escapes that are not UTF-8). Decoded without the exception, which cost a throw per
+ * parameter: a 16 KiB target of `%&` took 60 ms.
+ */
 function formDecode(text: string): string {
   if (!text.includes('%') && !text.includes('+')) return text;
   const spaced = text.replaceAll('+', ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
-  }
+  if (strayPercent.test(spaced)) return spaced;
+  let utf8 = true;
+  const decoded = spaced.replace(escapeRuns, (run) => {
+    const bytes = Buffer.from(run.replaceAll('%', ''), 'hex');
+    utf8 &&= isUtf8(bytes);
+    return bytes.toString('utf8');
+  });
+  return utf8 ? decoded : spaced;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -181,11 +181,16 @@ function assertCookieAttributes(value: string, attrs: SetCookieAttributes): void
  */
 export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
   if (typeof cookieHeader !== 'string') return undefined;
+  // The next "=" is searched for only once it is behind us: searching from every piece made a
+  // header of many pieces without "=" quadratic (1 MiB of ";" took seconds, and maxHeaderSize
+  // allows 1 MiB).
+  let eq = -1;
   for (let start = 0; start < cookieHeader.length; ) {
     let end = cookieHeader.indexOf(';', start);
     if (end < 0) end = cookieHeader.length;
-    const eq = cookieHeader.indexOf('=', start);
-    if (eq >= 0 && eq < end && cookieHeader.slice(start, eq).trim() === name) {
+    if (eq < start) eq = cookieHeader.indexOf('=', start);
+    if (eq < 0) return undefined;
+    if (eq < end && cookieHeader.slice(start, eq).trim() === name) {
       return unquote(cookieHeader.slice(eq + 1, end).trim());
     }
     start = end + 1;

@@ -56,12 +56,17 @@ describe('extractHashKey', () => {
     ['header empty', 'header:x-user-id', { headers: { 'x-user-id': '' } }, undefined],
     ['header blank', 'header:x-user-id', { headers: { 'x-user-id': '   ' } }, undefined],
     ['header repeated (array)', 'header:x-tag', { headers: { 'x-tag': ['a', 'b'] } }, 'a, b'],
+    // Caught by the property tests: these names used to read Object.prototype and throw a TypeError.
+    ['header named constructor, missing', 'header:constructor', {}, undefined],
+    ['header named __proto__, missing', 'header:__proto__', {}, undefined],
+    ['header named constructor, present', 'header:constructor', { headers: { constructor: 'c-1' } }, 'c-1'],
     ['query', 'query:room', { url: '/chat?room=lobby' }, 'lobby'],
     ['query, not the first parameter', 'query:room', { url: '/chat?a=1&room=lobby&b=2' }, 'lobby'],
     ['query, first occurrence', 'query:room', { url: '/chat?room=a&room=b' }, 'a'],
     ['query, percent- and plus-decoded', 'query:room', { url: '/chat?room=caf%C3%A9+bar' }, 'café bar'],
     ['query, encoded name', 'query:room/id', { url: '/chat?room%2Fid=7' }, '7'],
     ['query, malformed escape kept', 'query:room', { url: '/chat?room=100%' }, '100%'],
+    ['query, escape of invalid UTF-8 kept', 'query:room', { url: '/chat?room=caf%E9+1' }, 'caf%E9 1'],
     ['query, fragment ignored', 'query:room', { url: '/chat?room=a#room=b' }, 'a'],
     ['query, prefix of another name', 'query:room', { url: '/chat?rooms=a&xroom=b' }, undefined],
     ['query, empty value', 'query:room', { url: '/chat?room=&x=1' }, undefined],
@@ -80,6 +85,14 @@ describe('extractHashKey', () => {
 });
 
 describe('queryParam', () => {
+  it('reads 1 MiB targets of parameters without "=" (once a quadratic scan) or with broken escapes', () => {
+    const target = `/?${'&'.repeat(1 << 20)}room=lobby`;
+    expect(queryParam(target, 'room')).toBe('lobby');
+    expect(queryParam(`/?${'x&'.repeat(1 << 19)}`, 'room')).toBeUndefined();
+    // Broken escapes in every parameter: each used to cost a thrown URIError (3 s for 1 MiB).
+    expect(queryParam(`/?${'%&'.repeat(1 << 19)}room=lobby`, 'room')).toBe('lobby');
+  });
+
   it('agrees with URLSearchParams.get on well-formed targets', () => {
     const targets = ['/?a=1&b=2&a=3', '/p?x=%2F%3F&y=a+b', '/?=v&a', '/?a=&a=2', '/?%61=decoded-name', '/?a=%F0%9F%98%80'];
     for (const target of targets) {

@@ -159,4 +159,10 @@ describe('readCookie', () => {
   it('returns undefined for a header that is not a string', () => {
     expect(readCookie(['mooring=abc'] as unknown as string, 'mooring')).toBeUndefined();
   });
+
+  it('reads a 1 MiB header of pieces without "=" (once a quadratic scan) and the cookie after them', () => {
+    // maxHeaderSize allows 1 MiB heads; the scan used to search for "=" again from every piece.
+    expect(readCookie(`${';'.repeat(1 << 20)}mooring=abc`, 'mooring')).toBe('abc');
+    expect(readCookie('a;'.repeat(1 << 19), 'mooring')).toBeUndefined();
+  });
 });
