@@ -4,6 +4,7 @@ export { configSchema, backendSchema, type MooringConfig, type ConfigInput } fro
 export { startOptions, type OptionSpec } from './config/options.js';
 export { parseDuration } from './config/duration.js';
 export { parseHostPort, formatHostPort, type HostPort } from './config/host-port.js';
+export { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from './proxy/close-codes.js';
 export { createLogger } from './logging/create-logger.js';
 export { runPrimary } from './cluster/primary.js';
 export { errorCodes, type ErrorCode } from './errors/error-codes.js';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseHostPort } from './host-port.js';
+import { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from '../proxy/close-codes.js';
 import { parseHashKeySpec } from '../routing/hash-key.js';
 
 const duration = (what: string) =>
@@ -153,8 +154,17 @@ export const configSchema = z
     maxMessageRate: z.number().min(0).default(0),
     /** Gentle closes per second when the node shuts down (drains carry their own rate). */
     closeRate: z.number().positive().default(100),
-    /** WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away. */
-    closeCode: z.number().int().refine((code) => code >= 1000 && code <= 4999 && ![1004, 1005, 1006, 1015].includes(code), 'expected a close code such as 1012 or 1001').default(1012),
+    /**
+     * WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away.
+     * Checked by the close-frame builder's own rule, so a code accepted here can always be sent.
+     */
+    closeCode: z
+      .number()
+      .refine(
+        (code) => isSendableCloseCode(code),
+        `expected a close code that may be sent (${sendableCloseCodesText}) such as 1012 or 1001`,
+      )
+      .default(defaultCloseCode),
     /** How long SIGTERM waits for workers to finish before they are stopped. */
     shutdownDeadline: duration('a duration').default(30_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

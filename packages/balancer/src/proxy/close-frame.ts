@@ -1,19 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { isSendableCloseCode } from './close-codes.js';
+
+// The builder's guard, next to the builder for its callers; the rule itself lives in close-codes.ts.
+export { isSendableCloseCode };
 
 /** A control frame's payload is at most 125 bytes (RFC 6455 §5.5); the code takes two of them. */
 const maxReasonBytes = 123;
-
-/**
- * Whether `code` may be sent in a close frame (RFC 6455 §7.4): 1000–1014 except 1004 (reserved)
- * and 1005/1006 (never on the wire), and 3000–4999 (registered and private use). 1015 and
- * 1016–2999 are refused too: they are reserved, and clients such as `ws` answer a close frame
- * carrying one with a protocol error (1002) instead of a clean close.
- */
-export function isSendableCloseCode(code: number): boolean {
-  if (!Number.isInteger(code)) return false;
-  if (code >= 3000 && code <= 4999) return true;
-  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
-}
 
 /**
  * Cuts an encoded UTF-8 string to at most `max` bytes without splitting a multi-byte sequence:

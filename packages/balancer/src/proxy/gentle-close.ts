@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { defaultCloseCode, isSendableCloseCode } from './close-codes.js';
 import { closeFrame } from './close-frame.js';
 import { ClientFrameGate } from './client-frame-gate.js';
 import { FrameBoundaryTracker, type FrameHeaderListener } from './frame-tracker.js';
@@ -60,14 +61,18 @@ const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
  * open after `graceMs` are destroyed.
  *
  * Starts on the next tick, so it is safe to call from inside a `data` listener of either socket.
- * A second call for the same tunnel returns the first call's promise. Never rejects.
+ * A second call for the same tunnel returns the first call's promise. Never throws, never rejects.
  *
- * @throws RangeError synchronously if `options.code` may not be sent, before any socket is touched.
+ * Note: a code that may not be sent (see `isSendableCloseCode`) is replaced by the default 1012
+ * Service Restart, and the close goes ahead normally. The config and the CLI refuse such codes,
+ * but a drain record written by hand or by an old CLI can still carry one.
  */
 export function closeTunnelGently(tunnel: TrackedTunnel, options: GentleCloseOptions = {}): Promise<GentleCloseOutcome> {
   const pending = closing.get(tunnel.client);
   if (pending) return pending;
-  const code = options.code ?? 1012;
+  // Called from drain timers and signal handlers, where a throw kills the worker and every client
+  // gets 1006: a close the peers understand is better than none.
+  const code = options.code !== undefined && isSendableCloseCode(options.code) ? options.code : defaultCloseCode;
   const toClient = closeFrame(code, options.reason, false);
   const toBackend = closeFrame(code, options.reason, true);
   const graceMs = options.graceMs ?? 2_000;

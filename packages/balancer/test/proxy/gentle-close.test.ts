@@ -162,6 +162,20 @@ describe('closeTunnelGently', () => {
     expect([tunnel.client.destroyed, tunnel.backend.destroyed]).toEqual([true, true]);
   });
 
+  // A drain record written by hand can carry any number; the close runs in a timer or a signal
+  // handler, where a throw would kill the worker and give every client 1006.
+  it('closes with the default 1012 instead of throwing when given a code that may not be sent', async () => {
+    const backend = await startBackend();
+    const relay = await startRelay(backend.port);
+    const { client, tunnel, backend: server } = await connect(relay, backend.peers);
+    let closing: Promise<unknown> | undefined;
+    expect(() => (closing = closeTunnelGently(tunnel, { code: 2000, reason: 'drained' }))).not.toThrow();
+    await expect(closing).resolves.toBe('clean');
+    await expect(client.closed).resolves.toEqual({ code: 1012, reason: 'drained' });
+    await expect(server!.closed).resolves.toEqual({ code: 1012, reason: 'drained' });
+    expect([client.errors, server!.errors]).toEqual([[], []]);
+  });
+
   // Each iteration closes at a different point of both streams: the backend sends 1 MiB messages
   // as fragments, the client sends 256 KiB messages as fragments, and the close is called from a
   // `data` listener once a random number of bytes has gone one way or the other.

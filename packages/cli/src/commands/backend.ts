@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { validateBackend } from '@mooring/balancer';
+import { isSendableCloseCode, sendableCloseCodesText, validateBackend } from '@mooring/balancer';
 import { CliError } from '../cli-error.js';
 import { renderTable } from '../output/table.js';
 import { readBackendRows } from '../views/backend-rows.js';
@@ -70,8 +70,10 @@ export function addDrainOptions(command: Command): Command {
 /** Converts drain flags, refusing bad values with exit 2. */
 export function drainTerms(flags: DrainFlags): { deadlineMs: number; closeRate: number; closeCode: number } {
   const closeCode = Number(flags.closeCode);
-  if (!Number.isInteger(closeCode) || closeCode < 1000 || closeCode > 4999 || [1004, 1005, 1006, 1015].includes(closeCode)) {
-    throw new CliError(`--close-code: expected a WebSocket close code such as 1012 or 1001, got ${JSON.stringify(flags.closeCode)}`, 2);
+  // The data plane's own rule: a code that passes here is one every node can put in a close frame.
+  if (!isSendableCloseCode(closeCode)) {
+    const expected = `a WebSocket close code that may be sent (${sendableCloseCodesText}) such as 1012 or 1001`;
+    throw new CliError(`--close-code: expected ${expected}, got ${JSON.stringify(flags.closeCode)}`, 2);
   }
   return { deadlineMs: durationOption('--deadline', flags.deadline), closeRate: positiveOption('--close-rate', flags.closeRate), closeCode };
 }
