@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { closestMatch } from './edit-distance.js';
 import { startOptions, type OptionSpec } from './options.js';
 import { configSchema, type MooringConfig } from './schema.js';
 
@@ -14,9 +15,16 @@ export interface ConfigSources {
   readonly env?: NodeJS.ProcessEnv;
   /** Flag values as given on the command line, keyed by config key, still as text. */
   readonly flags?: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Hears each warning (one line: an unknown `MOORING_*` variable, ignored) once the
+   * configuration is valid; an invalid one throws its one line instead. Absent: warnings are dropped.
+   * Loading never logs itself, so the caller decides where warnings go (stderr at start, the log on SIGHUP).
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
-/** Variables that are not options but are still ours, so they are not refused as unknown. */
+const envPrefix = 'MOORING_';
+/** Variables that are not options but are still ours, so they get no warning. */
 const reservedEnv = new Set(['MOORING_CONFIG', 'MOORING_WORKER_CONFIG']);
 /** The demo's own settings (`MOORING_DEMO_PORT`…) reach the node it starts through the environment. */
 const reservedEnvPrefix = 'MOORING_DEMO_';
@@ -28,18 +36,35 @@ const kubernetesServiceLink = /^MOORING_(SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?|PORT(
 
 /**
  * Merges file, environment and flags, validates once, and returns a frozen configuration.
- * Throws ConfigError with one line naming the field and what was expected.
+ * Throws ConfigError with one line naming the field and what was expected. An unknown `MOORING_*`
+ * variable is not an error (other tools set such variables): it is ignored and reported to
+ * `sources.onWarning` with the closest known variable.
  */
 export function loadConfig(sources: ConfigSources): Readonly<MooringConfig> {
+  const env = readEnv(sources.env ?? {});
   const merged: Record<string, unknown> = { ...readConfigFile(sources.file) };
-  for (const [key, value] of Object.entries(readEnv(sources.env ?? {}))) merged[key] = value;
+  for (const [key, value] of Object.entries(env.values)) merged[key] = value;
   for (const spec of startOptions) {
     const raw = sources.flags?.[spec.key];
     if (raw !== undefined) merged[spec.key] = convert(spec, raw, `--${spec.flag}`);
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssue(result.error));
-  return deepFreeze(result.data);
+  const config = deepFreeze(result.data);
+  for (const name of env.unknown) sources.onWarning?.(unknownEnvWarning(name));
+  return config;
+}
+
+/** Variables a person may set, as suggestions for a mistyped one; MOORING_WORKER_CONFIG is internal. */
+const suggestedEnv = [...startOptions.map((spec) => spec.env), 'MOORING_CONFIG'];
+
+/** `unknown environment variable MOORING_LISTN ignored; did you mean MOORING_LISTEN?` */
+function unknownEnvWarning(name: string): string {
+  // Compared without the prefix they all share, which would otherwise make every name look close.
+  const strip = (variable: string): string => variable.slice(envPrefix.length);
+  const closest = closestMatch(strip(name), suggestedEnv.map(strip));
+  const hint = closest === undefined ? 'no similar option' : `did you mean ${envPrefix}${closest}?`;
+  return `unknown environment variable ${name} ignored; ${hint}`;
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -61,16 +86,26 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+/** The options set by `MOORING_*` variables, and the names of the unknown ones (sorted). */
+function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; unknown: string[] } {
   const values: Record<string, unknown> = {};
+  const unknown: string[] = [];
   const known = new Map(startOptions.map((spec) => [spec.env, spec]));
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('MOORING_') || value === undefined || reservedEnv.has(name) || name.startsWith(reservedEnvPrefix) || kubernetesServiceLink.test(name)) continue;
+    if (!name.startsWith(envPrefix) || value === undefined || isReservedEnv(name)) continue;
     const spec = known.get(name);
-    if (!spec) throw new ConfigError(`unknown environment variable ${name}: expected one of ${[...known.keys()].join(', ')}`);
+    if (!spec) {
+      unknown.push(name);
+      continue;
+    }
     values[spec.key] = convert(spec, spec.kind === 'list' || spec.kind === 'backends' ? splitList(value) : value, name);
   }
-  return values;
+  return { values, unknown: unknown.sort() };
+}
+
+/** Ours but not options, or not ours at all though named like ours: silent. */
+function isReservedEnv(name: string): boolean {
+  return reservedEnv.has(name) || name.startsWith(reservedEnvPrefix) || kubernetesServiceLink.test(name);
 }
 
 function convert(spec: OptionSpec, raw: string | string[], source: string): unknown {

@@ -12,6 +12,8 @@ function file(name: string, text: string): string {
   return path;
 }
 
+const closeCodeField = 'closeCode (--close-code, MOORING_CLOSE_CODE)';
+
 function errorOf(run: () => unknown): string {
   try {
     run();
@@ -69,7 +71,10 @@ describe('loadConfig', () => {
     [{ flags: { backends: ['a=http://127.0.0.1:1', 'a=http://127.0.0.1:2'] } }, 'backends.1.id (--backend, MOORING_BACKEND): duplicate backend id "a"'],
     [{ flags: { trustedProxies: ['10.0.0.0/33'] } }, 'trustedProxies.0 (--trusted-proxy, MOORING_TRUSTED_PROXY): expected a CIDR'],
     [{ flags: { balance: 'random' } }, 'balance (--balance, MOORING_BALANCE):'],
-    [{ env: { MOORING_WROKERS: '2' } }, 'unknown environment variable MOORING_WROKERS'],
+    [{ env: { MOORING_WORKERS: 'two' } }, 'workers (MOORING_WORKERS): expected a number, got "two"'],
+    [{ env: { MOORING_CLOSE_CODE: '2000' } }, `${closeCodeField}: expected a close code that may be sent`],
+    [{ flags: { closeCode: '2000' } }, `${closeCodeField}: expected a close code that may be sent`],
+    [{ flags: { closeCode: '1016' } }, `${closeCodeField}:`],
     [{ flags: { frameTracking: 'false', maxMessageSize: '10' } }, 'frameTracking (--frame-tracking, MOORING_FRAME_TRACKING): maxMessageSize and maxMessageRate need frameTracking: true'],
     [{ flags: { cookieSameSite: 'None' } }, 'cookieSameSite (--cookie-same-site, MOORING_COOKIE_SAME_SITE): SameSite=None requires cookieSecure: true'],
     [{ flags: { hashKey: 'uri' } }, 'hashKey (--hash-key, MOORING_HASH_KEY): expected ip, header:NAME, query:NAME or cookie:NAME'],
@@ -91,6 +96,63 @@ describe('loadConfig', () => {
   it('ignores the service-link variables Kubernetes injects for a Service named mooring', () => {
     const env = { MOORING_PORT: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP_ADDR: '10.0.0.1', MOORING_SERVICE_HOST: '10.0.0.1', MOORING_SERVICE_PORT: '80', MOORING_SERVICE_PORT_HTTP: '80' };
     expect(loadConfig({ env }).listen.port).toBe(8080);
+  });
+
+  describe('unknown MOORING_* variables', () => {
+    /** Loads with `env` and returns the config and every warning it reported. */
+    function loadWarning(env: NodeJS.ProcessEnv, flags?: Record<string, string>) {
+      const warnings: string[] = [];
+      const config = loadConfig({ env, flags, onWarning: (message) => warnings.push(message) });
+      return { config, warnings };
+    }
+
+    it.each([
+      ['MOORING_LISTN', 'did you mean MOORING_LISTEN?'],
+      ['MOORING_WROKERS', 'did you mean MOORING_WORKERS?'],
+      ['MOORING_CLOSECODE', 'did you mean MOORING_CLOSE_CODE?'],
+      ['MOORING_CONFG', 'did you mean MOORING_CONFIG?'],
+      ['MOORING_REPO', 'no similar option'],
+      ['MOORING_X', 'no similar option'],
+    ])('ignores %s with a warning: %s', (name, hint) => {
+      const { config, warnings } = loadWarning({ [name]: '127.0.0.1:1' });
+      expect(warnings).toEqual([`unknown environment variable ${name} ignored; ${hint}`]);
+      expect(config.listen.port).toBe(8080);
+    });
+
+    it('still reads the known ones next to them, one warning per unknown one, in name order', () => {
+      const env = { MOORING_REPO: '/x', MOORING_WORKERS: '3', MOORING_LISTN: '127.0.0.1:1' };
+      const { config, warnings } = loadWarning(env);
+      expect(config.workers).toBe(3);
+      expect(warnings).toEqual([
+        'unknown environment variable MOORING_LISTN ignored; did you mean MOORING_LISTEN?',
+        'unknown environment variable MOORING_REPO ignored; no similar option',
+      ]);
+    });
+
+    it('keeps reserved, demo and Kubernetes variables silent', () => {
+      const env = {
+        MOORING_CONFIG: '',
+        MOORING_WORKER_CONFIG: '{}',
+        MOORING_DEMO_PORT: '3000',
+        MOORING_PORT: 'tcp://10.0.0.1:80',
+        MOORING_PORT_80_TCP_ADDR: '10.0.0.1',
+        MOORING_SERVICE_HOST: '10.0.0.1',
+        OTHER_TOOL: 'x',
+      };
+      expect(loadWarning(env).warnings).toEqual([]);
+    });
+
+    it('reports nothing when the configuration is invalid: the error is the one line', () => {
+      const warnings: string[] = [];
+      const env = { MOORING_REPO: '/x', MOORING_LISTEN: 'nowhere' };
+      const load = () => loadConfig({ env, onWarning: (message) => warnings.push(message) });
+      expect(errorOf(load)).toContain('listen (--listen, MOORING_LISTEN): expected HOST:PORT');
+      expect(warnings).toEqual([]);
+    });
+
+    it('loads without a listener, as existing callers do', () => {
+      expect(loadConfig({ env: { MOORING_REPO: '/x' } }).listen.port).toBe(8080);
+    });
   });
 
   it('keeps every message on one line', () => {

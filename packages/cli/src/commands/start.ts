@@ -15,18 +15,23 @@ export function registerStartCommand(program: Command): void {
   }
   start.action(async (options: Record<string, string | string[] | undefined>) => {
     const flags = Object.fromEntries(startOptions.map((spec) => [spec.key, options[camel(spec.flag)]]));
-    // SIGHUP reads the same sources again: the file may have changed, flags and env cannot.
-    const read = () => loadConfig({ file: options.config as string | undefined, env: process.env, flags });
+    const sources = { file: options.config as string | undefined, env: process.env, flags };
     let config;
     try {
-      config = read();
+      // Before the logger exists, warnings are plain lines for the person who typed the command.
+      const onWarning = (message: string): void => void process.stderr.write(`mooring: warning: ${message}\n`);
+      config = loadConfig({ ...sources, onWarning });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       process.stderr.write(`mooring: invalid configuration: ${err.message}\n`);
       process.exit(2);
     }
     if (!cluster.isPrimary) throw new Error('mooring start must run as the primary');
-    await runPrimary(config, createLogger({ node: config.nodeId, worker: 0, level: config.logLevel }), read);
+    const log = createLogger({ node: config.nodeId, worker: 0, level: config.logLevel });
+    // SIGHUP reads the same sources again: the file may have changed, flags and env cannot.
+    const reload = () =>
+      loadConfig({ ...sources, onWarning: (warning) => log.warn({ warning }, 'SIGHUP: configuration warning') });
+    await runPrimary(config, log, reload);
     await new Promise(() => {}); // the primary runs until a signal stops it
   });
 }
