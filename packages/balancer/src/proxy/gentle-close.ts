@@ -21,7 +21,7 @@ export interface TrackedTunnel {
 
 /** Options of {@link closeTunnelGently}. */
 export interface GentleCloseOptions {
-  /** Close code sent both ways; default 1012 (Service Restart). Must pass `isSendableCloseCode`. */
+  /** Close code sent both ways; default 1012 (Service Restart), also used for a code that may not be sent. */
   readonly code?: number;
   /** Close reason, truncated to fit a control frame; default none. */
   readonly reason?: string;

@@ -10,6 +10,7 @@ import type { RouteKind } from '../state/state-store.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import { appendSetCookie } from './append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from './backend-connect.js';
+import { defaultCloseCode, isSendableCloseCode } from './close-codes.js';
 import { closeFrame } from './close-frame.js';
 import type { FrameHeaderListener } from './frame-tracker.js';
 import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
@@ -163,9 +164,10 @@ export class WebSocketSession {
     }
     this.#phase = 'closing';
     this.#end = reason;
-    this.#closeCode = code;
+    // The code actually sent: one that may not be (a drain record written by hand) becomes 1012.
+    this.#closeCode = isSendableCloseCode(code) ? code : defaultCloseCode;
     const done = (): void => this.#finish(reason);
-    this.#closing = closeTunnelGently(this.#tunnel, { code, graceMs: this.#ctx.closeGraceMs }).then(done, done);
+    this.#closing = closeTunnelGently(this.#tunnel, { code: this.#closeCode, graceMs: this.#ctx.closeGraceMs }).then(done, done);
     return this.#closing;
   }
 
