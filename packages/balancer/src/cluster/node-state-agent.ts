@@ -21,6 +21,60 @@ const passiveReportIntervalMs = 500;
 const registryPollMs = 1_000;
 
 /**
+ * A store task run every `ms`, whose period can change (SIGHUP). A run still in progress (slow
+ * Redis) is never overlapped, across a change of period too: a tick that finds it running is
+ * skipped, so that batches of the connection table reach the store in order.
+ */
+class PeriodicTask {
+  readonly #task: () => Promise<unknown>;
+  #ms = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #again = false;
+
+  /** `task` must never reject (the agent passes every task through its #guard). */
+  constructor(task: () => Promise<unknown>) {
+    this.#task = task;
+  }
+
+  /**
+   * Runs the task every `ms` from now on (0: never). Returns false when `ms` is the period
+   * already: that timer is kept, with its phase.
+   */
+  every(ms: number): boolean {
+    if (ms === this.#ms) return false;
+    this.stop();
+    this.#ms = ms;
+    if (ms > 0) this.#timer = setInterval(() => this.#run(), ms);
+    return true;
+  }
+
+  /** Runs the task now, or right after the run in progress (which began under the old settings). */
+  runNow(): void {
+    if (this.#running) this.#again = true;
+    else this.#run();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#ms = 0;
+    this.#again = false;
+  }
+
+  #run(): void {
+    if (this.#running) return;
+    this.#running = true;
+    void this.#task().finally(() => {
+      this.#running = false;
+      if (!this.#again) return;
+      this.#again = false;
+      this.#run();
+    });
+  }
+}
+
+/**
  * The primary's link to the shared state: it heartbeats the node, keeps the connection table,
  * follows the registry and shared health, runs the active health check while it holds the
  * lease, and sends workers snapshots. Workers never wait on the store; when it is unreachable
@@ -40,7 +94,15 @@ export class NodeStateAgent {
   readonly #table: ConnectionTable;
   readonly #registry: RegistryMerge;
   readonly #tracker: HealthTracker;
-  readonly #timers: NodeJS.Timeout[] = [];
+  // Every periodic task goes through #guard: a store failure turns the node degraded, never
+  // into an unhandled rejection.
+  readonly #heartbeats = this.#periodic(() => this.#heartbeat());
+  readonly #flushes = this.#periodic(() => this.#table.flush(this.#store));
+  readonly #registryPolls = this.#periodic(() => this.#syncRegistry());
+  readonly #countReads = this.#periodic(() => this.#syncCounts());
+  readonly #healthChecks = this.#periodic(() => this.#checkHealth());
+  #paceTimer: NodeJS.Timeout | undefined;
+  #phase: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   readonly #startedAt = Date.now();
   #backends: readonly Backend[];
   #unhealthy: readonly string[] = [];
@@ -84,34 +146,56 @@ export class NodeStateAgent {
   }
 
   async start(): Promise<void> {
+    this.#phase = 'starting';
     await this.#heartbeat();
     await this.#syncRegistry();
     await this.#subscribe();
-    // A task still running (slow Redis) is skipped rather than overlapped, so that batches of
-    // the connection table reach the store in order.
-    const every = (ms: number, task: () => Promise<unknown>): void => {
-      let running = false;
-      this.#timers.push(
-        setInterval(() => {
-          if (running) return;
-          running = true;
-          void task().finally(() => (running = false));
-        }, ms),
-      );
-    };
-    every(this.#config.heartbeatInterval, () => this.#heartbeat());
-    every(flushIntervalMs, () => this.#guard(() => this.#table.flush(this.#store)));
-    every(registryPollMs, () => this.#syncRegistry());
-    every(countsIntervalMs, () => this.#syncCounts());
-    if (this.#config.healthInterval > 0) every(this.#config.healthInterval, () => this.#checkHealth());
-    this.#timers.push(setInterval(() => this.#paceCloses(), closeTickMs));
+    // stop() during the first round trips (SIGTERM while Redis is slow) leaves nothing running.
+    if (this.#stopped) return void (await this.#unsubscribe?.().catch(() => {}));
+    this.#phase = 'running';
+    this.#heartbeats.every(this.#config.heartbeatInterval);
+    this.#flushes.every(flushIntervalMs);
+    this.#registryPolls.every(registryPollMs);
+    this.#countReads.every(countsIntervalMs);
+    this.#healthChecks.every(this.#config.healthInterval);
+    this.#paceTimer = setInterval(() => this.#paceCloses(), closeTickMs);
   }
 
-  /** SIGHUP: new static backends and settings; the registry is merged again at once. */
+  /**
+   * SIGHUP: new static backends and settings; the registry is merged again at once, and the
+   * timers whose period is configured follow the new one.
+   */
   async reconfigure(config: Readonly<MooringConfig>): Promise<void> {
     this.#config = config;
     this.#registry.setStatic(config.backends);
+    if (this.#phase === 'running') await this.#rearm();
     await this.#syncRegistry();
+  }
+
+  /** Read through a getter: `start()` checks it after awaits, past TypeScript's narrowing. */
+  get #stopped(): boolean {
+    return this.#phase === 'stopped';
+  }
+
+  async #rearm(): Promise<void> {
+    const { heartbeatInterval, healthInterval } = this.#config;
+    // A beat's TTL is three intervals of the config in force, so beat at once: a longer interval
+    // must not find the entry expired (it still has the old, shorter TTL) before its first beat.
+    if (this.#heartbeats.every(heartbeatInterval)) this.#heartbeats.runNow();
+    if (!this.#healthChecks.every(healthInterval)) return;
+    // Likewise the health lease; and with checks off here, another node takes over at once.
+    if (healthInterval > 0) this.#healthChecks.runNow();
+    else await this.#giveUpLease();
+  }
+
+  async #giveUpLease(): Promise<void> {
+    if (!this.#holdsLease) return;
+    this.#holdsLease = false;
+    await this.#guard(() => this.#store.releaseLease(healthLease, this.#config.nodeId));
+  }
+
+  #periodic(task: () => Promise<unknown>): PeriodicTask {
+    return new PeriodicTask(() => this.#guard(task));
   }
 
   /** Live sessions of this node. */
@@ -163,7 +247,10 @@ export class NodeStateAgent {
 
   /** Clean shutdown: leave the nodes table and hand the health lease on. */
   async stop(): Promise<void> {
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#phase = 'stopped';
+    const tasks = [this.#heartbeats, this.#flushes, this.#registryPolls, this.#countReads, this.#healthChecks];
+    for (const task of tasks) task.stop();
+    clearInterval(this.#paceTimer);
     this.#scheduler.stop();
     await this.#unsubscribe?.().catch(() => {});
     await this.#store.removeNode(this.#config.nodeId).catch(() => {});
@@ -205,7 +292,11 @@ export class NodeStateAgent {
   #onEvent(event: StateEvent): void {
     if (event.type === 'registry-changed') void this.#syncRegistry();
     else if (event.type === 'health-changed') void this.#readHealth();
-    else if (event.type === 'passive-failure' && this.#holdsLease) void this.#recordHealth([[event.backend, false]]);
+    else if (event.type === 'passive-failure' && this.#holdsLease) {
+      // #recordHealth writes to the store unguarded (inside #checkHealth it runs under #guard):
+      // a failure here must turn the node degraded too, not surface as an unhandled rejection.
+      void this.#guard(() => this.#recordHealth([[event.backend, false]]));
+    }
   }
 
   async #syncRegistry(): Promise<void> {
