@@ -100,16 +100,26 @@ export class MemoryStateStore implements StateStore {
     return new Map(this.data.drains);
   }
 
-  async putDrain(id: string, drain: DrainRecord): Promise<void> {
+  // Atomic here by construction: nothing else runs between the synchronous updates.
+  async drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined> {
     this.assertOpen();
-    this.data.drains.set(id, { ...drain });
+    const backend = this.data.backends.get(id);
+    if (!backend) return undefined;
+    const recorded = { ...drain, startedAt: this.data.drains.get(id)?.startedAt ?? drain.startedAt };
+    this.data.drains.set(id, recorded);
+    this.data.backends.set(id, { ...backend, state: 'draining' });
     await this.publish({ type: 'registry-changed' });
+    return { ...recorded };
   }
 
-  async removeDrain(id: string): Promise<void> {
+  async undrainBackend(id: string): Promise<boolean> {
     this.assertOpen();
+    const backend = this.data.backends.get(id);
+    if (!backend) return false;
     this.data.drains.delete(id);
+    this.data.backends.set(id, { ...backend, state: 'active' });
     await this.publish({ type: 'registry-changed' });
+    return true;
   }
 
   async heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {

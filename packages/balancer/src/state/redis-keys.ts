@@ -14,11 +14,15 @@
  * | `<prefix>:lease:<name>`      | string     | holder (node id); e.g. `lease:health` for the active checker    | lease TTL (PX), renewed by its holder only |
  * | `<prefix>:events`            | channel    | JSON StateEvent (pub/sub, not a key)                            | — |
  *
- * Redis Cluster: every multi-key operation touches one node's three keys only, and they share
- * the hash tag `{node:<id>}` and therefore one slot (the tag is whatever lies between the first
- * `{` and the next `}`; since the three keys begin with the same `<prefix>:{node:<id>}`, they
- * always agree even when the prefix or id contains braces). Every other operation is a
- * single-key command or a single-key script.
+ * Redis Cluster: the node scripts touch one node's three keys only, and they share the hash
+ * tag `{node:<id>}` and therefore one slot (the tag is whatever lies between the first `{` and
+ * the next `}`; since the three keys begin with the same `<prefix>:{node:<id>}`, they always
+ * agree even when the prefix or id contains braces). Two operations are not yet cluster-ready:
+ * a drain or undrain runs one script over `backends` and `drains` (atomic: the state, the terms
+ * and the announcement are one step), and `removeBackend` pipelines `backends`, `health` and
+ * `drains`. Those keys carry no common tag, because the registry key `<prefix>:backends` is a
+ * contract; on a cluster they would need one (e.g. a prefix that is itself a tag, `{mooring}`,
+ * which puts every cluster-wide key of the prefix in one slot).
  */
 
 /** The prefix used when none is configured. */

@@ -1,8 +1,9 @@
 import { LuaScript } from './lua-script.js';
 
 /*
- * Lua scripts of RedisStateStore. Each touches keys of one slot only (see redis-keys.ts) and is
- * atomic, which a pipeline is not: a reader never sees a table and its counts disagree.
+ * Lua scripts of RedisStateStore. Each is atomic, which a pipeline is not: a reader never sees
+ * a table and its counts disagree. Each touches keys of one slot only (see redis-keys.ts),
+ * except setDrainScript, whose two keys need a shared hash tag before Redis Cluster.
  */
 
 /**
@@ -96,4 +97,22 @@ return 0
 export const releaseLeaseScript = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+`);
+
+/**
+ * Sets a backend's registry entry and its drain terms together and announces the change, in
+ * one atomic step — but only if neither field changed since the caller read them (a compare
+ * and set: the caller validated and normalized the entry with the same code the nodes use,
+ * which Lua cannot share). KEYS: backends, drains. ARGV: backend id, registry value as read,
+ * drain value as read ('' for none), new registry value, new drain value ('' removes it),
+ * events channel, event JSON. Returns 1 when written, 0 when a field had changed (nothing
+ * written). PUBLISH names a channel, not a key, so it is allowed here even on Redis Cluster.
+ */
+export const setDrainScript = new LuaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if (redis.call('HGET', KEYS[2], ARGV[1]) or '') ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+if ARGV[5] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[5]) end
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
 `);

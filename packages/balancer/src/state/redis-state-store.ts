@@ -9,6 +9,7 @@ import {
   heartbeatNodeScript,
   pruneNodeIndexScript,
   releaseLeaseScript,
+  setDrainScript,
   touchNodeIndexScript,
 } from './redis-scripts.js';
 import { formatRegistryEntry, isMalformed, parseRegistryEntry } from './registry-entry.js';
@@ -27,6 +28,16 @@ import type {
   StateEvent,
   StateStore,
 } from './state-store.js';
+
+/** How often a drain update is tried again when its backend changed under it (practically never twice). */
+const maxEditAttempts = 5;
+
+/** What a drain update writes: the registry state, the drain terms (none: removed), and what it resolves with. */
+interface DrainEdit<T> {
+  readonly state: RegisteredBackend['state'];
+  readonly drain: DrainRecord | undefined;
+  readonly result: T;
+}
 
 /** Options of `new RedisStateStore(…)`; most callers use {@link RedisStateStore.connect}. */
 export interface RedisStateStoreOptions {
@@ -145,18 +156,19 @@ export class RedisStateStore implements StateStore {
     });
   }
 
-  putDrain(id: string, drain: DrainRecord): Promise<void> {
-    return this.run('putDrain', async () => {
-      await this.command.hset(this.keys.drains(), id, JSON.stringify(drain));
-      await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
-    });
+  drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined> {
+    return this.run('drainBackend', () =>
+      this.editDrain<DrainRecord | undefined>(id, undefined, (previous) => {
+        const recorded = { ...drain, startedAt: previous?.startedAt ?? drain.startedAt };
+        return { state: 'draining', drain: recorded, result: recorded };
+      }),
+    );
   }
 
-  removeDrain(id: string): Promise<void> {
-    return this.run('removeDrain', async () => {
-      await this.command.hdel(this.keys.drains(), id);
-      await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
-    });
+  undrainBackend(id: string): Promise<boolean> {
+    return this.run('undrainBackend', () =>
+      this.editDrain(id, false, () => ({ state: 'active', drain: undefined, result: true })),
+    );
   }
 
   heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {
@@ -301,6 +313,43 @@ export class RedisStateStore implements StateStore {
     for (const record of opened) args.push(record.id, record.backend, JSON.stringify(record));
     args.push(...closed);
     await applyConnectionsScript.run(this.command, keys, args);
+  }
+
+  /**
+   * Reads a backend's entry and drain, then writes both and announces the change in one script
+   * (setDrainScript). The script refuses when a field changed after the read (an operator's
+   * `backend add` or a second drain meanwhile); the edit is then made again on what is there
+   * now, so a concurrent change is never overwritten with a stale copy.
+   */
+  private async editDrain<T>(
+    id: string,
+    unregistered: T,
+    edit: (drain: DrainRecord | undefined) => DrainEdit<T>,
+  ): Promise<T> {
+    const backends = this.keys.backends();
+    const drains = this.keys.drains();
+    for (let attempt = 1; ; attempt += 1) {
+      const read = await execPipeline(this.command.pipeline().hget(backends, id).hget(drains, id));
+      const [entryText, drainText] = read as (string | null)[];
+      // A malformed entry is no backend to the nodes either.
+      const entry = entryText == null ? undefined : parseRegistryEntry(id, entryText);
+      if (entryText == null || !entry || isMalformed(entry)) return unregistered;
+      const change = edit(drainText == null ? undefined : decodeDrainRecord(drainText));
+      const args = [
+        id,
+        entryText,
+        drainText ?? '',
+        formatRegistryEntry({ ...entry, state: change.state }),
+        change.drain ? JSON.stringify(change.drain) : '',
+        this.keys.events(),
+        JSON.stringify({ type: 'registry-changed' }),
+      ];
+      if ((await setDrainScript.run(this.command, [backends, drains], args)) === 1) return change.result;
+      if (attempt === maxEditAttempts) {
+        const message = `backend ${JSON.stringify(id)} kept changing during a drain update`;
+        throw new StateError('MOORING_ERR_STATE_UNAVAILABLE', message);
+      }
+    }
   }
 
   /** Runs one operation, turning any Redis failure into MOORING_ERR_STATE_UNAVAILABLE. */

@@ -98,9 +98,20 @@ export interface StateStore {
 
   // Drains
   readDrains(): Promise<Map<string, DrainRecord>>;
-  /** Records a drain's terms and announces the change (the caller sets the backend's state). */
-  putDrain(id: string, drain: DrainRecord): Promise<void>;
-  removeDrain(id: string): Promise<void>;
+  /**
+   * Starts (or re-terms) a drain in one atomic step: records `drain` (keeping the `startedAt`
+   * of a drain already in progress), sets the backend's registry state to `draining` and
+   * announces one `registry-changed`. Nodes never see the state without the terms, nor a
+   * change without its announcement. Resolves with the drain as recorded, or undefined
+   * (nothing written) when the backend is not registered.
+   */
+  drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined>;
+  /**
+   * Ends a drain in one atomic step: removes its terms, sets the registry state to `active`
+   * and announces one `registry-changed`. Resolves false (nothing written) when the backend
+   * is not registered.
+   */
+  undrainBackend(id: string): Promise<boolean>;
 
   // Nodes
   /**

@@ -103,19 +103,71 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
 
     describe('drains', () => {
       const drain = { startedAt: 1_000, deadlineAt: 61_000, closeRate: 50, closeCode: 1012 };
+      const backendA = { id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' as const };
 
-      it('records, shares, announces and removes drains; removing the backend removes its drain', async () => {
+      /**
+       * Every event a peer receives from the time of the call, up to a marker published after it:
+       * events of one publisher arrive in order, so nothing the call announced can still come.
+       */
+      async function eventsOf(call: () => Promise<unknown>): Promise<StateEvent[]> {
         const peer = await fx.peer();
-        const { events } = await record(peer);
-        await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'draining' });
-        await store.putDrain('a', drain);
+        const { events, unsubscribe } = await record(peer);
+        await call();
+        const marker: StateEvent = { type: 'passive-failure', backend: 'marker', node: 'test' };
+        await store.publish(marker);
+        await expect.poll(() => events.at(-1)).toEqual(marker);
+        await unsubscribe();
+        return events.slice(0, -1);
+      }
+
+      it('starts a drain in one step: state draining, terms recorded, one announcement', async () => {
+        await store.putBackend(backendA);
+        let recorded: unknown;
+        const events = await eventsOf(async () => (recorded = await store.drainBackend('a', drain)));
+        expect(recorded).toEqual(drain);
+        expect(events).toEqual([{ type: 'registry-changed' }]);
+        const peer = await fx.peer();
+        expect((await peer.readRegistry()).backends).toEqual([{ ...backendA, state: 'draining' }]);
         expect(await peer.readDrains()).toEqual(new Map([['a', drain]]));
-        await expect.poll(() => events.length).toBeGreaterThanOrEqual(2);
-        await peer.removeDrain('a');
-        expect((await store.readDrains()).size).toBe(0);
-        await store.putDrain('a', drain);
-        await store.removeBackend('a');
+      });
+
+      it('keeps the start of a drain in progress and takes the new terms', async () => {
+        await store.putBackend(backendA);
+        await store.drainBackend('a', drain);
+        const again = { startedAt: 5_000, deadlineAt: 9_000, closeRate: 10, closeCode: 1001 };
+        expect(await store.drainBackend('a', again)).toEqual({ ...again, startedAt: drain.startedAt });
+        expect(await store.readDrains()).toEqual(new Map([['a', { ...again, startedAt: drain.startedAt }]]));
+        expect((await store.readRegistry()).backends).toEqual([{ ...backendA, state: 'draining' }]);
+      });
+
+      it('ends a drain in one step: state active, terms gone, one announcement', async () => {
+        await store.putBackend(backendA);
+        await store.drainBackend('a', drain);
+        let undrained: unknown;
+        const events = await eventsOf(async () => (undrained = await store.undrainBackend('a')));
+        expect(undrained).toBe(true);
+        expect(events).toEqual([{ type: 'registry-changed' }]);
+        const peer = await fx.peer();
+        expect((await peer.readRegistry()).backends).toEqual([backendA]);
         expect((await peer.readDrains()).size).toBe(0);
+      });
+
+      it('neither drains nor undrains a backend that is not registered, and announces nothing', async () => {
+        let outcome: unknown[] = [];
+        const events = await eventsOf(async () => {
+          outcome = [await store.drainBackend('nope', drain), await store.undrainBackend('nope')];
+        });
+        expect(outcome).toEqual([undefined, false]);
+        expect(events).toEqual([]);
+        expect(await store.readRegistry()).toEqual({ backends: [], malformed: [] });
+        expect((await store.readDrains()).size).toBe(0);
+      });
+
+      it('removing the backend removes its drain', async () => {
+        await store.putBackend(backendA);
+        await store.drainBackend('a', drain);
+        await store.removeBackend('a');
+        expect((await (await fx.peer()).readDrains()).size).toBe(0);
       });
     });
 

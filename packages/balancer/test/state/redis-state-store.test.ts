@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { findFreePort, startRedisServer, type RedisServerProcess } from '@mooring/testkit';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { commandClientOptions, subscriberClientOptions } from '../../src/state/redis-client-options.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { RedisStateStore } from '../../src/state/redis-state-store.js';
 import type { StateEvent } from '../../src/state/state-store.js';
@@ -143,6 +144,74 @@ describe('RedisStateStore against raw Redis writes', () => {
     }
     expect(await raw.pttl(keys.backends())).toBe(-1);
     expect(await raw.hgetall(keys.nodeCounts('n1'))).toEqual({ a: '1' });
+  });
+
+  describe('drains', () => {
+    const drain = { startedAt: 1_000, deadlineAt: 61_000, closeRate: 50, closeCode: 1012 };
+    const entry = async (id: string): Promise<unknown> => JSON.parse((await raw.hget(keys.backends(), id)) ?? '');
+    let command: Redis;
+    let spied: RedisStateStore;
+    /** Names of the commands the store sent, in order, and a hook run before each is sent. */
+    let sent: string[];
+    let beforeSend: (name: string) => Promise<void>;
+
+    beforeEach(async () => {
+      command = new Redis(server.url, commandClientOptions());
+      const createSubscriber = (): Redis => new Redis(server.url, subscriberClientOptions());
+      spied = new RedisStateStore({ command, createSubscriber, prefix: set.prefix });
+      await command.connect();
+      sent = [];
+      beforeSend = async () => undefined;
+      const send = command.sendCommand.bind(command);
+      vi.spyOn(command, 'sendCommand').mockImplementation((cmd, stream) => {
+        sent.push(cmd.name.toLowerCase());
+        // Sent later, but its caller still awaits (and handles) the command's own promise.
+        void beforeSend(cmd.name.toLowerCase()).then(() => void send(cmd, stream));
+        return cmd.promise;
+      });
+    });
+    afterEach(async () => {
+      await spied.close();
+    });
+
+    it('writes state, terms and announcement in one script, never as separate commands', async () => {
+      await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
+      await spied.drainBackend('a', drain); // loads the script, so EVALSHA alone is sent next
+      sent = [];
+      await spied.undrainBackend('a');
+      await spied.drainBackend('a', drain);
+      // Reads, then one EVALSHA per operation: nothing the script writes goes out on its own, and
+      // Redis runs a script without interleaving any other client's command (EVAL, "Atomicity").
+      expect(sent).toEqual(['hget', 'hget', 'evalsha', 'hget', 'hget', 'evalsha']);
+      expect(await entry('a')).toEqual({ url: 'http://127.0.0.1:3001', weight: 1, state: 'draining' });
+      expect(JSON.parse((await raw.hget(keys.drains(), 'a')) ?? '')).toEqual(drain);
+    });
+
+    it('keeps a change made between its read and its write (compare and set, then again)', async () => {
+      await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
+      let moved = false;
+      beforeSend = async (name) => {
+        if (moved || !name.startsWith('eval')) return;
+        moved = true;
+        // An operator's `backend add a <new url>` lands after the drain read the old entry.
+        await raw.hset(keys.backends(), 'a', '{"url":"http://127.0.0.1:4001","weight":3}');
+      };
+      expect(await spied.drainBackend('a', drain)).toEqual(drain);
+      expect(moved).toBe(true);
+      const kept = { id: 'a', url: 'http://127.0.0.1:4001', weight: 3, state: 'draining' };
+      expect((await store.readRegistry()).backends).toEqual([kept]);
+      expect(sent.filter((name) => name.startsWith('eval')).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('drains an entry written by hand as a bare URL, and refuses a malformed one', async () => {
+      await raw.hset(keys.backends(), { plain: 'http://127.0.0.1:3001/', broken: '{"url":' });
+      expect(await spied.drainBackend('plain', drain)).toEqual(drain);
+      expect(await entry('plain')).toEqual({ url: 'http://127.0.0.1:3001', weight: 1, state: 'draining' });
+      expect(await spied.drainBackend('broken', drain)).toBeUndefined();
+      expect(await spied.undrainBackend('broken')).toBe(false);
+      expect(await raw.hget(keys.backends(), 'broken')).toBe('{"url":');
+      expect(await raw.hexists(keys.drains(), 'broken')).toBe(0);
+    });
   });
 
   it('prunes an expired node from the index when listing', async () => {

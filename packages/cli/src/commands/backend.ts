@@ -25,10 +25,8 @@ export function registerBackendCommands(program: Command): void {
     .description('take a backend out of draining: it gets new sessions again')
     .action((id: string, options: StateOptions) =>
       withStore(options, async (store) => {
-        const entry = (await store.readRegistry()).backends.find((candidate) => candidate.id === id);
-        if (!entry) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
-        await store.removeDrain(id);
-        await store.putBackend({ ...entry, state: 'active' });
+        // One store operation: terms removed, state active and the announcement together.
+        if (!(await store.undrainBackend(id))) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
         process.stdout.write(`backend ${id} is active again\n`);
       }),
     );

@@ -15,18 +15,16 @@ export async function liveOn(store: StateStore, id: string): Promise<number> {
 
 /**
  * Marks a backend draining on every node (no new sessions, cookies naming it re-pinned) and
- * records when and how its remaining sessions are closed. Draining twice keeps the first start
- * but takes the new terms.
+ * records when and how its remaining sessions are closed, in one store operation: a crash can
+ * never leave the state without its terms or a change unannounced. Draining twice keeps the
+ * first start but takes the new terms.
  */
 export async function startDrain(store: StateStore, id: string, terms: DrainTerms): Promise<{ deadlineAt: number }> {
-  const backend = (await store.readRegistry()).backends.find((entry) => entry.id === id);
-  if (!backend) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
   const now = Date.now();
-  const previous = (await store.readDrains()).get(id);
-  const deadlineAt = now + terms.deadlineMs;
-  await store.putDrain(id, { startedAt: previous?.startedAt ?? now, deadlineAt, closeRate: terms.closeRate, closeCode: terms.closeCode });
-  if (backend.state !== 'draining') await store.putBackend({ ...backend, state: 'draining' });
-  return { deadlineAt };
+  const { deadlineMs, closeRate, closeCode } = terms;
+  const drain = await store.drainBackend(id, { startedAt: now, deadlineAt: now + deadlineMs, closeRate, closeCode });
+  if (!drain) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
+  return { deadlineAt: drain.deadlineAt };
 }
 
 /**

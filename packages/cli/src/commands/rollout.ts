@@ -2,9 +2,12 @@ import { Option, type Command } from 'commander';
 import { validateBackend, type StateStore } from '@mooring/balancer';
 import { CliError } from '../cli-error.js';
 import { addDrainOptions, drainTerms, type DrainFlags } from './backend.js';
-import { startDrain, waitDrained } from './drain-operations.js';
+import { startDrain, waitDrained, type DrainTerms } from './drain-operations.js';
 import { durationOption } from './duration-option.js';
 import { addStateOptions, withStore, type StateOptions } from './state-options.js';
+
+/** Terms of a drain as recorded in the store. */
+type DrainRecord = Parameters<StateStore['drainBackend']>[1];
 
 interface RolloutFlags extends StateOptions, DrainFlags {
   readonly add?: string;
@@ -44,8 +47,7 @@ async function rollout(options: RolloutFlags): Promise<void> {
     const perBackend = { ...terms, closeRate: terms.closeRate / Math.max(1, pending.length) };
     await Promise.all(
       pending.map(async (id) => {
-        // A drain started by an earlier, interrupted run keeps its deadline.
-        const deadlineAt = existing.get(id)?.deadlineAt ?? (await startDrain(store, id, perBackend)).deadlineAt;
+        const deadlineAt = await resumeOrStartDrain(store, id, existing.get(id), perBackend);
         say(`${id}: draining, deadline ${new Date(deadlineAt).toISOString()}`);
         const forced = await waitDrained(store, id, deadlineAt, perBackend.closeRate, say);
         if (forced > 0) say(`${id}: ${forced} connection(s) closed at the deadline`);
@@ -55,6 +57,23 @@ async function rollout(options: RolloutFlags): Promise<void> {
     );
     say('rollout complete');
   });
+}
+
+/**
+ * A drain started by an earlier, interrupted run keeps its terms and deadline. They are written
+ * again all the same: that one store operation also sets the state draining, which a run of an
+ * older version, writing the terms and the state separately, may have died before doing.
+ */
+async function resumeOrStartDrain(
+  store: StateStore,
+  id: string,
+  previous: DrainRecord | undefined,
+  terms: DrainTerms,
+): Promise<number> {
+  if (!previous) return (await startDrain(store, id, terms)).deadlineAt;
+  const drain = await store.drainBackend(id, previous);
+  if (!drain) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
+  return drain.deadlineAt;
 }
 
 function parseAdditions(text: string): { id: string; url: string; weight: number; state: 'active' }[] {
