@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseHostPort } from './host-port.js';
-import { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from '../proxy/close-codes.js';
+import { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from '../protocol/close-codes.js';
 import { parseHashKeySpec } from '../routing/hash-key.js';
 
 const duration = (what: string) =>

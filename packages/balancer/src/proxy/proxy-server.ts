@@ -5,24 +5,24 @@ import HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { createAddressMatcher } from '../config/cidr.js';
 import type { MooringConfig } from '../config/schema.js';
-import type { ErrorCode } from '../errors/error-codes.js';
-import { refuseUpgrade, sendHttpError } from '../errors/error-response.js';
+import type { ErrorCode } from '../core/error-registry.js';
+import { refuseUpgrade, sendHttpError } from './error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
-import type { Backend } from '../routing/backend.js';
+import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
-import { ClientLimits } from './client-limits.js';
-import { drainableKeepAlive } from './drainable-keep-alive.js';
+import { ClientLimits } from './websocket/client-limits.js';
+import { drainableKeepAlive } from './http/drainable-keep-alive.js';
 import { clientAddressOf, setForwardedHeaders } from './forwarded-headers.js';
-import { stripHopByHopHeaders } from './hop-by-hop.js';
+import { stripHopByHopHeaders } from './http/hop-by-hop.js';
 import { headersInClientOrder } from './outgoing-headers.js';
-import { forwardHttp, keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http-forwarding.js';
-import { SessionRegistry, type SessionObserver } from './session-registry.js';
+import { forwardHttp, keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http/http-forwarding.js';
+import { SessionRegistry, type SessionObserver } from './websocket/session-registry.js';
 import { createStickyOptions } from './sticky-options.js';
-import { createUpgradeHandler } from './upgrade-handler.js';
-import { isOriginForm } from './upgrade-validation.js';
-import { WebSocketSession, type SessionContext } from './websocket-session.js';
+import { createUpgradeHandler } from './websocket/upgrade-handler.js';
+import { isOriginForm } from './websocket/upgrade-validation.js';
+import { WebSocketSession, type SessionContext } from './websocket/websocket-session.js';
 
-export type { SessionObserver } from './session-registry.js';
+export type { SessionObserver } from './websocket/session-registry.js';
 
 /** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would. */
 const backendKeepAliveIdleMs = 4_000;

@@ -1,4 +1,4 @@
-import type { Backend, Candidate } from './backend.js';
+import type { Backend, Candidate } from '../core/backend.js';
 
 /** How long a backend that refused a connection is passed over: doubles per failure, capped. */
 const firstPenaltyMs = 1_000;

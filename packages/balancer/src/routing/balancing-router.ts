@@ -1,5 +1,5 @@
 import type { BackendPool } from './backend-pool.js';
-import type { Candidate } from './backend.js';
+import type { Candidate } from '../core/backend.js';
 import { rankCandidates, type BalancePolicy } from './choose-backend.js';
 
 /**

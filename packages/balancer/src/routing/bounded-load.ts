@@ -1,4 +1,4 @@
-import type { Candidate } from './backend.js';
+import type { Candidate } from '../core/backend.js';
 import type { HashRing } from './hash-ring.js';
 
 /** How a hash-mode session was placed: on the key's owner, or further along the ring. */

@@ -1,4 +1,4 @@
-import type { Candidate } from './backend.js';
+import type { Candidate } from '../core/backend.js';
 
 /** How a new, non-sticky session picks its backend. */
 export type BalancePolicy = 'least-connections' | 'round-robin';

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { Backend } from './backend.js';
+import type { Backend } from '../core/backend.js';
 
 /*
  * A consistent-hash ring (Karger et al., 1997) whose placement is a pure function of the

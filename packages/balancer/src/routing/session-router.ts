@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RouteKind } from '../state/state-store.js';
-import type { Candidate } from './backend.js';
+import type { RouteKind } from '../core/session-record.js';
+import type { Candidate } from '../core/backend.js';
 import type { BackendPool } from './backend-pool.js';
 import { BalancingRouter } from './balancing-router.js';
 import { pickByHash } from './bounded-load.js';

@@ -2,8 +2,8 @@ import { compareConnections, compareText } from './state-codec.js';
 import { validateBackend } from './registry-entry.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
+import type { ConnectionRecord } from '../core/session-record.js';
 import type {
-  ConnectionRecord,
   DrainRecord,
   HealthRecord,
   LiveCounts,

@@ -16,8 +16,8 @@ import { formatRegistryEntry, isMalformed, parseRegistryEntry } from './registry
 import { compareConnections, compareText, decodeConnectionRecord, decodeDrainRecord, decodeHealthRecord, decodeNodeInfo } from './state-codec.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
+import type { ConnectionRecord } from '../core/session-record.js';
 import type {
-  ConnectionRecord,
   DrainRecord,
   HealthRecord,
   LiveCounts,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ConnectionRecord, DrainRecord, HealthRecord, NodeInfo, StateEvent } from './state-store.js';
+import type { ConnectionRecord } from '../core/session-record.js';
+import type { DrainRecord, HealthRecord, NodeInfo, StateEvent } from './state-store.js';
 
 /*
  * Decoders for what other processes wrote into the shared state. Anything can write to Redis,

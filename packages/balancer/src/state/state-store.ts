@@ -1,4 +1,5 @@
-import type { Backend } from '../routing/backend.js';
+import type { Backend } from '../core/backend.js';
+import type { ConnectionRecord } from '../core/session-record.js';
 
 /** A backend as registered in the shared registry (`<prefix>:backends`). */
 export type RegisteredBackend = Backend;
@@ -41,21 +42,6 @@ export interface DrainRecord {
   readonly closeRate: number;
   /** WebSocket close code sent to clients (1012 Service Restart by default). */
   readonly closeCode: number;
-}
-
-/** How a session was routed (DESIGN "Routing"; issue: sticky sessions). */
-export type RouteKind = 'balance' | 'cookie' | 'cookie-repinned' | 'hash' | 'hash-overflow' | 'fallback' | 'failover';
-
-/** One live WebSocket session in the cluster-wide connection table. */
-export interface ConnectionRecord {
-  readonly id: string;
-  readonly node: string;
-  readonly worker: number;
-  readonly backend: string;
-  readonly client: string;
-  readonly route: RouteKind;
-  /** Milliseconds since the epoch. */
-  readonly startedAt: number;
 }
 
 /** Live sessions per backend, cluster-wide and per node. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameBoundaryTracker } from '../../src/proxy/frame-tracker.js';
+import { FrameBoundaryTracker } from '../../src/protocol/frame-tracker.js';
 import { propertySettings } from './fast-check-settings.js';
 
 /** One frame as the generator describes it; `encodeFrame` writes it by hand after RFC 6455 §5.2. */

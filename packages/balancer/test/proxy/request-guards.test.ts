@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createAddressMatcher } from '../../src/config/cidr.js';
-import { ClientLimits } from '../../src/proxy/client-limits.js';
+import { ClientLimits } from '../../src/proxy/websocket/client-limits.js';
 import { setForwardedHeaders } from '../../src/proxy/forwarded-headers.js';
-import { stripHopByHopHeaders } from '../../src/proxy/hop-by-hop.js';
-import { isOriginForm, validateUpgrade } from '../../src/proxy/upgrade-validation.js';
+import { stripHopByHopHeaders } from '../../src/proxy/http/hop-by-hop.js';
+import { isOriginForm, validateUpgrade } from '../../src/proxy/websocket/upgrade-validation.js';
 
 function request(headers: Record<string, string>, remoteAddress = '203.0.113.9', method = 'GET'): IncomingMessage {
   return { headers: { ...headers }, method, socket: { remoteAddress, localPort: 8443 } } as unknown as IncomingMessage;

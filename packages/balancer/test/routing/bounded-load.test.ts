@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, Candidate } from '../../src/routing/backend.js';
+import type { Backend, Candidate } from '../../src/core/backend.js';
 import { capacity, pickByHash, type HashPick } from '../../src/routing/bounded-load.js';
 import { HashRing } from '../../src/routing/hash-ring.js';
 import { backends, seededKeys } from '../fixtures/routing-keys.js';

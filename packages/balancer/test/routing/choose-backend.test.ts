@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Candidate } from '../../src/routing/backend.js';
+import type { Candidate } from '../../src/core/backend.js';
 import { rankCandidates } from '../../src/routing/choose-backend.js';
 
 function candidate(id: string, live = 0, extra: { weight?: number; healthy?: boolean; state?: 'active' | 'draining' } = {}): Candidate {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/routing/backend.js';
+import type { Backend } from '../../src/core/backend.js';
 import { HashRing } from '../../src/routing/hash-ring.js';
 import { backends, mappingDigest, seededKeys } from '../fixtures/routing-keys.js';
 

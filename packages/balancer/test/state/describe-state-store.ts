@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionRecord, HealthRecord, NodeInfo, StateEvent, StateStore } from '../../src/state/state-store.js';
+import type { ConnectionRecord } from '../../src/core/session-record.js';
+import type { HealthRecord, NodeInfo, StateEvent, StateStore } from '../../src/state/state-store.js';
 
 /** One store under test, on a fresh, private state (its own key prefix for Redis). */
 export interface StateStoreFixture {

@@ -1,0 +1,71 @@
+import type { ConnectionRecord } from '../core/session-record.js';
+import type { StateStore } from '../state/state-store.js';
+
+/**
+ * This node's live WebSocket sessions, as its workers report them. Writes to the shared table
+ * are batched into one pipeline per flush; the handshake path only ever appends to a list.
+ * The whole table is kept so it can be re-published after the store was unreachable.
+ */
+export class ConnectionTable {
+  readonly #node: string;
+  readonly #live = new Map<string, ConnectionRecord>();
+  #opened: ConnectionRecord[] = [];
+  #closed: string[] = [];
+  #needsRepublish = true;
+
+  constructor(node: string) {
+    this.#node = node;
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Every live session of this node. */
+  records(): ConnectionRecord[] {
+    return [...this.#live.values()];
+  }
+
+  ids(): Set<string> {
+    return new Set(this.#live.keys());
+  }
+
+  opened(record: ConnectionRecord): void {
+    this.#live.set(record.id, record);
+    this.#opened.push(record);
+  }
+
+  closed(id: string): void {
+    if (!this.#live.delete(id)) return;
+    this.#closed.push(id);
+  }
+
+  /** Sessions a worker held when it died: it can no longer report them closed. */
+  closeWorker(worker: number): void {
+    for (const record of this.#live.values()) if (record.worker === worker) this.closed(record.id);
+  }
+
+  /** After an outage (or at start) the next flush replaces the shared table instead of patching it. */
+  markStale(): void {
+    this.#needsRepublish = true;
+  }
+
+  /** Sends what changed since the last flush; on failure the next flush re-publishes everything. */
+  async flush(store: StateStore): Promise<void> {
+    const opened = this.#opened;
+    const closed = this.#closed;
+    this.#opened = [];
+    this.#closed = [];
+    try {
+      if (this.#needsRepublish) {
+        this.#needsRepublish = false;
+        await store.replaceConnections(this.#node, [...this.#live.values()]);
+      } else if (opened.length > 0 || closed.length > 0) {
+        await store.recordConnections(this.#node, opened, closed);
+      }
+    } catch (err) {
+      this.#needsRepublish = true;
+      throw err;
+    }
+  }
+}

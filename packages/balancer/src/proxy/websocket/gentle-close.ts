@@ -1,0 +1,255 @@
+import type { Socket } from 'node:net';
+import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
+import { closeFrame } from '../../protocol/close-frame.js';
+import { ClientFrameGate } from './client-frame-gate.js';
+import { FrameBoundaryTracker, type FrameHeaderListener } from '../../protocol/frame-tracker.js';
+
+/**
+ * A proxied WebSocket after its 101: two sockets piped to each other (`backend.pipe(client)` and
+ * `client.pipe(backend)`, as http-proxy does) and one tracker per direction, fed from the first
+ * byte after the 101 by `on('data', chunk => tracker.observe(chunk))` listeners on each source
+ * (see {@link trackTunnel}). {@link closeTunnelGently} relies on exactly this arrangement.
+ */
+export interface TrackedTunnel {
+  readonly client: Socket;
+  readonly backend: Socket;
+  /** Follows the backend → client bytes. */
+  readonly fromBackend: FrameBoundaryTracker;
+  /** Follows the client → backend bytes. */
+  readonly fromClient: FrameBoundaryTracker;
+}
+
+/** Options of {@link closeTunnelGently}. */
+export interface GentleCloseOptions {
+  /** Close code sent both ways; default 1012 (Service Restart), also used for a code that may not be sent. */
+  readonly code?: number;
+  /** Close reason, truncated to fit a control frame; default none. */
+  readonly reason?: string;
+  /** How long both peers get to close their connections once the close frames are out; default 2000 ms. */
+  readonly graceMs?: number;
+  /** How long each direction may take to reach the end of its current frame; default `graceMs`. */
+  readonly boundaryMs?: number;
+}
+
+/** `clean`: both sockets closed within the grace; `forced`: they were destroyed (deadline or socket error). */
+export type GentleCloseOutcome = 'clean' | 'forced';
+
+/**
+ * Attaches a tracker to each direction of a tunnel. Call it in the same tick as the pipes are set
+ * up (for http-proxy: in its `open` event, emitted right after `proxySocket.pipe(socket).pipe(proxySocket)`),
+ * so that both trackers see every byte after the 101 and nothing flows before the pipes exist.
+ * `inspectClient` hears every header the client sends (message limits); the client's bytes then
+ * go through a {@link ClientFrameGate} instead of the pipe, so a frame it vetoes is never forwarded.
+ */
+export function trackTunnel(client: Socket, backend: Socket, inspectClient?: FrameHeaderListener): TrackedTunnel {
+  const fromBackend = new FrameBoundaryTracker();
+  const fromClient = new FrameBoundaryTracker(inspectClient);
+  backend.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
+  if (inspectClient) new ClientFrameGate(client, backend, fromClient).start();
+  else client.on('data', (chunk: Buffer) => fromClient.observe(chunk));
+  return { client, backend, fromBackend, fromClient };
+}
+
+const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
+
+/**
+ * Closes a tunnel the way a WebSocket server going away would (RFC 6455 §7.1.2, §5.5.1): each
+ * direction is unpiped and, at its next frame boundary, gets a close frame instead of what would
+ * follow (unmasked toward the client, masked toward the backend); nothing is forwarded after it.
+ * A direction whose tracker is broken gets no frame: its sink is just ended. Then the client is
+ * ended once it answers (its close frame or FIN); the backend closes on its own. Sockets still
+ * open after `graceMs` are destroyed.
+ *
+ * Starts on the next tick, so it is safe to call from inside a `data` listener of either socket.
+ * A second call for the same tunnel returns the first call's promise. Never throws, never rejects.
+ *
+ * Note: a code that may not be sent (see `isSendableCloseCode`) is replaced by the default 1012
+ * Service Restart, and the close goes ahead normally. The config and the CLI refuse such codes,
+ * but a drain record written by hand or by an old CLI can still carry one.
+ */
+export function closeTunnelGently(tunnel: TrackedTunnel, options: GentleCloseOptions = {}): Promise<GentleCloseOutcome> {
+  const pending = closing.get(tunnel.client);
+  if (pending) return pending;
+  // Called from drain timers and signal handlers, where a throw kills the worker and every client
+  // gets 1006: a close the peers understand is better than none.
+  const code = options.code !== undefined && isSendableCloseCode(options.code) ? options.code : defaultCloseCode;
+  const toClient = closeFrame(code, options.reason, false);
+  const toBackend = closeFrame(code, options.reason, true);
+  const graceMs = options.graceMs ?? 2_000;
+  const boundaryMs = options.boundaryMs ?? graceMs;
+  const promise = new Promise<GentleCloseOutcome>((resolve) => {
+    process.nextTick(() => {
+      const procedure = new GentleClose(tunnel, { toClient, toBackend }, { graceMs, boundaryMs }, resolve);
+      try {
+        procedure.start();
+      } catch {
+        // A tick later nobody could catch it; the tunnel is still closed, just not gently.
+        procedure.abandon();
+      }
+    });
+  });
+  closing.set(tunnel.client, promise);
+  return promise;
+}
+
+/**
+ * One direction of the tunnel during a gentle close. `forwarding` until the current frame ends,
+ * then `sealed`: a close frame was written (or the source had already sent its own close frame,
+ * or the sink was ended without a frame). While sealed, the source is still read and parsed, only
+ * to notice its close frame; its bytes are dropped.
+ */
+class Direction {
+  #sealed = false;
+  #sourceEnded = false;
+
+  constructor(
+    readonly source: Socket,
+    readonly sink: Socket,
+    readonly tracker: FrameBoundaryTracker,
+    readonly frame: Buffer,
+    readonly onChange: () => void,
+  ) {}
+
+  get sealed(): boolean {
+    return this.#sealed;
+  }
+
+  /** Whether the source has sent its FIN. */
+  get sourceEnded(): boolean {
+    return this.#sourceEnded;
+  }
+
+  start(): void {
+    // The tracker's own `observe` listener must not count what this direction now feeds it.
+    this.tracker.claim();
+    this.source.unpipe(this.sink);
+    this.source.on('data', this.#onData);
+    this.source.on('end', this.#onEnd);
+    // A vetoed frame was never forwarded: what the sink has ends at the boundary before it.
+    if (this.tracker.broken) this.#seal(false);
+    else if (this.tracker.atBoundary || this.tracker.vetoedAt !== undefined) this.#seal(true);
+    if (this.source.readableEnded) this.#onEnd();
+    this.source.resume();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    let offset = 0;
+    if (!this.#sealed) {
+      offset = this.tracker.consumeToBoundary(chunk);
+      if (this.tracker.broken || !this.sink.writable) {
+        this.#seal(false);
+      } else {
+        this.#forward(chunk.subarray(0, offset));
+        if (this.tracker.atBoundary) this.#seal(true);
+      }
+    }
+    const { tracker } = this;
+    const answered = tracker.closeSeen;
+    while (offset < chunk.length && !tracker.closeSeen && !tracker.broken) offset = tracker.consumeToBoundary(chunk, offset);
+    if (tracker.closeSeen && !answered) this.onChange();
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#sourceEnded) return;
+    this.#sourceEnded = true;
+    // Ended in the middle of a frame: that frame will never be complete, so no frame can follow it.
+    if (!this.#sealed) this.#seal(false);
+    else this.onChange();
+  };
+
+  /** Forwards the rest of the current frame, with backpressure: a slow sink pauses the source. */
+  #forward(bytes: Buffer): void {
+    if (bytes.length === 0 || this.sink.write(bytes)) return;
+    this.source.pause();
+    this.sink.once('drain', () => this.source.resume());
+  }
+
+  #seal(withFrame: boolean): void {
+    if (this.#sealed) return;
+    this.#sealed = true;
+    // After a close frame nothing may follow (§5.5.1): if the source sent one, it was the last frame.
+    if (withFrame && !this.tracker.closeSeen) {
+      if (this.sink.writable) this.sink.write(this.frame);
+    } else if (!withFrame && !this.sink.writableEnded) {
+      this.sink.end();
+    }
+    this.source.resume();
+    this.onChange();
+  }
+}
+
+class GentleClose {
+  readonly #tunnel: TrackedTunnel;
+  readonly #toClient: Direction;
+  readonly #toBackend: Direction;
+  readonly #timing: { graceMs: number; boundaryMs: number };
+  readonly #resolve: (outcome: GentleCloseOutcome) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #graceStarted = false;
+  #done = false;
+
+  constructor(
+    tunnel: TrackedTunnel,
+    frames: { toClient: Buffer; toBackend: Buffer },
+    timing: { graceMs: number; boundaryMs: number },
+    resolve: (outcome: GentleCloseOutcome) => void,
+  ) {
+    this.#tunnel = tunnel;
+    this.#timing = timing;
+    this.#resolve = resolve;
+    const check = (): void => this.#check();
+    this.#toClient = new Direction(tunnel.backend, tunnel.client, tunnel.fromBackend, frames.toClient, check);
+    this.#toBackend = new Direction(tunnel.client, tunnel.backend, tunnel.fromClient, frames.toBackend, check);
+  }
+
+  start(): void {
+    const { client, backend } = this.#tunnel;
+    for (const socket of [client, backend]) {
+      socket.on('error', this.#onError);
+      socket.once('close', () => this.#check());
+    }
+    this.#timer = setTimeout(() => this.#finish('forced'), this.#timing.boundaryMs);
+    this.#toClient.start();
+    this.#toBackend.start();
+    this.#check();
+  }
+
+  readonly #onError = (): void => this.#finish('forced');
+
+  /** Destroys both sockets at once. */
+  abandon(): void {
+    this.#finish('forced');
+  }
+
+  /** Advances the procedure after any change; called from event handlers, so it never throws. */
+  #check(): void {
+    if (this.#done) return;
+    const { client, backend, fromClient } = this.#tunnel;
+    // The client has our close frame and has answered (close frame or FIN): a server closes the
+    // TCP connection first (§7.1.1), so end it. The backend, being the server, closes on its own;
+    // once it has sent its FIN, finish our side too.
+    if (this.#toClient.sealed && (fromClient.closeSeen || this.#toBackend.sourceEnded)) endSocket(client);
+    if (this.#toBackend.sealed && this.#toClient.sourceEnded) endSocket(backend);
+    if (client.closed && backend.closed) return this.#finish('clean');
+    if (this.#toClient.sealed && this.#toBackend.sealed && !this.#graceStarted) {
+      this.#graceStarted = true;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#finish('forced'), this.#timing.graceMs);
+    }
+  }
+
+  #finish(outcome: GentleCloseOutcome): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    if (outcome === 'forced') {
+      this.#tunnel.client.destroy();
+      this.#tunnel.backend.destroy();
+    }
+    this.#resolve(outcome);
+  }
+}
+
+function endSocket(socket: Socket): void {
+  if (!socket.writableEnded && !socket.destroyed) socket.end();
+}

@@ -1,0 +1,402 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type HttpProxy from 'http-proxy';
+import type { Logger } from 'pino';
+import type { ErrorCode } from '../../core/error-registry.js';
+import { refuseUpgrade } from '../error-response.js';
+import type { Backend } from '../../core/backend.js';
+import type { RoutingDecision } from '../../routing/session-router.js';
+import type { RouteKind } from '../../core/session-record.js';
+import type { BackendPool } from '../../routing/backend-pool.js';
+import { appendSetCookie } from '../append-set-cookie.js';
+import { connectToBackend, preconnectedAgent } from '../backend-connect.js';
+import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
+import { closeFrame } from '../../protocol/close-frame.js';
+import type { FrameHeaderListener } from '../../protocol/frame-tracker.js';
+import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
+import { MessageLimits } from '../../protocol/message-limits.js';
+import { writeNon101Response } from './non-101-response.js';
+
+/** How a session ended, as its log line reports it. */
+export type SessionEnd =
+  | 'client-close'
+  | 'backend-close'
+  | 'backend-gone'
+  | 'error'
+  | 'idle-timeout'
+  | 'handshake-timeout'
+  | 'backend-unreachable'
+  | 'backend-refused-upgrade'
+  | 'client-gone-during-handshake'
+  | 'drain'
+  | 'shutdown'
+  | 'message-too-big'
+  | 'message-rate';
+
+/** Why a session is closed gently. */
+export type GentleCloseReason = 'drain' | 'shutdown' | 'message-too-big' | 'message-rate';
+
+/** What every session of a worker shares. */
+export interface SessionContext {
+  readonly proxy: HttpProxy;
+  readonly pool: BackendPool;
+  readonly log: Logger;
+  readonly handshakeTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly tcpKeepAliveMs: number;
+  /** Track RFC 6455 frame boundaries, so that closes can be gentle (a close frame between frames). */
+  readonly frameTracking: boolean;
+  /** How long peers get to answer a gentle close before both sockets are destroyed. */
+  readonly closeGraceMs: number;
+  /** Largest client message (bytes on the wire) and client messages per second; 0: no limit. */
+  readonly maxMessageSize: number;
+  readonly maxMessageRate: number;
+  /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
+  readonly stickyCookie: (backendId: string) => string;
+  /** Called when the backend has accepted the upgrade. */
+  readonly onOpened: (session: WebSocketSession) => void;
+  /** Called once when the session is over, whatever the outcome; `wasOpen` says if it ever opened. */
+  readonly onFinished: (session: WebSocketSession, wasOpen: boolean) => void;
+}
+
+/**
+ * `connecting`: opening TCP to a candidate; `handshaking`: the upgrade request is with the
+ * backend; `open`: the tunnel relays frames; `closing`: a close is under way (gentle close, or
+ * the backend went away and the client is being told); `closed`: both sockets are done.
+ */
+type Phase = 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
+
+let sequence = 0;
+
+const sessionOfSocket = Symbol('mooring.session');
+
+/** How long a refused client gets to read the refusal before its socket is destroyed. */
+const refusalFlushMs = 5_000;
+
+/** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
+const backendGoneCloseCode = 1014;
+
+/** Retries write no head: http-proxy already put the first attempt's back into the client socket. */
+const noHead = Buffer.alloc(0);
+
+/**
+ * One proxied WebSocket from handshake to close. It guards what http-proxy's ws path does not:
+ * failover before the handshake is answered (connect failures, and a backend that resets or dies
+ * before answering), a handshake deadline, a well-formed answer when the backend refuses the
+ * upgrade, pairing of the two sockets (either side gone ends the other, so no backend socket
+ * leaks), a close frame to the client when the backend dies, an idle timeout and TCP keep-alive.
+ */
+export class WebSocketSession {
+  readonly id = `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+  readonly clientAddress: string;
+  readonly startedAt = Date.now();
+  readonly #req: IncomingMessage;
+  readonly #socket: Socket;
+  readonly #head: Buffer;
+  readonly #ctx: SessionContext;
+  #phase: Phase = 'connecting';
+  #decision: RoutingDecision | undefined;
+  #route: RouteKind | undefined;
+  /** Index in the decision's order of the candidate being tried. */
+  #attempt = 0;
+  #backend: Backend | undefined;
+  #backendSocket: Socket | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** How the session ends; the first cause to be known wins. */
+  #end: SessionEnd | undefined;
+  #bytesAtOpen = { read: 0, written: 0 };
+  #status: number | undefined;
+  #closeCode: number | undefined;
+  /** The client has an HTTP answer (a refusal or the backend's non-101): it must be left to flush. */
+  #answered = false;
+  #wasOpen = false;
+  #tunnel: TrackedTunnel | undefined;
+  #closing: Promise<unknown> | undefined;
+
+  constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
+    this.#req = req;
+    this.#socket = socket;
+    this.#head = head;
+    this.clientAddress = clientAddress;
+    this.#ctx = ctx;
+  }
+
+  get backend(): Backend | undefined {
+    return this.#backend;
+  }
+
+  get isOpen(): boolean {
+    return this.#phase === 'open';
+  }
+
+  /** How the session was routed (`failover` once a later candidate took it). */
+  get route(): RouteKind | undefined {
+    return this.#route;
+  }
+
+  /** Starts the handshake, trying the candidates in order until one takes it. */
+  start(decision: RoutingDecision): void {
+    this.#decision = decision;
+    this.#route = decision.route;
+    this.#handshakeTimer = setTimeout(() => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
+    this.#socket.on('close', () => this.#finish(this.#wasOpen ? 'client-close' : 'client-gone-during-handshake'));
+    void this.#tryCandidate(0);
+  }
+
+  /** Ends the session now, without a close frame: both sockets are destroyed. */
+  terminate(reason: SessionEnd): void {
+    this.#finish(reason);
+  }
+
+  /**
+   * Closes an open session gently (drain deadline, shutdown, a message limit): a close frame with
+   * `code` to the client and a masked one to the backend, each between two frames, then both
+   * sockets end. Without frame tracking, or before the upgrade, the session is simply ended.
+   */
+  closeGently(code: number, reason: GentleCloseReason): Promise<unknown> {
+    if (this.#closing) return this.#closing;
+    if (this.#phase === 'closing') return Promise.resolve();
+    if (this.#phase !== 'open' || !this.#tunnel) {
+      this.#finish(reason);
+      return Promise.resolve();
+    }
+    this.#phase = 'closing';
+    this.#end = reason;
+    // The code actually sent: one that may not be (a drain record written by hand) becomes 1012.
+    this.#closeCode = isSendableCloseCode(code) ? code : defaultCloseCode;
+    const done = (): void => this.#finish(reason);
+    this.#closing = closeTunnelGently(this.#tunnel, { code: this.#closeCode, graceMs: this.#ctx.closeGraceMs }).then(done, done);
+    return this.#closing;
+  }
+
+  async #tryCandidate(index: number): Promise<void> {
+    const candidate = this.#decision!.order[index];
+    if (!candidate) return this.#refuse('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
+    const { backend } = candidate;
+    this.#attempt = index;
+    // Counted from the moment it is placed, so that concurrent handshakes see each other in
+    // least-connections and bounded-load decisions.
+    this.#backend = backend;
+    this.#ctx.pool.acquire(backend.id);
+    let socket: Socket;
+    try {
+      socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs);
+    } catch (err) {
+      if (this.#phase !== 'connecting') return; // the client left or timed out meanwhile; #finish released the count
+      this.#giveUpOn(backend, err, 'backend refused a websocket connection, trying the next');
+      return this.#tryCandidate(index + 1);
+    }
+    if (this.#phase !== 'connecting') {
+      socket.destroy();
+      return;
+    }
+    if (index > 0) this.#route = 'failover';
+    this.#handshake(backend, socket, index === 0 ? this.#head : noHead);
+  }
+
+  /** The candidate failed before the client heard anything: release it and count the failure. */
+  #giveUpOn(backend: Backend, err: unknown, message: string): void {
+    this.#ctx.pool.release(backend.id);
+    this.#ctx.pool.reportFailure(backend.id);
+    this.#backend = undefined;
+    this.#ctx.log.warn({ err, backend: backend.id, session: this.id }, message);
+  }
+
+  #handshake(backend: Backend, backendSocket: Socket, head: Buffer): void {
+    this.#phase = 'handshaking';
+    this.#backendSocket = backendSocket;
+    (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
+    backendSocket.on('error', () => {}); // reported through the request or the close; never unhandled
+    backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
+    const options = { target: backend.url, agent: preconnectedAgent(backendSocket), session: this } as HttpProxy.ServerOptions;
+    this.#ctx.proxy.ws(this.#req, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
+  }
+
+  /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
+  attachProxyRequest(proxyReq: ClientRequest): void {
+    const backendSocket = this.#backendSocket;
+    proxyReq.on('upgrade', (res: IncomingMessage, socket: Socket) => this.#onUpgraded(res, socket));
+    // http-proxy relays a non-101 answer with its head verbatim but a body Node has already
+    // de-chunked (a malformed response), and on a request error it ends the client socket, which
+    // would rule out failover. Its listeners are added right after this event returns, and no
+    // response or socket error can arrive before a microtask, so they are replaced here by ours.
+    queueMicrotask(() => {
+      proxyReq.removeAllListeners('response');
+      proxyReq.removeAllListeners('error');
+      proxyReq.on('response', (res: IncomingMessage) => this.#onNon101(res));
+      proxyReq.on('error', (err: Error) => this.#onProxyError(backendSocket, err));
+    });
+  }
+
+  #onNon101(res: IncomingMessage): void {
+    this.#status = res.statusCode;
+    this.#answered = true;
+    this.#clearHandshakeTimer();
+    writeNon101Response(res, this.#socket, () => {
+      this.#backendSocket?.destroy();
+      this.#finish('backend-refused-upgrade');
+    });
+  }
+
+  #onUpgraded(res: IncomingMessage, backendSocket: Socket): void {
+    this.#clearHandshakeTimer();
+    const decision = this.#decision!;
+    // http-proxy writes these headers into the 101 right after this listener.
+    if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover')) appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
+    this.#phase = 'open';
+    this.#wasOpen = true;
+    this.#status = 101;
+    this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
+    this.#ctx.pool.reportSuccess(this.#backend!.id);
+    this.#ctx.onOpened(this);
+    this.#socket.once('end', () => (this.#end ??= 'client-close'));
+    backendSocket.once('end', () => (this.#end ??= 'backend-close'));
+    if (this.#ctx.idleTimeoutMs > 0) {
+      // Client-socket inactivity covers both directions: bytes either way are read or written on it.
+      this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
+    }
+    // http-proxy resets keep-alive to the system default right after this listener returns.
+    queueMicrotask(() => {
+      this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
+      backendSocket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
+    });
+  }
+
+  /**
+   * http-proxy has just piped the two sockets (its `open` event): follow frame boundaries both
+   * ways from here. The listeners join the pipes in the same tick, before the paused sockets
+   * resume, so the trackers see every byte after the 101, the bytes read with it included. The
+   * backend's end no longer ends the client through the pipe: {@link #onBackendClosed} decides
+   * whether the client gets a close frame first.
+   */
+  onPiped(): void {
+    const backend = this.#backendSocket;
+    if (!this.#ctx.frameTracking || this.#phase !== 'open' || !backend) return;
+    backend.unpipe(this.#socket);
+    backend.pipe(this.#socket, { end: false });
+    this.#tunnel = trackTunnel(this.#socket, backend, this.#messageInspector());
+  }
+
+  /**
+   * With message limits set, every client frame header is checked before any of the frame is
+   * forwarded; a breach vetoes the frame and closes gently.
+   */
+  #messageInspector(): FrameHeaderListener | undefined {
+    const { maxMessageSize, maxMessageRate } = this.#ctx;
+    if (maxMessageSize === 0 && maxMessageRate === 0) return undefined;
+    const limits = new MessageLimits({ maxMessageSize, maxMessageRate });
+    return (fin, opcode, length) => {
+      const verdict = limits.frame(fin, opcode, length);
+      if (verdict === 'ok') return true;
+      void this.closeGently(verdict, verdict === 1009 ? 'message-too-big' : 'message-rate');
+      return false;
+    };
+  }
+
+  /** The session whose backend socket this is, for http-proxy events that only name the socket. */
+  static ofBackendSocket(socket: Socket): WebSocketSession | undefined {
+    return (socket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket];
+  }
+
+  #onProxyError(backendSocket: Socket | undefined, err: Error): void {
+    if (backendSocket !== this.#backendSocket) return; // an attempt already given up
+    if (this.#phase === 'handshaking') this.#handshakeFailed(err);
+    else if (this.#phase === 'open') this.#backendGone();
+  }
+
+  #onBackendClosed(backendSocket: Socket): void {
+    if (backendSocket !== this.#backendSocket) return;
+    if (this.#phase === 'handshaking') this.#handshakeFailed(undefined);
+    else if (this.#phase === 'open') this.#backendGone();
+  }
+
+  /**
+   * The backend reset or closed before answering the upgrade. The client has heard nothing yet,
+   * so the handshake goes to the next candidate, as an idempotent GET would.
+   */
+  #handshakeFailed(err: Error | undefined): void {
+    if (this.#answered) return;
+    const backend = this.#backend!;
+    const socket = this.#backendSocket;
+    this.#backendSocket = undefined;
+    socket?.destroy();
+    this.#phase = 'connecting';
+    this.#giveUpOn(backend, err, 'backend failed during the websocket handshake, trying the next');
+    void this.#tryCandidate(this.#attempt + 1);
+  }
+
+  /**
+   * The backend's connection ended under an open tunnel. If it sent its own close frame, the
+   * client has it. Otherwise, where the backend → client direction is at a frame boundary, the
+   * client gets a close frame (1014 Bad Gateway) instead of a bare TCP close (1006); then its
+   * socket is ended and given the grace to close.
+   */
+  #backendGone(): void {
+    const tunnel = this.#tunnel;
+    if (!tunnel) return this.#finish(this.#end ?? 'backend-close');
+    this.#phase = 'closing';
+    const client = this.#socket;
+    // The backend closed properly (its close frame went through), or answered a client that left.
+    if (tunnel.fromBackend.closeSeen || this.#end === 'client-close') {
+      this.#end ??= 'backend-close';
+    } else {
+      this.#end = 'backend-gone';
+      if (tunnel.fromBackend.atBoundary && client.writable) {
+        this.#closeCode = backendGoneCloseCode;
+        client.write(closeFrame(backendGoneCloseCode, 'backend went away', false));
+      }
+    }
+    if (!client.writableEnded) client.end();
+    this.#graceTimer = setTimeout(() => this.#finish(this.#end ?? 'backend-gone'), this.#ctx.closeGraceMs);
+    this.#graceTimer.unref();
+  }
+
+  /** The handshake cannot complete: answer the client with a proper HTTP error, then clean up. */
+  #refuse(code: ErrorCode, end: SessionEnd): void {
+    if (this.#phase !== 'connecting' && this.#phase !== 'handshaking') return;
+    if (this.#answered) return;
+    if (end === 'handshake-timeout' && this.#backend) this.#ctx.pool.reportFailure(this.#backend.id);
+    this.#answered = true;
+    refuseUpgrade(this.#socket, code);
+    // A client that never reads its refusal must not hold the socket forever.
+    setTimeout(() => this.#socket.destroy(), refusalFlushMs).unref();
+    this.#finish(end, code);
+  }
+
+  #finish(end: SessionEnd, errorCode?: ErrorCode): void {
+    if (this.#phase === 'closed') return;
+    this.#phase = 'closed';
+    this.#clearHandshakeTimer();
+    clearTimeout(this.#graceTimer);
+    // A refusal written with end() is left to flush; everything else is torn down at once.
+    if (!this.#answered) this.#socket.destroy();
+    const backend = this.#backendSocket;
+    if (this.#closing && backend && !backend.destroyed) {
+      // The client answered a gentle close first: let our close frame reach the backend.
+      backend.end();
+      setTimeout(() => backend.destroy(), this.#ctx.closeGraceMs).unref();
+    } else {
+      backend?.destroy();
+    }
+    if (this.#backend) this.#ctx.pool.release(this.#backend.id);
+    this.#logEnd(this.#wasOpen ? this.#end ?? end : end, errorCode);
+    this.#ctx.onFinished(this, this.#wasOpen);
+  }
+
+  #logEnd(end: SessionEnd, errorCode: ErrorCode | undefined): void {
+    const bytes = this.#wasOpen
+      ? { bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read, bytesToClient: this.#socket.bytesWritten - this.#bytesAtOpen.written }
+      : { bytesFromClient: 0, bytesToClient: 0 };
+    this.#ctx.log.info(
+      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode, closeCode: this.#closeCode },
+      'websocket session ended',
+    );
+  }
+
+  #clearHandshakeTimer(): void {
+    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import type { Backend } from '../core/backend.js';
+import type { ConnectionRecord } from '../core/session-record.js';
+
+/**
+ * Messages the primary sends its workers over the cluster IPC channel. Workers never talk to
+ * the shared state themselves: they route from the last snapshot the primary sent, so no
+ * request or handshake ever waits on Redis.
+ */
+export type PrimaryToWorker =
+  /** Stop accepting; close what is left at the deadline. `retire` (SIGHUP): no pacing from the primary, sessions may run to the deadline. */
+  | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
+  /** The full membership: static backends merged with the registry. */
+  | { readonly type: 'backends'; readonly backends: readonly Backend[] }
+  /** Cluster-wide live sessions per backend. */
+  | { readonly type: 'counts'; readonly total: Readonly<Record<string, number>> }
+  /** Backends the shared active health check holds down. */
+  | { readonly type: 'health'; readonly unhealthy: readonly string[] }
+  /** Close one WebSocket gently (drain deadline, shutdown), with this close code. */
+  | { readonly type: 'close-session'; readonly id: string; readonly code: number; readonly reason: 'drain' | 'shutdown' };
+
+/** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
+export type WorkerToPrimary =
+  /** The worker is ready for its state snapshot; it listens only once the snapshot has arrived. */
+  | { readonly type: 'ready-for-state' }
+  /** Sessions opened and closed since the last report, batched: one IPC message per ~20 ms, not two per session. */
+  | { readonly type: 'sessions'; readonly opened: readonly ConnectionRecord[]; readonly closed: readonly string[] }
+  /** A backend refused, reset or timed out a connection (passive health). */
+  | { readonly type: 'backend-failed'; readonly backend: string };
+
+/** Environment variable carrying the validated config from the primary to its workers. */
+export const workerConfigEnv = 'MOORING_WORKER_CONFIG';

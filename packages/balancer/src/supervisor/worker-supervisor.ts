@@ -1,0 +1,113 @@
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { MooringConfig } from '../config/schema.js';
+import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
+import { workerConfigEnv, type PrimaryToWorker } from './ipc-messages.js';
+
+const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/** Longest wait for a new worker to listen during a reload before the reload gives up. */
+const reloadListenTimeoutMs = 15_000;
+
+/**
+ * Keeps `config.workers` workers serving: forks them, replaces one that dies (the others and
+ * their connections are not touched), and on reload replaces them one at a time, each new
+ * worker listening before its predecessor stops accepting. Retired workers keep their live
+ * WebSockets until they end or the deadline.
+ */
+export class WorkerSupervisor {
+  readonly #log: Logger;
+  #config: Readonly<MooringConfig>;
+  readonly #serving = new Set<number>();
+  readonly #listening = new Set<number>();
+  readonly #retiring = new Set<number>();
+  readonly #startedAt = new Map<number, number>();
+  #quickDeaths = 0;
+  #stopping = false;
+
+  constructor(config: Readonly<MooringConfig>, log: Logger) {
+    this.#config = config;
+    this.#log = log;
+    cluster.schedulingPolicy = config.scheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: workerEntry });
+    cluster.on('listening', (worker) => this.#listening.add(worker.id));
+    cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
+    // A worker's IPC error (its channel closing under a send) must never be an uncaught 'error' here.
+    cluster.on('fork', (worker) => worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error')));
+  }
+
+  /** Workers that serve new connections now. */
+  get listeningCount(): number {
+    return [...this.#listening].filter((id) => this.#serving.has(id)).length;
+  }
+
+  startAll(): void {
+    for (let i = 0; i < this.#config.workers; i++) this.#fork();
+  }
+
+  send(worker: number, message: PrimaryToWorker): void {
+    const target = cluster.workers?.[worker];
+    // A worker can be exiting while it still looks connected. With a callback, a closed channel
+    // is reported to it; without one, the worker would emit 'error' and take the primary down.
+    if (target?.isConnected()) target.send(message, (err: Error | null) => err && this.#log.debug({ err, workerId: worker }, 'message to an exiting worker dropped'));
+  }
+
+  broadcast(message: PrimaryToWorker): void {
+    for (const id of [...this.#serving, ...this.#retiring]) this.send(id, message);
+  }
+
+  /** SIGHUP: replace every worker, one at a time, with one running `next`. */
+  async reload(next: Readonly<MooringConfig>): Promise<void> {
+    this.#config = next;
+    const old = [...this.#serving];
+    for (const id of old) {
+      const fresh = this.#fork();
+      await once(fresh, 'listening', { signal: AbortSignal.timeout(reloadListenTimeoutMs) });
+      this.#retire(id);
+    }
+    // A changed worker count: add or retire the difference.
+    for (let extra = this.#serving.size; extra < next.workers; extra++) this.#fork();
+    for (const id of [...this.#serving].slice(next.workers)) this.#retire(id);
+    this.#log.info({ workers: this.#serving.size }, 'reload complete');
+  }
+
+  /** SIGTERM: every worker stops accepting and closes what is left at the deadline. */
+  async stopAll(deadlineMs: number, closeCode: number): Promise<void> {
+    this.#stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    for (const worker of workers) this.send(worker.id, { type: 'shutdown', deadlineMs, closeCode });
+    const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + 5_000);
+    await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
+    clearTimeout(killer);
+  }
+
+  #fork(): Worker {
+    const worker = cluster.fork({ [workerConfigEnv]: JSON.stringify(this.#config) });
+    this.#serving.add(worker.id);
+    this.#startedAt.set(worker.id, Date.now());
+    return worker;
+  }
+
+  #retire(id: number): void {
+    this.#serving.delete(id);
+    this.#retiring.add(id);
+    this.#log.info({ workerId: id }, 'retiring worker: it stops accepting, its websockets stay until they end or the deadline');
+    this.send(id, { type: 'shutdown', deadlineMs: this.#config.shutdownDeadline, closeCode: this.#config.closeCode });
+  }
+
+  #onExit(worker: Worker, code: number | null, signal: string | null): void {
+    this.#listening.delete(worker.id);
+    const lifetime = Date.now() - (this.#startedAt.get(worker.id) ?? Date.now());
+    this.#startedAt.delete(worker.id);
+    if (this.#retiring.delete(worker.id)) return void this.#log.info({ workerId: worker.id, code }, 'retired worker exited');
+    this.#serving.delete(worker.id);
+    if (this.#stopping) return;
+    this.#quickDeaths = lifetime < stableLifetimeMs ? this.#quickDeaths + 1 : 0;
+    const delayMs = respawnDelay(lifetime, this.#quickDeaths - 1);
+    this.#log.warn({ workerId: worker.id, workerPid: worker.process.pid, code, signal, lifetimeMs: lifetime, respawnInMs: delayMs }, 'worker exited, replacing it');
+    setTimeout(() => {
+      if (!this.#stopping) this.#fork();
+    }, delayMs);
+  }
+}
