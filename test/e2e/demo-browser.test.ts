@@ -6,7 +6,7 @@ import { findFreePort, registerChild } from '@mooring/testkit';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const demoMain = fileURLToPath(new URL('../../packages/testkit/dist/demo/main.js', import.meta.url));
+const demoMain = fileURLToPath(new URL('../../packages/demo/dist/main.js', import.meta.url));
 const chromiumPath = '/usr/bin/chromium';
 
 let demo: ChildProcess;

@@ -53,5 +53,3 @@ export { LogCollector, type LogLine } from './node/log-collector.js';
 export { startMooringNode, type MooringNode, type MooringNodeOptions } from './node/mooring-node.js';
 export { runMooring, type MooringRunResult, type RunMooringOptions } from './node/run-mooring.js';
 
-export { startDemoBackend, type DemoBackend } from './demo/demo-backend.js';
-export { renderDemoPage } from './demo/demo-page.js';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { MOORING_BIN } from '../node/mooring-bin.js';
+import { MOORING_BIN } from './mooring-bin.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
 import { portFromEnv } from './port-from-env.js';
 

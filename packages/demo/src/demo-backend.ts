@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { listen } from '../net/listen.js';
-import { closeServer, trackSockets } from '../net/socket-tracker.js';
 import { renderDemoPage } from './demo-page.js';
 
 /** A running demo backend. */
@@ -34,7 +32,6 @@ export async function startDemoBackend(name: string, port = 0, host = '127.0.0.1
       res.end('not found\n');
     }
   });
-  const sockets = trackSockets(server);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
   wss.on('headers', (headers: string[]) => headers.push(`X-Backend: ${name}`));
   wss.on('connection', (ws) => greetAndEcho(ws, name));
@@ -46,6 +43,11 @@ export async function startDemoBackend(name: string, port = 0, host = '127.0.0.1
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const bound = await listen(server, port, host);
+  const upgraded = new Set<Socket>();
+  wss.on('connection', (_ws: WebSocket, req: IncomingMessage) => {
+    upgraded.add(req.socket);
+    req.socket.once('close', () => upgraded.delete(req.socket));
+  });
   return {
     name,
     url: `http://127.0.0.1:${bound}`,
@@ -53,7 +55,11 @@ export async function startDemoBackend(name: string, port = 0, host = '127.0.0.1
     async close() {
       for (const ws of wss.clients) ws.close(1001, 'demo backend stopping');
       wss.close();
-      await closeServer(server, sockets);
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      // Upgraded sockets are no longer the HTTP server's: a client that ignores 1001 is cut.
+      for (const socket of upgraded) socket.destroy();
+      await closed;
     },
   };
 }
@@ -64,5 +70,17 @@ function greetAndEcho(ws: WebSocket, name: string): void {
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const text = isBinary ? `(${(data as Buffer).length} binary bytes)` : String(data);
     ws.send(JSON.stringify({ type: 'echo', backend: name, data: text }));
+  });
+}
+
+/** Listens and resolves with the bound port; a bind error rejects instead of being emitted. */
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
   });
 }

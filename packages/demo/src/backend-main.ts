@@ -3,7 +3,7 @@ import { startDemoBackend } from './demo-backend.js';
 
 /*
  * One demo backend in its own process, for deploy/docker-compose.yml:
- *   DEMO_BACKEND_NAME=demo-a DEMO_BACKEND_PORT=3000 node packages/testkit/dist/demo/backend-main.js
+ *   DEMO_BACKEND_NAME=demo-a DEMO_BACKEND_PORT=3000 node packages/demo/dist/backend-main.js
  * It listens on 0.0.0.0 so that other containers reach it.
  * SIGTERM or SIGINT: close the WebSockets with 1001, stop, exit 0.
  */

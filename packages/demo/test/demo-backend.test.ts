@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { openRecordingClient, requestText, startDemoBackend } from '../src/index.js';
+import { openRecordingClient, requestText } from '@mooring/testkit';
+import { startDemoBackend } from '../src/demo-backend.js';
 
 describe('demo backend', () => {
   it('serves a self-contained page with #status and #backend', async () => {
