@@ -40,18 +40,27 @@ function headTimeoutSweepMs(timeoutMs: number): number {
   return Math.min(1_000, Math.max(50, Math.round(timeoutMs / 10)));
 }
 
-/** A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. */
+/**
+ * A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. Stopping is
+ * in steps, because a worker may let its sessions run until a deadline: `stopAccepting()`, then
+ * `sessionsDrained()` and `connectionsClosed()` tell when things have ended on their own; `close()`
+ * ends them gently and `destroy()` at once.
+ */
 export interface ProxyServer {
   readonly server: Server;
   readonly sessions: ReadonlySet<WebSocketSession>;
-  /** Stops accepting; existing connections carry on. */
-  stopAccepting(): Promise<void>;
+  /** Stops accepting: existing connections carry on, every further response says `Connection: close`. */
+  stopAccepting(): void;
+  /** Resolves once no WebSocket session is left. */
+  sessionsDrained(): Promise<void>;
+  /** Resolves once every client connection has closed (the server closed after `stopAccepting`). */
+  connectionsClosed(): Promise<void>;
   /** Closes one live WebSocket gently; false when this worker does not hold it. */
   closeSession(id: string, code: number, reason: 'drain' | 'shutdown'): boolean;
-  /** Closes every live WebSocket gently, and resolves when all are gone. */
-  closeAll(code: number): Promise<void>;
-  /** Ends every connection left, at once. */
-  terminateAll(): void;
+  /** Stops accepting and closes every WebSocket gently; resolves when they are gone. Idempotent. */
+  close(code: number): Promise<void>;
+  /** Ends every connection left, at once, and frees the backend connections. */
+  destroy(): void;
   /** The membership changed: keep-alive connections to draining backends are closed once idle. */
   backendsChanged(backends: readonly Backend[]): void;
 }
@@ -104,19 +113,29 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins) }));
   refuseNonProxyTraffic(server, log);
 
+  let serverClosed: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    accepting = false;
+    serverClosed ??= new Promise((resolve) => server.close(() => resolve()));
+    return serverClosed;
+  };
+  let closing: Promise<void> | undefined;
   return {
     server,
     sessions: sessions.all,
-    stopAccepting: () => {
-      accepting = false;
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    stopAccepting: () => void stopAccepting(),
+    sessionsDrained: () => sessions.drained(),
+    connectionsClosed: () => stopAccepting(),
     closeSession: (id, code, reason) => sessions.closeGently(id, code, reason),
-    closeAll: (code) => sessions.closeAllGently(code),
+    close: (code) => {
+      void stopAccepting();
+      closing ??= sessions.close(code);
+      return closing;
+    },
     backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
-    terminateAll: () => {
+    destroy: () => {
       clearInterval(sweep);
-      sessions.terminateAll();
+      sessions.destroy();
       server.closeAllConnections();
       agent.destroy();
     },

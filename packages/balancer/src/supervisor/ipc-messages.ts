@@ -1,3 +1,4 @@
+import type { MooringConfig } from '../config/schema.js';
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
 
@@ -7,6 +8,8 @@ import type { ConnectionRecord } from '../core/session-record.js';
  * request or handshake ever waits on Redis.
  */
 export type PrimaryToWorker =
+  /** The first message a worker gets: its validated configuration (never through the environment). */
+  | { readonly type: 'init'; readonly config: Readonly<MooringConfig> }
   /** Stop accepting; close what is left at the deadline. `retire` (SIGHUP): no pacing from the primary, sessions may run to the deadline. */
   | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
   /** The full membership: static backends merged with the registry. */
@@ -20,12 +23,11 @@ export type PrimaryToWorker =
 
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
 export type WorkerToPrimary =
+  /** The worker listens for messages: it is ready for its `init`. */
+  | { readonly type: 'ready-for-init' }
   /** The worker is ready for its state snapshot; it listens only once the snapshot has arrived. */
   | { readonly type: 'ready-for-state' }
   /** Sessions opened and closed since the last report, batched: one IPC message per ~20 ms, not two per session. */
   | { readonly type: 'sessions'; readonly opened: readonly ConnectionRecord[]; readonly closed: readonly string[] }
   /** A backend refused, reset or timed out a connection (passive health). */
   | { readonly type: 'backend-failed'; readonly backend: string };
-
-/** Environment variable carrying the validated config from the primary to its workers. */
-export const workerConfigEnv = 'MOORING_WORKER_CONFIG';

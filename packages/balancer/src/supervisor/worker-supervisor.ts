@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
-import { workerConfigEnv, type PrimaryToWorker } from './ipc-messages.js';
+import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 
 const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** Longest wait for a new worker to listen during a reload before the reload gives up. */
@@ -83,7 +83,16 @@ export class WorkerSupervisor {
   }
 
   #fork(): Worker {
-    const worker = cluster.fork({ [workerConfigEnv]: JSON.stringify(this.#config) });
+    // The configuration goes over IPC, not the environment: the cookie secret must not sit in
+    // every worker's /proc/PID/environ. The worker asks for it once it listens for messages.
+    const worker = cluster.fork();
+    const config = this.#config;
+    const onMessage = (message: WorkerToPrimary): void => {
+      if (message?.type !== 'ready-for-init') return;
+      worker.off('message', onMessage);
+      this.send(worker.id, { type: 'init', config });
+    };
+    worker.on('message', onMessage);
     this.#serving.add(worker.id);
     this.#startedAt.set(worker.id, Date.now());
     return worker;

@@ -14,6 +14,7 @@ export class SessionRegistry {
   readonly all = new Set<WebSocketSession>();
   readonly #open = new Map<string, WebSocketSession>();
   readonly #observer: SessionObserver | undefined;
+  #whenDrained: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(observer?: SessionObserver) {
     this.#observer = observer;
@@ -32,6 +33,18 @@ export class SessionRegistry {
     this.all.delete(session);
     this.#open.delete(session.id);
     if (wasOpen) this.#observer?.closed(session);
+    if (this.all.size === 0) this.#whenDrained?.resolve();
+  }
+
+  /** Resolves once no session is left (at once when there is none). */
+  drained(): Promise<void> {
+    if (this.all.size === 0) return Promise.resolve();
+    if (!this.#whenDrained) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done)).then(() => (this.#whenDrained = undefined));
+      this.#whenDrained = { promise, resolve };
+    }
+    return this.#whenDrained.promise;
   }
 
   /** Closes one open session gently; false when this worker does not hold it. */
@@ -41,11 +54,13 @@ export class SessionRegistry {
     return session !== undefined;
   }
 
-  async closeAllGently(code: number): Promise<void> {
+  /** Closes every session gently; resolves when all are gone. */
+  async close(code: number): Promise<void> {
     await Promise.all([...this.all].map((session) => session.closeGently(code, 'shutdown')));
   }
 
-  terminateAll(): void {
+  /** Ends every session now, without close frames. */
+  destroy(): void {
     for (const session of this.all) session.terminate('shutdown');
   }
 }

@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../logging/create-logger.js';
+import { createProxyServer, type ProxyServer } from '../proxy/proxy-server.js';
+import { BackendPool } from '../routing/backend-pool.js';
+import type { MooringConfig } from '../config/schema.js';
+import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
+import { batchedSessionReports } from './session-reports.js';
+import { parseWorkerInit } from './worker-init.js';
+import { shutdownWorker } from './worker-shutdown.js';
+
+/** How a worker reaches its primary; in a cluster worker, the process's IPC channel. */
+export interface PrimaryChannel {
+  send(message: WorkerToPrimary): void;
+  /** Subscribes to the primary's messages; returns the function that unsubscribes. */
+  onMessage(listener: (message: unknown) => void): () => void;
+}
+
+/** What a worker needs from its process; the CLI's worker entry passes the real ones. */
+export interface WorkerDeps {
+  readonly channel: PrimaryChannel;
+  /** The cluster worker id, for logs and the connection table. */
+  readonly workerId: number;
+  /** Ends the process with this code once the worker has stopped. */
+  readonly exit: (code: number) => void;
+}
+
+/** A running worker, as its entry sees it. */
+export interface RunningWorker {
+  /** The worker's logger, once `init` has arrived (for the entry's last-resort handlers). */
+  readonly log: Logger | undefined;
+}
+
+/**
+ * Runs one worker: asks the primary for its `init` (the validated configuration), builds the
+ * proxy, applies state snapshots as they come, listens once it knows the membership, and stops
+ * at the primary's word. Does nothing to the process itself beyond `deps`.
+ */
+export function runWorker(deps: WorkerDeps): RunningWorker {
+  const running: { log: Logger | undefined } = { log: undefined };
+  let worker: WorkerProcess | undefined;
+  const unsubscribe = deps.channel.onMessage((message) => {
+    if (worker) return worker.onMessage(message as PrimaryToWorker);
+    const config = parseWorkerInit(message);
+    worker = new WorkerProcess(config, deps, () => unsubscribe());
+    running.log = worker.log;
+    deps.channel.send({ type: 'ready-for-state' });
+  });
+  deps.channel.send({ type: 'ready-for-init' });
+  return running;
+}
+
+/** One worker once configured: the proxy and its reactions to the primary's messages. */
+class WorkerProcess {
+  readonly log: Logger;
+  readonly #config: Readonly<MooringConfig>;
+  readonly #deps: WorkerDeps;
+  readonly #pool: BackendPool;
+  readonly #proxy: ProxyServer;
+  readonly #detach: () => void;
+  #state: 'configured' | 'listening' | 'stopping' = 'configured';
+
+  constructor(config: Readonly<MooringConfig>, deps: WorkerDeps, detach: () => void) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#detach = detach;
+    this.log = createLogger({ node: config.nodeId, worker: deps.workerId, level: config.logLevel });
+    this.#pool = new BackendPool({ onFailure: (backend) => deps.channel.send({ type: 'backend-failed', backend }) });
+    this.#pool.setBackends(config.backends);
+    const observer = batchedSessionReports(config.nodeId, deps.workerId, (message) => deps.channel.send(message));
+    this.#proxy = createProxyServer(config, this.#pool, this.log, observer);
+  }
+
+  onMessage(message: PrimaryToWorker): void {
+    switch (message?.type) {
+      case 'shutdown':
+        return void this.#stop(message.deadlineMs, message.closeCode);
+      case 'backends':
+        this.#pool.setBackends(message.backends);
+        this.#proxy.backendsChanged(message.backends);
+        return this.#listenOnce();
+      case 'close-session':
+        return void this.#proxy.closeSession(message.id, message.code, message.reason);
+      case 'counts':
+        return this.#pool.setClusterCounts(new Map(Object.entries(message.total)));
+      case 'health':
+        return this.#pool.setUnhealthy(new Set(message.unhealthy));
+    }
+  }
+
+  /**
+   * Listens only with the current membership in hand, so that a new worker never answers 503
+   * for backends the node already knows from the registry.
+   */
+  #listenOnce(): void {
+    if (this.#state !== 'configured') return;
+    this.#state = 'listening';
+    const { port, host } = this.#config.listen;
+    this.#proxy.server.listen(port, host, () => this.log.info({ address: this.#proxy.server.address() }, 'worker listening'));
+  }
+
+  async #stop(deadlineMs: number, closeCode: number): Promise<void> {
+    if (this.#state === 'stopping') return;
+    this.#state = 'stopping';
+    await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode);
+    this.#detach();
+    this.log.flush?.();
+    this.#deps.exit(0);
+  }
+}
