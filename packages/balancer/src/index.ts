@@ -7,7 +7,15 @@ export { parseHostPort, formatHostPort, type HostPort } from './config/host-port
 export { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from './protocol/close-codes.js';
 export { createLogger } from './logging/create-logger.js';
 export { runPrimary } from './supervisor/primary.js';
-export { errorCodes, type ErrorCode } from './core/error-registry.js';
+export {
+  errorCodes,
+  MooringError,
+  type ErrorCode,
+  type ErrorEntry,
+  type HttpErrorCode,
+  type MooringErrorCode,
+  type CodeOfKind,
+} from './core/error-registry.js';
 export type { Backend, Candidate, BackendState } from './core/backend.js';
 export { rankCandidates, eligible, type BalancePolicy } from './routing/choose-backend.js';
 export { BackendPool } from './routing/backend-pool.js';
@@ -15,5 +23,5 @@ export type { ConnectionRecord, RouteKind } from './core/session-record.js';
 export type { StateStore, RegisteredBackend, RegistrySnapshot, NodeInfo, LiveCounts, HealthRecord, StateEvent, DrainRecord } from './state/state-store.js';
 export { RedisStateStore } from './state/redis-state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';
-export { StateError } from './state/state-error.js';
+export { StateError, type StateErrorCode } from './state/state-error.js';
 export { validateBackend } from './state/registry-entry.js';

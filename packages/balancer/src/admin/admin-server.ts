@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { errorCodes } from '../core/error-registry.js';
 
 /** What the admin endpoints report about this node. */
 export interface NodeHealth {
@@ -26,7 +27,8 @@ export function createAdminServer(health: () => NodeHealth): Server {
       const status = !ready ? 'not-ready' : state.degraded ? 'degraded' : 'ready';
       return json(res, ready ? 200 : 503, { status, reason, degraded: state.degraded, workers: state.listeningWorkers });
     }
-    json(res, 404, { code: 'MOORING_ERR_ADMIN_NOT_FOUND' });
+    const notFound = 'MOORING_ERR_ADMIN_NOT_FOUND';
+    json(res, errorCodes[notFound].status, { code: notFound, message: errorCodes[notFound].message });
   });
 }
 

@@ -1,17 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
-import { errorCodes, type ErrorCode } from '../core/error-registry.js';
+import { errorCodes, type HttpErrorCode } from '../core/error-registry.js';
 
-function errorBody(code: ErrorCode): string {
+function errorBody(code: HttpErrorCode): string {
   return JSON.stringify({ code, message: errorCodes[code].message });
 }
 
 /**
- * Answers an HTTP request with the error's status and a JSON `{ code, message }` body. If the
- * response has already started, the only honest thing left is to cut the connection.
+ * Answers an HTTP request with the code's status from the registry and a JSON `{ code, message }`
+ * body. If the response has already started, the only honest thing left is to cut the connection.
  */
-export function sendHttpError(res: ServerResponse, code: ErrorCode, extraHeaders: Record<string, string> = {}): void {
+export function sendHttpError(res: ServerResponse, code: HttpErrorCode, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -29,7 +29,7 @@ export function sendHttpError(res: ServerResponse, code: ErrorCode, extraHeaders
  * Refuses an upgrade on the raw socket, as ws's abortHandshake does: a complete HTTP/1.1
  * response with `Connection: close`, then the socket is ended.
  */
-export function refuseUpgrade(socket: Duplex, code: ErrorCode, extraHeaders: Record<string, string> = {}): void {
+export function refuseUpgrade(socket: Duplex, code: HttpErrorCode, extraHeaders: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
