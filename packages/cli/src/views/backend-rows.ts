@@ -17,8 +17,15 @@ export interface BackendRow {
 }
 
 /** Reads the registry, shared health and live counts into rows, sorted by id. */
-export async function readBackendRows(store: StateStore): Promise<{ rows: BackendRow[]; malformed: { id: string; reason: string }[] }> {
-  const [registry, health, counts, drains] = await Promise.all([store.readRegistry(), store.readHealth(), store.liveCounts(), store.readDrains()]);
+export async function readBackendRows(
+  store: StateStore,
+): Promise<{ rows: BackendRow[]; malformed: { id: string; reason: string }[] }> {
+  const [registry, health, counts, drains] = await Promise.all([
+    store.readRegistry(),
+    store.readHealth(),
+    store.liveCounts(),
+    store.readDrains(),
+  ]);
   const rows = registry.backends
     .map((backend): BackendRow => {
       const record = health.get(backend.id);
@@ -42,7 +49,15 @@ export async function readBackendRows(store: StateStore): Promise<{ rows: Backen
   return { rows, malformed: registry.malformed.map((entry) => ({ id: entry.id, reason: entry.reason })) };
 }
 
-function drainOf(drain: { deadlineAt: number; closeRate: number; closeCode: number } | undefined): Pick<BackendRow, 'drain'> {
+function drainOf(
+  drain: { deadlineAt: number; closeRate: number; closeCode: number } | undefined,
+): Pick<BackendRow, 'drain'> {
   if (!drain) return {};
-  return { drain: { deadlineAt: new Date(drain.deadlineAt).toISOString(), closeRate: drain.closeRate, closeCode: drain.closeCode } };
+  return {
+    drain: {
+      deadlineAt: new Date(drain.deadlineAt).toISOString(),
+      closeRate: drain.closeRate,
+      closeCode: drain.closeCode,
+    },
+  };
 }
