@@ -1,38 +1,52 @@
 import { Command, CommanderError } from 'commander';
-import { CliError } from './cli-error.js';
+import { CliError, exitCodes, reportFailure } from './cli-error.js';
+import type { CliDeps } from './command-deps.js';
 import { registerBackendCommands } from './commands/backend.js';
+import { CommandHost } from './commands/command-host.js';
 import { registerConnectionsCommand } from './commands/connections.js';
 import { registerRolloutCommand } from './commands/rollout.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
-
-/** Exit code for a command line or configuration that cannot be used. */
-export const usageExitCode = 2;
+import { processDeps } from './process-deps.js';
 
 /**
  * Parses the command line and runs one command. Returns the exit code for commands that finish;
- * `start` keeps running until the node is stopped.
+ * `start` keeps running until the node is stopped. Tests pass `deps` (a store, captured output,
+ * a fake clock) to run the operator commands in-process; `start` always uses the real process.
  */
-export async function runCli(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[], deps: CliDeps = processDeps()): Promise<number> {
+  const host = new CommandHost(deps);
+  const program = buildProgram(deps, host);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return host.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    // An argument checked in an action, or a store that could not be opened.
+    if (err instanceof CliError) return reportFailure(err, deps.err);
+    throw err;
+  }
+}
+
+function buildProgram(deps: CliDeps, host: CommandHost): Command {
   const program = new Command('mooring')
     .description('Mooring: a clustered, WebSocket-aware HTTP load balancer')
     .exitOverride()
     .showHelpAfterError(false)
-    .configureOutput({ outputError: (text, write) => write(`mooring: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+    .configureOutput({
+      writeOut: deps.out,
+      writeErr: deps.err,
+      // One line, like every other error: commander's own messages may span several.
+      outputError: (text, write) => write(`mooring: ${oneLine(text.replace(/^error: /, ''))}\n`),
+    });
   registerStartCommand(program);
-  registerBackendCommands(program);
-  registerStatusCommand(program);
-  registerConnectionsCommand(program);
-  registerRolloutCommand(program);
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : usageExitCode;
-    if (err instanceof CliError) {
-      process.stderr.write(`mooring: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  registerBackendCommands(program, host);
+  registerStatusCommand(program, host);
+  registerConnectionsCommand(program, host);
+  registerRolloutCommand(program, host);
+  return program;
+}
+
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
 }

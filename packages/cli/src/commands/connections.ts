@@ -1,21 +1,62 @@
 import type { Command } from 'commander';
+import type { ConnectionRecord } from '@mooring/balancer';
+import { guarded } from '../cli-error.js';
+import type { CommandDeps } from '../command-deps.js';
+import { formatJson } from '../output/json.js';
 import { formatAge, renderTable } from '../output/table.js';
-import { addStateOptions, printJson, withStore, type StateOptions } from './state-options.js';
+import type { CommandHost } from './command-host.js';
+import { addStateOptions, type StateOptions } from './state-options.js';
 
-/** `mooring connections`: the cluster-wide table of live WebSocket sessions. */
-export function registerConnectionsCommand(program: Command): void {
+/** `connections` once checked. */
+export interface ConnectionsArgs {
+  /** Only sessions on this backend. */
+  readonly backend?: string;
+  readonly json: boolean;
+}
+
+/** `mooring connections [--backend ID] [--json]`: the cluster-wide table of live WebSocket sessions. */
+export function registerConnectionsCommand(program: Command, host: CommandHost): void {
   addStateOptions(program.command('connections'))
     .description('live WebSocket sessions across the cluster')
     .option('--backend <ID>', 'only sessions on this backend')
     .option('--json', 'stable JSON for scripts')
-    .action((options: StateOptions & { backend?: string; json?: boolean }) =>
-      withStore(options, async (store) => {
-        const now = Date.now();
-        const connections = (await store.listConnections(options.backend ? { backend: options.backend } : undefined)).sort((a, b) => a.startedAt - b.startedAt);
-        if (options.json) return printJson({ connections: connections.map((record) => ({ ...record, ageMs: now - record.startedAt })) });
-        if (connections.length === 0) return void process.stdout.write('no live connections\n');
-        const rows = connections.map((record) => [record.id, record.node, String(record.worker), record.backend, record.client, record.route, formatAge(now - record.startedAt)]);
-        process.stdout.write(`${renderTable(['SESSION', 'NODE', 'WORKER', 'BACKEND', 'CLIENT', 'ROUTE', 'AGE'], rows)}\n`);
-      }),
-    );
+    .action((options: StateOptions & { backend?: string; json?: boolean }) => {
+      const args: ConnectionsArgs = {
+        json: options.json === true,
+        ...(options.backend ? { backend: options.backend } : {}),
+      };
+      return host.run(options, (deps) => runConnections(args, deps));
+    });
+}
+
+/** Prints the live sessions, oldest first, with their age. */
+export function runConnections(
+  { backend, json }: ConnectionsArgs,
+  { store, out, err, now }: CommandDeps,
+): Promise<number> {
+  return guarded(err, async () => {
+    const at = now();
+    const filter = backend ? { backend } : undefined;
+    const connections = (await store.listConnections(filter)).sort((a, b) => a.startedAt - b.startedAt);
+    if (json) {
+      return void out(
+        formatJson({ connections: connections.map((record) => ({ ...record, ageMs: at - record.startedAt })) }),
+      );
+    }
+    if (connections.length === 0) return void out('no live connections\n');
+    out(`${connectionTable(connections, at)}\n`);
+  });
+}
+
+function connectionTable(connections: readonly ConnectionRecord[], at: number): string {
+  const rows = connections.map((record) => [
+    record.id,
+    record.node,
+    String(record.worker),
+    record.backend,
+    record.client,
+    record.route,
+    formatAge(at - record.startedAt),
+  ]);
+  return renderTable(['SESSION', 'NODE', 'WORKER', 'BACKEND', 'CLIENT', 'ROUTE', 'AGE'], rows);
 }
