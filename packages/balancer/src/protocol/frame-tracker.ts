@@ -66,7 +66,9 @@ export class FrameBoundaryTracker {
   #claimed = false;
   #onClaim: (() => void) | undefined;
   #closeSeen = false;
+  #fin = false;
   #frames = 0;
+  #messages = 0;
   #bytes = 0;
   /** Stream offset of the chunk being scanned, and of the header being read. */
   #base = 0;
@@ -100,6 +102,11 @@ export class FrameBoundaryTracker {
   /** Complete frames observed. */
   get frames(): number {
     return this.#frames;
+  }
+
+  /** Complete messages observed: data frames with FIN (the last or only frame of a message). */
+  get messages(): number {
+    return this.#messages;
   }
 
   /** Bytes observed. */
@@ -220,6 +227,7 @@ export class FrameBoundaryTracker {
     let payloadAt = at + (second & 0x80 ? 6 : 2);
     this.#violation = firstBytesViolation(first, length);
     this.#opcode = first & 0x0f;
+    this.#fin = (first & 0x80) !== 0;
     if (length === 126) {
       length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
       payloadAt += 2;
@@ -242,5 +250,6 @@ export class FrameBoundaryTracker {
   #endFrame(): void {
     this.#frames++;
     if (this.#opcode === closeOpcode) this.#closeSeen = true;
+    else if (this.#fin && this.#opcode < closeOpcode) this.#messages++;
   }
 }

@@ -11,7 +11,11 @@ function errorBody(code: HttpErrorCode): string {
  * Answers an HTTP request with the code's status from the registry and a JSON `{ code, message }`
  * body. If the response has already started, the only honest thing left is to cut the connection.
  */
-export function sendHttpError(res: ServerResponse, code: HttpErrorCode, extraHeaders: Record<string, string> = {}): void {
+export function sendHttpError(
+  res: ServerResponse,
+  code: HttpErrorCode,
+  extraHeaders: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

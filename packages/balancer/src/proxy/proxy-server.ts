@@ -1,4 +1,4 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import HttpProxy from 'http-proxy';
@@ -6,20 +6,18 @@ import type { Logger } from 'pino';
 import { createAddressMatcher } from '../config/cidr.js';
 import type { MooringConfig } from '../config/schema.js';
 import type { ErrorCode } from '../core/error-registry.js';
-import { refuseUpgrade, sendHttpError } from './error-response.js';
+import { refuseUpgrade } from './error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
 import { ClientLimits } from './websocket/client-limits.js';
 import { drainableKeepAlive } from './http/drainable-keep-alive.js';
-import { clientAddressOf, setForwardedHeaders } from './forwarded-headers.js';
-import { stripHopByHopHeaders } from './http/hop-by-hop.js';
-import { headersInClientOrder } from './outgoing-headers.js';
-import { forwardHttp, keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http/http-forwarding.js';
+import { DataPlaneMetrics } from './data-plane-metrics.js';
+import { createRequestHandler } from './http/request-handler.js';
+import { keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http/http-forwarding.js';
 import { SessionRegistry, type SessionObserver } from './websocket/session-registry.js';
 import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './websocket/upgrade-handler.js';
-import { isOriginForm } from './websocket/upgrade-validation.js';
 import { WebSocketSession, type SessionContext } from './websocket/websocket-session.js';
 
 export type { SessionObserver } from './websocket/session-registry.js';
@@ -48,6 +46,8 @@ function headTimeoutSweepMs(timeoutMs: number): number {
  */
 export interface ProxyServer {
   readonly server: Server;
+  /** The worker's data-plane metrics, for the primary's scrape. */
+  readonly metrics: DataPlaneMetrics;
   readonly sessions: ReadonlySet<WebSocketSession>;
   /** Stops accepting: existing connections carry on, every further response says `Connection: close`. */
   stopAccepting(): void;
@@ -76,9 +76,12 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   const trusted = createAddressMatcher(config.trustedProxies);
   const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
   const sweep = setInterval(() => limits.sweep(), 10_000).unref();
-  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie };
+  const metrics = new DataPlaneMetrics();
+  metrics.watchTraffic(sessions);
+  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie, metrics };
   const sessionContext: SessionContext = {
     ...sessionSettings(config),
+    metrics,
     proxy,
     pool,
     log,
@@ -100,18 +103,9 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     requestTimeout: wholeRequestTimeoutMs,
     connectionsCheckingInterval: headTimeoutSweepMs(config.requestHeadTimeout),
   });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    // A retiring or stopping worker answers every further request with `Connection: close`.
-    if (!accepting) res.shouldKeepAlive = false;
-    if (!isOriginForm(req.url)) return sendHttpError(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', { connection: 'close' });
-    stripHopByHopHeaders(req.headers);
-    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
-    setForwardedHeaders(req, trusted);
-    req.headers = headersInClientOrder(req.headers);
-    forwardHttp(req, res, decision, httpContext);
-  });
-  server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins) }));
-  refuseNonProxyTraffic(server, log);
+  server.on('request', createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }));
+  server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins), metrics }));
+  refuseNonProxyTraffic(server, log, metrics);
 
   let serverClosed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
@@ -122,6 +116,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   let closing: Promise<void> | undefined;
   return {
     server,
+    metrics,
     sessions: sessions.all,
     stopAccepting: () => void stopAccepting(),
     sessionsDrained: () => sessions.drained(),
@@ -169,15 +164,18 @@ function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger, accep
 }
 
 /** No open proxy: CONNECT is refused; unparseable requests get a 400 (431 for huge heads, 408 for slow ones). */
-function refuseNonProxyTraffic(server: Server, log: Logger): void {
+function refuseNonProxyTraffic(server: Server, log: Logger, metrics: DataPlaneMetrics): void {
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
+    metrics.refused('MOORING_ERR_REQUEST_CONNECT');
     refuseUpgrade(socket, 'MOORING_ERR_REQUEST_CONNECT');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     log.debug({ err }, 'malformed client request');
-    refuseUpgrade(socket, clientErrorCode(err));
+    const code = clientErrorCode(err);
+    metrics.refused(code);
+    refuseUpgrade(socket, code);
   });
 }
 

@@ -1,6 +1,7 @@
 import type { MooringConfig } from '../config/schema.js';
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
+import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
 
 /**
  * Messages the primary sends its workers over the cluster IPC channel. Workers never talk to
@@ -18,6 +19,8 @@ export type PrimaryToWorker =
   | { readonly type: 'counts'; readonly total: Readonly<Record<string, number>> }
   /** Backends the shared active health check holds down. */
   | { readonly type: 'health'; readonly unhealthy: readonly string[] }
+  /** The primary scrapes: answer with a `metrics` message carrying the same id. */
+  | { readonly type: 'metrics-request'; readonly id: number }
   /** Close one WebSocket gently (drain deadline, shutdown), with this close code. */
   | { readonly type: 'close-session'; readonly id: string; readonly code: number; readonly reason: 'drain' | 'shutdown' };
 
@@ -29,5 +32,7 @@ export type WorkerToPrimary =
   | { readonly type: 'ready-for-state' }
   /** Sessions opened and closed since the last report, batched: one IPC message per ~20 ms, not two per session. */
   | { readonly type: 'sessions'; readonly opened: readonly ConnectionRecord[]; readonly closed: readonly string[] }
+  /** This worker's data-plane metrics, for the scrape `id`. */
+  | { readonly type: 'metrics'; readonly id: number; readonly snapshot: MetricsSnapshot }
   /** A backend refused, reset or timed out a connection (passive health). */
   | { readonly type: 'backend-failed'; readonly backend: string };

@@ -80,6 +80,8 @@ class WorkerProcess {
         return this.#listenOnce();
       case 'close-session':
         return void this.#proxy.closeSession(message.id, message.code, message.reason);
+      case 'metrics-request':
+        return void this.#proxy.metrics.snapshot().then((snapshot) => this.#deps.channel.send({ type: 'metrics', id: message.id, snapshot }));
       case 'counts':
         return this.#pool.setClusterCounts(new Map(Object.entries(message.total)));
       case 'health':

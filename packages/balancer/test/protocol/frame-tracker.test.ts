@@ -169,6 +169,23 @@ describe('FrameBoundaryTracker: streams of frames', () => {
     expect(tracker.closeSeen).toBe(true);
   });
 
+  it('counts messages: a fragmented one once, at its last fragment; control frames never', () => {
+    const stream = Buffer.concat([
+      frame(3, { opcode: 0x1 }),
+      frame(4, { opcode: 0x2, fin: false }),
+      frame(0, { opcode: 0x9 }),
+      frame(4, { opcode: 0x0, fin: false }),
+      frame(4, { opcode: 0x0 }),
+      frame(0, { opcode: 0xa }),
+      frame(2, { opcode: 0x8 }),
+    ]);
+    const tracker = new FrameBoundaryTracker();
+    tracker.observe(stream.subarray(0, 10));
+    expect(tracker.messages).toBe(1);
+    tracker.observe(stream.subarray(10));
+    expect([tracker.frames, tracker.messages]).toEqual([7, 2]);
+  });
+
   it('counts a 2^53 - 1 byte payload, the largest a number holds', () => {
     const tracker = new FrameBoundaryTracker();
     tracker.observe(Buffer.from([0x82, 0x7f, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]));

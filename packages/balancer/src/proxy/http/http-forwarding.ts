@@ -1,6 +1,8 @@
 import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
+import type { HttpErrorCode } from '../../core/error-registry.js';
+import type { DataPlaneMetrics } from '../data-plane-metrics.js';
 import { sendHttpError } from '../error-response.js';
 import type { BackendPool } from '../../routing/backend-pool.js';
 import type { RoutingDecision } from '../../routing/session-router.js';
@@ -16,6 +18,7 @@ export interface HttpForwardingContext {
   readonly requestTimeoutMs: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: (backendId: string) => string;
+  readonly metrics: DataPlaneMetrics;
 }
 
 const timedOut = Symbol('mooring.timedOut');
@@ -55,6 +58,17 @@ export function keepRequestFraming(proxy: HttpProxy): HttpProxy {
   return proxy;
 }
 
+/** The backend that answered this request (the last one tried), or '' when none did. */
+export function servedBackend(req: IncomingMessage): string {
+  return (req as TrackedRequest)[servedBy] ?? '';
+}
+
+/** Answers with a Mooring error, counted as a refusal. */
+export function refuseRequest(res: ServerResponse, code: HttpErrorCode, metrics: DataPlaneMetrics, headers?: Record<string, string>): void {
+  metrics.refused(code);
+  sendHttpError(res, code, headers);
+}
+
 /**
  * A request without a body can be sent again to another backend: nothing of it was consumed.
  * Requests with a body are not replayed (that would need buffering them whole).
@@ -71,7 +85,7 @@ function isReplayable(req: IncomingMessage): boolean {
 export function forwardHttp(req: IncomingMessage, res: ServerResponse, decision: RoutingDecision, ctx: HttpForwardingContext, index = 0): void {
   const { order } = decision;
   const candidate = order[index];
-  if (!candidate) return sendHttpError(res, order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE');
+  if (!candidate) return refuseRequest(res, order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
   const { backend } = candidate;
   ctx.pool.acquire(backend.id);
   (req as TrackedRequest)[servedBy] = backend.id;
@@ -86,15 +100,15 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, decision:
   ctx.proxy.web(req, res, { target: backend.url, agent: ctx.agent, proxyTimeout: ctx.requestTimeoutMs }, (err: Error) => {
     release();
     res.removeListener('close', release);
-    if ((req as TrackedRequest)[timedOut]) return sendHttpError(res, 'MOORING_ERR_BACKEND_TIMEOUT');
+    if ((req as TrackedRequest)[timedOut]) return refuseRequest(res, 'MOORING_ERR_BACKEND_TIMEOUT', ctx.metrics);
     if (!isConnectFailure(err)) {
       ctx.log.warn({ err, backend: backend.id }, 'backend failed while answering');
-      return sendHttpError(res, 'MOORING_ERR_BACKEND_FAILED');
+      return refuseRequest(res, 'MOORING_ERR_BACKEND_FAILED', ctx.metrics);
     }
     ctx.pool.reportFailure(backend.id);
     ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
     if (res.headersSent || req.socket.destroyed) return res.destroy();
-    if (!isReplayable(req)) return sendHttpError(res, 'MOORING_ERR_BACKEND_UNREACHABLE');
+    if (!isReplayable(req)) return refuseRequest(res, 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
     forwardHttp(req, res, decision, ctx, index + 1);
   });
 }

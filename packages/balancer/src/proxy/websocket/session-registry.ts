@@ -1,3 +1,4 @@
+import type { TrafficSample, TrafficSource } from '../data-plane-metrics.js';
 import type { WebSocketSession } from './websocket-session.js';
 
 /** What the worker hears about WebSocket sessions, to keep the shared connection table. */
@@ -10,7 +11,7 @@ export interface SessionObserver {
  * A worker's WebSocket sessions: all of them from the handshake on (for shutdown), and the open
  * ones by id (for the primary's close requests). Tells the observer of opens and closes.
  */
-export class SessionRegistry {
+export class SessionRegistry implements TrafficSource {
   readonly all = new Set<WebSocketSession>();
   readonly #open = new Map<string, WebSocketSession>();
   readonly #observer: SessionObserver | undefined;
@@ -34,6 +35,11 @@ export class SessionRegistry {
     this.#open.delete(session.id);
     if (wasOpen) this.#observer?.closed(session);
     if (this.all.size === 0) this.#whenDrained?.resolve();
+  }
+
+  /** The traffic of every open session since its last sample. */
+  *sampleTraffic(): Iterable<TrafficSample> {
+    for (const session of this.#open.values()) yield session.sampleTraffic();
   }
 
   /** Resolves once no session is left (at once when there is none). */

@@ -7,6 +7,8 @@ import type { SessionRouter } from '../../routing/session-router.js';
 import type { ClientLimits } from './client-limits.js';
 import { clientAddressOf, plainAddress, setForwardedHeaders } from '../forwarded-headers.js';
 import { headersInClientOrder } from '../outgoing-headers.js';
+import type { DataPlaneMetrics } from '../data-plane-metrics.js';
+import type { HttpErrorCode } from '../../core/error-registry.js';
 import type { SessionRegistry } from './session-registry.js';
 import { isOriginForm, validateUpgrade } from './upgrade-validation.js';
 import { WebSocketSession, type SessionContext } from './websocket-session.js';
@@ -20,6 +22,7 @@ export interface UpgradeHandlerDeps {
   readonly sessionContext: SessionContext;
   readonly trusted: (address: string | undefined) => boolean;
   readonly allowedOrigins: ReadonlySet<string>;
+  readonly metrics: DataPlaneMetrics;
 }
 
 /**
@@ -27,16 +30,22 @@ export interface UpgradeHandlerDeps {
  * runs first and refuses with a proper HTTP response; then a session takes the handshake.
  */
 export function createUpgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const refuse = (socket: Duplex, code: HttpErrorCode, headers: Record<string, string> = {}): void => {
+    deps.metrics.refused(code);
+    deps.metrics.upgrade(undefined, code);
+    refuseUpgrade(socket, code, headers);
+  };
   return (req, socket, head) => {
     // First thing: a client that resets mid-handshake must never become an uncaught 'error'.
     socket.on('error', (err) => deps.log.debug({ err }, 'client socket error'));
-    if (!isOriginForm(req.url)) return refuseUpgrade(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
+    if (!isOriginForm(req.url)) return refuse(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
     const invalid = validateUpgrade(req, deps.allowedOrigins);
-    if (invalid) return refuseUpgrade(socket, invalid, invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {});
+    if (invalid) return refuse(socket, invalid, invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {});
     const clientAddress = plainAddress((socket as Socket).remoteAddress);
     const admitted = deps.limits.admit(clientAddress);
-    if (admitted !== 'ok') return refuseUpgrade(socket, admitted, { 'Retry-After': '1' });
+    if (admitted !== 'ok') return refuse(socket, admitted, { 'Retry-After': '1' });
     const decision = deps.router.route({ clientAddress: clientAddressOf(req, deps.trusted), headers: req.headers, url: req.url ?? '/' });
+    deps.metrics.routed(decision.route);
     setForwardedHeaders(req, deps.trusted);
     req.headers = headersInClientOrder(req.headers);
     const session = new WebSocketSession(req, socket as Socket, head, clientAddress, deps.sessionContext);

@@ -13,6 +13,7 @@ import { connectToBackend, preconnectedAgent } from '../backend-connect.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
 import type { FrameHeaderListener } from '../../protocol/frame-tracker.js';
+import type { DataPlaneMetrics, TrafficSample } from '../data-plane-metrics.js';
 import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
 import { MessageLimits } from '../../protocol/message-limits.js';
 import { writeNon101Response } from './non-101-response.js';
@@ -52,6 +53,7 @@ export interface SessionContext {
   /** Largest client message (bytes on the wire) and client messages per second; 0: no limit. */
   readonly maxMessageSize: number;
   readonly maxMessageRate: number;
+  readonly metrics: DataPlaneMetrics;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: (backendId: string) => string;
   /** Called when the backend has accepted the upgrade. */
@@ -107,6 +109,8 @@ export class WebSocketSession {
   /** How the session ends; the first cause to be known wins. */
   #end: SessionEnd | undefined;
   #bytesAtOpen = { read: 0, written: 0 };
+  /** Traffic counted so far (bytes since the 101, messages), for metrics sampled while the session lives. */
+  #sampled = { read: 0, written: 0, fromClient: 0, toClient: 0 };
   #status: number | undefined;
   #closeCode: number | undefined;
   /** The client has an HTTP answer (a refusal or the backend's non-101): it must be left to flush. */
@@ -134,6 +138,26 @@ export class WebSocketSession {
   /** How the session was routed (`failover` once a later candidate took it). */
   get route(): RouteKind | undefined {
     return this.#route;
+  }
+
+  /**
+   * Bytes and messages relayed since the last sample (since the 101 for the first). Messages are
+   * counted by the frame trackers, so only with frame tracking on.
+   */
+  sampleTraffic(): TrafficSample {
+    const read = this.#socket.bytesRead - this.#bytesAtOpen.read;
+    const written = this.#socket.bytesWritten - this.#bytesAtOpen.written;
+    const fromClient = this.#tunnel?.fromClient.messages ?? 0;
+    const toClient = this.#tunnel?.fromBackend.messages ?? 0;
+    const last = this.#sampled;
+    this.#sampled = { read, written, fromClient, toClient };
+    return {
+      backend: this.#backend?.id ?? '',
+      bytesFromClient: read - last.read,
+      bytesToClient: written - last.written,
+      messagesFromClient: fromClient - last.fromClient,
+      messagesToClient: toClient - last.toClient,
+    };
   }
 
   /** Starts the handshake, trying the candidates in order until one takes it. */
@@ -232,6 +256,7 @@ export class WebSocketSession {
 
   #onNon101(res: IncomingMessage): void {
     this.#status = res.statusCode;
+    this.#ctx.metrics.upgrade(this.#backend?.id, 'backend-refused');
     this.#answered = true;
     this.#clearHandshakeTimer();
     writeNon101Response(res, this.#socket, () => {
@@ -250,6 +275,8 @@ export class WebSocketSession {
     this.#status = 101;
     this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
     this.#ctx.pool.reportSuccess(this.#backend!.id);
+    this.#ctx.metrics.upgrade(this.#backend!.id, 'accepted');
+    this.#ctx.metrics.sessionOpened(this.#backend!.id);
     this.#ctx.onOpened(this);
     this.#socket.once('end', () => (this.#end ??= 'client-close'));
     backendSocket.once('end', () => (this.#end ??= 'backend-close'));
@@ -359,6 +386,8 @@ export class WebSocketSession {
     if (this.#answered) return;
     if (end === 'handshake-timeout' && this.#backend) this.#ctx.pool.reportFailure(this.#backend.id);
     this.#answered = true;
+    this.#ctx.metrics.refused(code);
+    this.#ctx.metrics.upgrade(this.#backend?.id, code);
     refuseUpgrade(this.#socket, code);
     // A client that never reads its refusal must not hold the socket forever.
     setTimeout(() => this.#socket.destroy(), refusalFlushMs).unref();
@@ -381,7 +410,10 @@ export class WebSocketSession {
       backend?.destroy();
     }
     if (this.#backend) this.#ctx.pool.release(this.#backend.id);
-    this.#logEnd(this.#wasOpen ? this.#end ?? end : end, errorCode);
+    const reported = this.#wasOpen ? this.#end ?? end : end;
+    if (this.#wasOpen) this.#ctx.metrics.sessionClosed(this.sampleTraffic(), reported, this.#closeCode, (Date.now() - this.startedAt) / 1000);
+    else if (!this.#answered) this.#ctx.metrics.upgrade(this.#backend?.id, end);
+    this.#logEnd(reported, errorCode);
     this.#ctx.onFinished(this, this.#wasOpen);
   }
 
