@@ -1,16 +1,17 @@
-import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
+import { backendDefaults, configDefaults as defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { parseHostPort } from './host-port.js';
-import { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from '../protocol/close-codes.js';
+import { isSendableCloseCode, sendableCloseCodesText } from '../protocol/close-codes.js';
 import { parseHashKeySpec } from '../routing/hash-key.js';
 
 const duration = (what: string) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what} such as 500ms, 10s or 2m, got ${JSON.stringify(value)}` });
+      const message = `expected ${what} such as 500ms, 10s or 2m, got ${JSON.stringify(value)}`;
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }
     return ms;
@@ -19,7 +20,8 @@ const duration = (what: string) =>
 const hostPort = z.string().transform((value, ctx) => {
   const parsed = parseHostPort(value);
   if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `expected HOST:PORT such as 127.0.0.1:8080, got ${JSON.stringify(value)}` });
+    const message = `expected HOST:PORT such as 127.0.0.1:8080, got ${JSON.stringify(value)}`;
+    ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   }
   return parsed;
@@ -33,7 +35,8 @@ const backendId = z
 export const backendUrl = z.string().refine((text) => {
   try {
     const url = new URL(text);
-    return url.protocol === 'http:' && url.hostname !== '' && (url.pathname === '/' || url.pathname === '') && !url.search;
+    const originOnly = (url.pathname === '/' || url.pathname === '') && !url.search;
+    return url.protocol === 'http:' && url.hostname !== '' && originOnly;
   } catch {
     return false;
   }
@@ -41,62 +44,80 @@ export const backendUrl = z.string().refine((text) => {
 
 /** One backend as configured in a file, a flag or the Redis registry. */
 export const backendSchema = z.strictObject({
+  /** Stable name of the backend: in cookies, logs, metrics and the registry. */
   id: backendId,
+  /** Where it listens, an http:// origin; kept as the origin only. */
   url: backendUrl.transform((text) => new URL(text).origin),
-  weight: z.number().int().min(1).max(1000).default(1),
-  state: z.enum(['active', 'draining']).default('active'),
+  /** Share of new sessions relative to the other backends (1 to 1000). */
+  weight: z.number().int().min(1).max(1000).default(backendDefaults.weight),
+  /** `draining` takes no new sessions; live ones continue. */
+  state: z.enum(['active', 'draining']).default(backendDefaults.state),
 });
 
-const cidr = z.string().refine((text) => parseCidr(text) !== undefined, 'expected a CIDR such as 10.0.0.0/8 or ::1/128');
+const cidr = z
+  .string()
+  .refine((text) => parseCidr(text) !== undefined, 'expected a CIDR such as 10.0.0.0/8 or ::1/128');
 
 /**
  * The whole configuration of a node. Every option is documented here and in the README
  * ("Configuration reference"); unknown keys are refused so that a typo never silently falls
- * back to a default.
+ * back to a default. Defaults come from defaults.ts. Addresses and durations take theirs with
+ * `prefault`: the default is the text an operator would write (`10s`), parsed as theirs is.
  */
 export const configSchema = z
   .strictObject({
     /** Where clients connect (HOST:PORT). */
-    listen: hostPort.prefault('0.0.0.0:8080'),
+    listen: hostPort.prefault(defaults.listen.value),
     /** Admin listener: /healthz, /readyz. Keep it off the public interface. */
-    admin: hostPort.prefault('127.0.0.1:9090'),
+    admin: hostPort.prefault(defaults.admin.value),
     /** Worker processes that proxy; the primary only supervises. */
-    workers: z.number().int().min(1).max(256).default(() => availableParallelism()),
+    workers: z.number().int().min(1).max(256).default(defaults.workers.value),
     /**
      * How connections reach workers: `none` lets every worker accept from the shared socket
      * (measured faster here, see README), `rr` has the primary accept and hand them round-robin.
      */
-    scheduling: z.enum(['none', 'rr']).default('none'),
+    scheduling: z.enum(['none', 'rr']).default(defaults.scheduling.value),
     /** Redis URL of the shared state; absent: the embedded in-memory state (one node). */
     redis: z
       .string()
-      .refine((text) => /^rediss?:\/\/[^\s]+$/.test(text), 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379')
+      .refine(
+        (text) => /^rediss?:\/\/[^\s]+$/.test(text),
+        'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+      )
       .optional(),
     /** Prefix of every Redis key, so several clusters can share one Redis. */
-    prefix: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected letters, digits, ".", "_" or "-"').default('mooring'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected letters, digits, ".", "_" or "-"')
+      .default(defaults.prefix.value),
     /** How often the node refreshes its entry in the shared state; it expires after 3 missed beats. */
-    heartbeatInterval: duration('a duration').refine((ms) => ms >= 100, 'expected at least 100ms').default(1_000),
+    heartbeatInterval: duration('a duration')
+      .refine((ms) => ms >= 100, 'expected at least 100ms')
+      .prefault(defaults.heartbeatInterval.value),
     /** Path of the active HTTP health check; any answer below 500 within the timeout passes. */
-    healthPath: z.string().regex(/^\/\S*$/, 'expected a path starting with /').default('/'),
+    healthPath: z.string().regex(/^\/\S*$/, 'expected a path starting with /').default(defaults.healthPath.value),
     /** How often backends are checked (by one node of the cluster at a time); 0 turns active checks off. */
-    healthInterval: duration('a duration').default(2_000),
-    healthTimeout: duration('a duration').refine((ms) => ms > 0, 'expected a duration above 0').default(1_000),
+    healthInterval: duration('a duration').prefault(defaults.healthInterval.value),
+    /** A check with no answer by then fails. */
+    healthTimeout: duration('a duration')
+      .refine((ms) => ms > 0, 'expected a duration above 0')
+      .prefault(defaults.healthTimeout.value),
     /** Consecutive passes that bring a down backend back. */
-    healthRise: z.number().int().min(1).max(100).default(2),
+    healthRise: z.number().int().min(1).max(100).default(defaults.healthRise.value),
     /** Consecutive failures (checks or passive: refused, reset) that take a backend down. */
-    healthFall: z.number().int().min(1).max(100).default(3),
+    healthFall: z.number().int().min(1).max(100).default(defaults.healthFall.value),
     /** This node's name in logs and in the shared state. */
-    nodeId: z.string().min(1).max(128).default(() => hostname()),
+    nodeId: z.string().min(1).max(128).default(defaults.nodeId.value),
     /** Static backends; the Redis registry adds to them when shared state is on. */
-    backends: z.array(backendSchema).default([]),
+    backends: z.array(backendSchema).default(defaults.backends.value),
     /** How a new session picks its backend. */
-    balance: z.enum(['least-connections', 'round-robin']).default('least-connections'),
+    balance: z.enum(['least-connections', 'round-robin']).default(defaults.balance.value),
     /** Session stickiness: none, a signed cookie naming the backend, or consistent hashing of a key. */
-    sticky: z.enum(['none', 'cookie', 'hash']).default('none'),
+    sticky: z.enum(['none', 'cookie', 'hash']).default(defaults.sticky.value),
     /** What `hash` stickiness hashes: `ip`, `header:NAME`, `query:NAME` or `cookie:NAME`. */
     hashKey: z
       .string()
-      .default('ip')
+      .default(defaults.hashKey.value)
       .superRefine((text, ctx) => {
         try {
           parseHashKeySpec(text);
@@ -105,55 +126,71 @@ export const configSchema = z
         }
       }),
     /** Bounded-load factor (> 1) for `hash` stickiness; 0 turns the bound off. */
-    hashBalanceFactor: z.number().refine((factor) => factor === 0 || factor > 1, 'expected 0 (off) or a factor above 1 such as 1.25').default(0),
+    hashBalanceFactor: z
+      .number()
+      .refine((factor) => factor === 0 || factor > 1, 'expected 0 (off) or a factor above 1 such as 1.25')
+      .default(defaults.hashBalanceFactor.value),
     /** Name of the sticky cookie. */
-    cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name (an RFC 6265 token)').default('mooring'),
-    cookiePath: z.string().regex(/^\/[\x20-\x3A\x3C-\x7E]*$/, 'expected a path starting with /').default('/'),
+    cookieName: z
+      .string()
+      .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name (an RFC 6265 token)')
+      .default(defaults.cookieName.value),
+    /** `Path` of the sticky cookie: the paths whose requests carry it (RFC 6265 §5.2.4). */
+    cookiePath: z
+      .string()
+      .regex(/^\/[\x20-\x3A\x3C-\x7E]*$/, 'expected a path starting with /')
+      .default(defaults.cookiePath.value),
+    /** `Domain` of the sticky cookie; absent: host-only, sent back to this host alone. */
     cookieDomain: z.string().min(1).optional(),
-    cookieHttpOnly: z.boolean().default(true),
-    cookieSecure: z.boolean().default(false),
-    cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default('Lax'),
+    /** `HttpOnly` on the sticky cookie: page scripts cannot read it. */
+    cookieHttpOnly: z.boolean().default(defaults.cookieHttpOnly.value),
+    /** `Secure` on the sticky cookie: sent over HTTPS only (required by `SameSite=None`). */
+    cookieSecure: z.boolean().default(defaults.cookieSecure.value),
+    /** `SameSite` of the sticky cookie: whether cross-site requests carry it. */
+    cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default(defaults.cookieSameSite.value),
     /** Lifetime of the sticky cookie; absent: a session cookie. */
     cookieMaxAge: duration('a duration').optional(),
     /** HMAC secret that signs sticky cookies; the same on every node. Absent: generated per node (with a warning). */
     cookieSecret: z.string().min(16, 'expected at least 16 characters').optional(),
     /** Earlier secrets still accepted (and re-signed) during a rotation. */
-    previousCookieSecrets: z.array(z.string().min(16, 'expected at least 16 characters')).default([]),
+    previousCookieSecrets: z
+      .array(z.string().min(16, 'expected at least 16 characters'))
+      .default(defaults.previousCookieSecrets.value),
     /** Peers whose X-Forwarded-* headers are kept and appended to; everyone else's are replaced. */
-    trustedProxies: z.array(cidr).default([]),
+    trustedProxies: z.array(cidr).default(defaults.trustedProxies.value),
     /** Longest wait for a backend to answer a WebSocket handshake (connect included); then 504. */
-    handshakeTimeout: duration('a duration').default(10_000),
+    handshakeTimeout: duration('a duration').prefault(defaults.handshakeTimeout.value),
     /** Longest wait for a backend to accept a TCP connection before the next one is tried. */
-    connectTimeout: duration('a duration').default(3_000),
+    connectTimeout: duration('a duration').prefault(defaults.connectTimeout.value),
     /** Longest wait for a backend's HTTP response headers; then 504. */
-    requestTimeout: duration('a duration').default(60_000),
+    requestTimeout: duration('a duration').prefault(defaults.requestTimeout.value),
     /** Close a WebSocket tunnel after this long with no bytes either way; 0 turns it off. */
-    idleTimeout: duration('a duration').default(0),
+    idleTimeout: duration('a duration').prefault(defaults.idleTimeout.value),
     /** Idle time before TCP keep-alive probes start, on client and backend sockets. */
-    tcpKeepAlive: duration('a duration').default(30_000),
+    tcpKeepAlive: duration('a duration').prefault(defaults.tcpKeepAlive.value),
     /** Largest request head accepted (bytes); larger ones get 431. */
-    maxHeaderSize: z.number().int().min(1024).max(1_048_576).default(16_384),
+    maxHeaderSize: z.number().int().min(1024).max(1_048_576).default(defaults.maxHeaderSize.value),
     /**
      * Longest a client may take to send a complete request head (a slowloris defence); then 408.
      * At most 5 minutes: Node's whole-request timeout, which bounds it, is 5 minutes.
      */
     requestHeadTimeout: duration('a duration')
       .refine((ms) => ms >= 100 && ms <= 300_000, 'expected a duration from 100ms to 5m')
-      .default(10_000),
+      .prefault(defaults.requestHeadTimeout.value),
     /** Origins allowed to open WebSockets (exact match); empty allows every origin. */
-    allowedOrigins: z.array(z.string().min(1)).default([]),
+    allowedOrigins: z.array(z.string().min(1)).default(defaults.allowedOrigins.value),
     /** Live WebSockets one client address may hold per worker; 0 turns the limit off. */
-    maxConnectionsPerClient: z.number().int().min(0).default(0),
+    maxConnectionsPerClient: z.number().int().min(0).default(defaults.maxConnectionsPerClient.value),
     /** WebSocket handshakes per second one client address may start per worker; 0 turns it off. */
-    handshakeRatePerClient: z.number().min(0).default(0),
+    handshakeRatePerClient: z.number().min(0).default(defaults.handshakeRatePerClient.value),
     /** Follow WebSocket frame boundaries (a few bytes of state per tunnel) so closes can be gentle. */
-    frameTracking: z.boolean().default(true),
+    frameTracking: z.boolean().default(defaults.frameTracking.value),
     /** Largest message a client may send, in bytes on the wire (0: no limit); over it: close 1009. */
-    maxMessageSize: z.number().int().min(0).default(0),
+    maxMessageSize: z.number().int().min(0).default(defaults.maxMessageSize.value),
     /** Messages per second a client may send on one WebSocket (0: no limit); over it: close 1008. */
-    maxMessageRate: z.number().min(0).default(0),
+    maxMessageRate: z.number().min(0).default(defaults.maxMessageRate.value),
     /** Gentle closes per second when the node shuts down (drains carry their own rate). */
-    closeRate: z.number().positive().default(100),
+    closeRate: z.number().positive().default(defaults.closeRate.value),
     /**
      * WebSocket close code for gentle closes: 1012 Service Restart (clients reconnect) or 1001 Going Away.
      * Checked by the close-frame builder's own rule, so a code accepted here can always be sent.
@@ -164,21 +201,27 @@ export const configSchema = z
         (code) => isSendableCloseCode(code),
         `expected a close code that may be sent (${sendableCloseCodesText}) such as 1012 or 1001`,
       )
-      .default(defaultCloseCode),
+      .default(defaults.closeCode.value),
     /** How long SIGTERM waits for workers to finish before they are stopped. */
-    shutdownDeadline: duration('a duration').default(30_000),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    shutdownDeadline: duration('a duration').prefault(defaults.shutdownDeadline.value),
+    /** Lowest pino level written; `silent` writes nothing. */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel.value),
   })
   .superRefine((config, ctx) => {
     if (!config.frameTracking && (config.maxMessageSize > 0 || config.maxMessageRate > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['frameTracking'], message: 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)' });
+      const message = 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)';
+      ctx.addIssue({ code: 'custom', path: ['frameTracking'], message });
     }
     if (config.cookieSameSite === 'None' && !config.cookieSecure) {
-      ctx.addIssue({ code: 'custom', path: ['cookieSameSite'], message: 'SameSite=None requires cookieSecure: true (browsers drop such cookies otherwise)' });
+      const message = 'SameSite=None requires cookieSecure: true (browsers drop such cookies otherwise)';
+      ctx.addIssue({ code: 'custom', path: ['cookieSameSite'], message });
     }
     const seen = new Set<string>();
     for (const [index, backend] of config.backends.entries()) {
-      if (seen.has(backend.id)) ctx.addIssue({ code: 'custom', path: ['backends', index, 'id'], message: `duplicate backend id ${JSON.stringify(backend.id)}` });
+      if (seen.has(backend.id)) {
+        const message = `duplicate backend id ${JSON.stringify(backend.id)}`;
+        ctx.addIssue({ code: 'custom', path: ['backends', index, 'id'], message });
+      }
       seen.add(backend.id);
     }
   });
