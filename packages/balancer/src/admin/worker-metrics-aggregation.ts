@@ -1,4 +1,4 @@
-import { AggregatorRegistry, MetricType, type Registry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
 
 /**
@@ -23,7 +23,7 @@ export class WorkerMetricsAggregation {
     const last = this.#latest.get(worker);
     this.#latest.delete(worker);
     if (!last) return;
-    const counted = last.filter((metric) => metric.type !== MetricType.Gauge);
+    const counted = last.filter((metric) => (metric.type as string) !== 'gauge' // prom-client's MetricType is a type-only enum);
     this.#retired = (await AggregatorRegistry.aggregate([this.#retired, counted]).getMetricsAsJSON()) as MetricsSnapshot;
   }
 
