@@ -23,7 +23,8 @@ export class WorkerMetricsAggregation {
     const last = this.#latest.get(worker);
     this.#latest.delete(worker);
     if (!last) return;
-    const counted = last.filter((metric) => (metric.type as string) !== 'gauge' // prom-client's MetricType is a type-only enum);
+    // Compared as text: prom-client's MetricType enum is declared for types only.
+    const counted = last.filter((metric) => (metric.type as string) !== 'gauge');
     this.#retired = (await AggregatorRegistry.aggregate([this.#retired, counted]).getMetricsAsJSON()) as MetricsSnapshot;
   }
 
