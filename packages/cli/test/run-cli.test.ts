@@ -110,6 +110,8 @@ describe('runCli with injected deps', () => {
     ]) {
       expect(result.out).toContain(flag);
     }
+    // The exit code --wait documents is the one it returns (README "Drain and rollout").
+    expect(result.out.replace(/\s+/g, ' ')).toContain('exit 3 if some had to be closed at the deadline');
   });
 
   it('prints the same --json through commander as the command run directly', async () => {

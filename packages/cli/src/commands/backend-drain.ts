@@ -20,7 +20,7 @@ export function registerBackendDrain(backend: Command, host: CommandHost): void 
     .description(
       'stop new sessions to a backend on every node; close the remaining ones gently, paced, at the deadline',
     )
-    .option('--wait', 'wait until no connection is left; exit 1 if some had to be closed at the deadline')
+    .option('--wait', 'wait until no connection is left; exit 3 if some had to be closed at the deadline')
     .action((id: string, options: StateOptions & DrainFlags & { wait?: boolean }) => {
       const args: BackendDrainArgs = { id, terms: drainTerms(options), wait: options.wait === true };
       return host.run(options, (deps) => runBackendDrain(args, deps));
