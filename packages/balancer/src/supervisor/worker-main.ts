@@ -11,6 +11,8 @@ const worker = runWorker({
   channel: {
     // The channel is gone only while the primary is dying; nothing useful to do then.
     send: (message) => void (process.connected && process.send?.(message)),
+    sendLast: (message) =>
+      new Promise((resolve) => (process.connected && process.send ? process.send(message, undefined, {}, () => resolve()) : resolve())),
     onMessage: (listener) => {
       process.on('message', listener);
       return () => process.off('message', listener);

@@ -11,6 +11,8 @@ import { shutdownWorker } from './worker-shutdown.js';
 /** How a worker reaches its primary; in a cluster worker, the process's IPC channel. */
 export interface PrimaryChannel {
   send(message: WorkerToPrimary): void;
+  /** Sends and resolves once the message is handed to the channel (before the process exits). */
+  sendLast(message: WorkerToPrimary): Promise<void>;
   /** Subscribes to the primary's messages; returns the function that unsubscribes. */
   onMessage(listener: (message: unknown) => void): () => void;
 }
@@ -23,6 +25,9 @@ export interface WorkerDeps {
   /** Ends the process with this code once the worker has stopped. */
   readonly exit: (code: number) => void;
 }
+
+/** The id of the metrics a stopping worker sends unasked: its last word. */
+export const finalMetricsId = 0;
 
 /** A running worker, as its entry sees it. */
 export interface RunningWorker {
@@ -104,6 +109,8 @@ class WorkerProcess {
     if (this.#state === 'stopping') return;
     this.#state = 'stopping';
     await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode);
+    // What this worker counted since the primary's last scrape would die with it otherwise.
+    await this.#deps.channel.sendLast({ type: 'metrics', id: finalMetricsId, snapshot: await this.#proxy.metrics.snapshot() });
     this.#detach();
     this.log.flush?.();
     this.#deps.exit(0);
