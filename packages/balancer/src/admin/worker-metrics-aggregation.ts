@@ -24,7 +24,7 @@ export class WorkerMetricsAggregation {
     this.#latest.delete(worker);
     if (!last) return;
     // Compared as text: prom-client's MetricType enum is declared for types only.
-    const counted = last.filter((metric) => (metric.type as string) !== 'gauge');
+    const counted = last.filter((metric) => (metric.type as unknown) !== 'gauge');
     this.#retired = (await AggregatorRegistry.aggregate([this.#retired, counted]).getMetricsAsJSON()) as MetricsSnapshot;
   }
 
