@@ -29,6 +29,7 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   if (version === 0 || extra !== undefined) return undefined;
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return undefined;
+  if (prefixText !== undefined && !/^\d+$/.test(prefixText)) return undefined;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return undefined;
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }

@@ -32,7 +32,8 @@ const reservedEnvPrefix = 'MOORING_DEMO_';
  * Kubernetes injects service-link variables for a Service named `mooring` into every pod
  * (`MOORING_PORT`, `MOORING_PORT_80_TCP_ADDR`, `MOORING_SERVICE_HOST`…); they are not ours.
  */
-const kubernetesServiceLink = /^MOORING_(SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?)$/;
+const kubernetesServiceLink =
+  /^MOORING_(SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?)$/;
 
 /**
  * Merges file, environment and flags, validates once, and returns a frozen configuration.
@@ -79,10 +80,13 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${firstLine(err)}`);
+    const format = extname(path) === '.json' ? 'JSON' : 'YAML';
+    throw new ConfigError(`config file ${path} is not valid ${format}: ${firstLine(err)}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of options`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a mapping of options`);
+  }
   return parsed as Record<string, unknown>;
 }
 
@@ -116,7 +120,9 @@ function convert(spec: OptionSpec, raw: string | string[], source: string): unkn
     case 'integer':
     case 'number': {
       const number = Number(text);
-      if (text.trim() === '' || !Number.isFinite(number)) throw new ConfigError(`${spec.key} (${source}): expected a number, got ${JSON.stringify(text)}`);
+      if (text.trim() === '' || !Number.isFinite(number)) {
+        throw new ConfigError(`${spec.key} (${source}): expected a number, got ${JSON.stringify(text)}`);
+      }
       return number;
     }
     case 'boolean':
@@ -132,7 +138,10 @@ function convert(spec: OptionSpec, raw: string | string[], source: string): unkn
 /** `ID=URL`, the form of `--backend` and of each entry of MOORING_BACKEND. */
 function parseBackendFlag(entry: string, source: string): { id: string; url: string } {
   const at = entry.indexOf('=');
-  if (at <= 0) throw new ConfigError(`backends (${source}): expected ID=URL such as api-1=http://127.0.0.1:3000, got ${JSON.stringify(entry)}`);
+  if (at <= 0) {
+    const expected = 'ID=URL such as api-1=http://127.0.0.1:3000';
+    throw new ConfigError(`backends (${source}): expected ${expected}, got ${JSON.stringify(entry)}`);
+  }
   return { id: entry.slice(0, at), url: entry.slice(at + 1) };
 }
 

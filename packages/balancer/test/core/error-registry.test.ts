@@ -43,7 +43,10 @@ describe('the error registry', () => {
     const registered = new Map(Object.entries(errorCodes).map(([code, entry]) => [code, surfaceOf(entry)]));
     const missing = [...registered.keys()].filter((code) => !documented.has(code));
     const unknown = [...documented.keys()].filter((code) => !registered.has(code));
-    expect({ missingFromReadme: missing, notInRegistry: unknown }).toEqual({ missingFromReadme: [], notInRegistry: [] });
+    expect({ missingFromReadme: missing, notInRegistry: unknown }).toEqual({
+      missingFromReadme: [],
+      notInRegistry: [],
+    });
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(registered));
     expect([...documented.keys()]).toEqual([...registered.keys()]);
   });
@@ -79,6 +82,10 @@ describe('MooringError and its subclasses', () => {
   it('ConfigError carries MOORING_ERR_CONFIG_INVALID and its own one-line message', () => {
     const error = new ConfigError('workers: expected a number');
     expect(error).toBeInstanceOf(MooringError);
-    expect(error).toMatchObject({ name: 'ConfigError', code: 'MOORING_ERR_CONFIG_INVALID', message: 'workers: expected a number' });
+    expect(error).toMatchObject({
+      name: 'ConfigError',
+      code: 'MOORING_ERR_CONFIG_INVALID',
+      message: 'workers: expected a number',
+    });
   });
 });
