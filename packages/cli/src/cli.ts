@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, exitCodes, reportFailure } from './cli-error.js';
+import { cliVersion } from './cli-version.js';
 import type { CliDeps } from './command-deps.js';
 import { registerBackendCommands } from './commands/backend.js';
 import { CommandHost } from './commands/command-host.js';
@@ -31,6 +32,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = processDep
 function buildProgram(deps: CliDeps, host: CommandHost): Command {
   const program = new Command('mooring')
     .description('Mooring: a clustered, WebSocket-aware HTTP load balancer')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStateStore, StateError } from '@mooring/balancer';
 import { Harness, storeWith } from './support/harness.js';
@@ -112,6 +113,14 @@ describe('runCli with injected deps', () => {
     }
     // The exit code --wait documents is the one it returns (README "Drain and rollout").
     expect(result.out.replace(/\s+/g, ' ')).toContain('exit 3 if some had to be closed at the deadline');
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const h = new Harness();
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await h.cli(['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
   });
 
   it('prints the same --json through commander as the command run directly', async () => {
