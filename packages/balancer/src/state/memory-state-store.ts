@@ -50,6 +50,7 @@ export interface MemoryStateStoreOptions {
 export class MemoryStateStore implements StateStore {
   /** Always true: memory never goes away. */
   readonly available = true;
+  readonly reconnects = 0;
   private readonly data: MemoryData;
   private readonly now: () => number;
   private readonly orphanTtlMs: number;

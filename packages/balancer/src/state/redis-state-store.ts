@@ -86,6 +86,18 @@ export class RedisStateStore implements StateStore {
     this.now = options.now ?? Date.now;
     this.orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
     watchConnection(this.command, 'command', logger);
+    // Every 'ready' after the first is the connection coming back.
+    let readies = this.command.status === 'ready' ? 1 : 0;
+    this.command.on('ready', () => {
+      if (++readies > 1) this.reconnectCount++;
+    });
+  }
+
+  private reconnectCount = 0;
+
+  /** Times the command client's connection came back after it was lost. */
+  get reconnects(): number {
+    return this.reconnectCount;
   }
 
   /**

@@ -136,5 +136,7 @@ export interface StateStore {
 
   /** Whether the last command reached the store (false while Redis is down). */
   readonly available: boolean;
+  /** Times the connection to the store came back after it was lost (0 for the in-memory store). */
+  readonly reconnects: number;
   close(): Promise<void>;
 }

@@ -267,8 +267,10 @@ describe('RedisStateStore when Redis fails', () => {
       expect(await settleWithin(call(), 1_000)).toMatchObject({ code: 'MOORING_ERR_STATE_UNAVAILABLE' });
     }
 
+    expect(store.reconnects).toBe(0);
     await flaky.restart();
     await expect.poll(() => store.available, { timeout: 10_000 }).toBe(true);
+    expect(store.reconnects).toBe(1);
     await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
     expect((await peer.readRegistry()).backends.map((backend) => backend.id)).toEqual(['a']);
     // Resubscribed: listeners are told to re-read, then receive events again.
