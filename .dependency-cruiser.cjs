@@ -15,7 +15,7 @@ const allowed = {
   state: ['core', 'config', 'logging'],
   proxy: ['core', 'protocol', 'routing', 'config', 'logging'],
   'control-plane': ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy'],
-  admin: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'control-plane'],
+  admin: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy', 'control-plane'],
   supervisor: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy', 'control-plane', 'admin'],
 };
 
