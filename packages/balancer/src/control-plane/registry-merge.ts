@@ -27,7 +27,10 @@ export class RegistryMerge {
   apply(snapshot: RegistrySnapshot): Backend[] | undefined {
     for (const entry of snapshot.malformed) {
       const key = `${entry.id}\u0000${entry.raw}`;
-      if (!this.#reported.has(key)) this.#log.warn({ backend: entry.id, value: entry.raw, reason: entry.reason }, 'ignoring malformed registry entry');
+      if (!this.#reported.has(key)) {
+        const { id: backend, raw: value, reason } = entry;
+        this.#log.warn({ backend, value, reason }, 'ignoring malformed registry entry');
+      }
       this.#reported.add(key);
     }
     const byId = new Map(this.#static.map((backend) => [backend.id, backend]));
