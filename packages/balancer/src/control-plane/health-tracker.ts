@@ -48,7 +48,8 @@ export class HealthTracker {
   /** Continues from what another checker wrote (the lease moved to this node). */
   load(records: ReadonlyMap<string, HealthRecord>): void {
     for (const [id, record] of records) {
-      this.#verdicts.set(id, { healthy: record.healthy, since: record.since, against: 0, streak: record.streak, lastPassed: record.healthy });
+      const { healthy, since, streak } = record;
+      this.#verdicts.set(id, { healthy, since, against: 0, streak, lastPassed: healthy });
     }
   }
 
@@ -59,7 +60,9 @@ export class HealthTracker {
 
   records(): Map<string, HealthRecord> {
     const records = new Map<string, HealthRecord>();
-    for (const [id, verdict] of this.#verdicts) records.set(id, { healthy: verdict.healthy, since: verdict.since, checkedBy: this.#node, streak: verdict.streak });
+    for (const [id, { healthy, since, streak }] of this.#verdicts) {
+      records.set(id, { healthy, since, checkedBy: this.#node, streak });
+    }
     return records;
   }
 }

@@ -12,7 +12,8 @@ export function probeBackend(origin: string, path: string, timeoutMs: number): P
       if (!settled) resolve(passed);
       settled = true;
     };
-    const req = request(new URL(path, origin), { method: 'GET', agent: false, headers: { 'user-agent': 'mooring-health-check', connection: 'close' } });
+    const headers = { 'user-agent': 'mooring-health-check', connection: 'close' };
+    const req = request(new URL(path, origin), { method: 'GET', agent: false, headers });
     const timer = setTimeout(() => {
       settle(false);
       req.destroy();
