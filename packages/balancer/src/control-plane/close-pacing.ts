@@ -4,7 +4,13 @@
  * sessions are of the cluster-wide count. `carry` keeps the fraction of a close that a tick
  * could not spend, so low rates still close steadily. Pure.
  */
-export function closesForTick(input: { localLive: number; clusterLive: number; rate: number; tickMs: number; carry: number }): { count: number; carry: number } {
+export function closesForTick(input: {
+  localLive: number;
+  clusterLive: number;
+  rate: number;
+  tickMs: number;
+  carry: number;
+}): { count: number; carry: number } {
   const { localLive, rate, tickMs } = input;
   if (localLive <= 0 || rate <= 0) return { count: 0, carry: 0 };
   // A stale cluster count can lag behind; this node's own count is exact and a floor for it.
