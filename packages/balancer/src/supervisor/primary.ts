@@ -6,13 +6,33 @@ import { createAdminServer } from '../admin/admin-server.js';
 import { ensureCookieSecret } from './ensure-cookie-secret.js';
 import { formatHostPort } from '../config/host-port.js';
 import type { MooringConfig } from '../config/schema.js';
-import { NodeStateAgent } from '../control-plane/node-state-agent.js';
+import { NodeControlPlane } from '../control-plane/node-control-plane.js';
+import type { WorkerLink, WorkerSnapshot } from '../control-plane/worker-link.js';
 import { openStateStore } from '../state/open-state-store.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
-import type { WorkerToPrimary } from './ipc-messages.js';
+import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 
 /** How the primary reads its configuration again on SIGHUP; throws ConfigError when invalid. */
 export type ReloadConfig = () => Readonly<MooringConfig>;
+
+/** The control plane's calls to workers, as IPC messages. */
+function workerLink(workers: WorkerSupervisor): WorkerLink {
+  return {
+    broadcastBackends: (backends) => workers.broadcast({ type: 'backends', backends }),
+    broadcastHealth: (unhealthy) => workers.broadcast({ type: 'health', unhealthy }),
+    broadcastCounts: (total) => workers.broadcast({ type: 'counts', total }),
+    closeSession: (worker, id, code, reason) => workers.send(worker, { type: 'close-session', id, code, reason }),
+  };
+}
+
+/** A new worker's state, as the messages it gets before it accepts its first connection. */
+function snapshotMessages(snapshot: WorkerSnapshot): PrimaryToWorker[] {
+  return [
+    { type: 'backends', backends: snapshot.backends },
+    { type: 'health', unhealthy: snapshot.unhealthy },
+    { type: 'counts', total: snapshot.counts },
+  ];
+}
 
 /**
  * Runs the primary of a node: supervises the workers, keeps the shared state, serves the admin
@@ -23,20 +43,23 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
   let shuttingDown = false;
   let readyLogged = false;
   const workers = new WorkerSupervisor(config, log);
-  const agent = new NodeStateAgent({
-    store: await openStateStore(config, log),
-    config,
-    log,
-    send: (message) => workers.broadcast(message),
-    sendTo: (worker, message) => workers.send(worker, message),
-  });
+  const store = await openStateStore(config, log);
+  const agent = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
   await agent.start();
   cluster.on('message', (worker, message: WorkerToPrimary) => {
-    // A new worker gets the current state before it accepts its first connection.
-    if (message?.type === 'ready-for-state') agent.snapshot().forEach((snapshot) => workers.send(worker.id, snapshot));
-    else agent.onWorkerMessage(worker.id, message);
+    switch (message?.type) {
+      case 'ready-for-state': // a new worker gets the current state before it accepts its first connection
+        for (const snapshot of snapshotMessages(agent.snapshot())) workers.send(worker.id, snapshot);
+        break;
+      case 'sessions':
+        agent.sessionsReported(worker.id, message.opened, message.closed);
+        break;
+      case 'backend-failed':
+        agent.backendFailed(message.backend);
+        break;
+    }
   });
-  cluster.on('exit', (worker) => agent.onWorkerExit(worker.id));
+  cluster.on('exit', (worker) => agent.workerExited(worker.id));
 
   const admin = createAdminServer(() => ({ listeningWorkers: workers.listeningCount, shuttingDown, degraded: agent.degraded }));
   admin.listen(config.admin.port, config.admin.host);
@@ -58,7 +81,7 @@ export async function runPrimary(configured: Readonly<MooringConfig>, log: Logge
     log.info({ signal, deadlineMs: config.shutdownDeadline, closeRate: config.closeRate, live: agent.liveSessions() }, 'shutting down');
     agent.beginShutdown(config.closeRate, config.closeCode);
     await workers.stopAll(config.shutdownDeadline, config.closeCode);
-    await agent.stop();
+    await agent.close();
     admin.close();
     log.info('node stopped');
     log.flush?.();

@@ -1,64 +1,27 @@
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NodeStateAgent } from '../../src/control-plane/node-state-agent.js';
-import { configSchema, type MooringConfig } from '../../src/config/schema.js';
+import { NodeControlPlane } from '../../src/control-plane/node-control-plane.js';
+import type { WorkerLink } from '../../src/control-plane/worker-link.js';
+import type { MooringConfig } from '../../src/config/schema.js';
 import { MemoryStateStore } from '../../src/state/memory-state-store.js';
-import { StateError } from '../../src/state/state-error.js';
-import type { StateStore } from '../../src/state/state-store.js';
+import { config, instrumented, nextMacrotask, silentLog, useFakeClock } from './fakes.js';
+import type { Instrumented, Method } from './fakes.js';
 
-/** The names of the store's methods. */
-type Method = Exclude<keyof StateStore, 'available'>;
+const noWorkers: WorkerLink = {
+  broadcastBackends: () => {},
+  broadcastHealth: () => {},
+  broadcastCounts: () => {},
+  closeSession: () => {},
+};
 
-/**
- * A MemoryStateStore that counts calls, and whose chosen methods reject as Redis does when it is
- * down: a fake of the agent's one dependency, inside this process.
- */
-interface Instrumented {
-  readonly store: StateStore;
-  /** Calls per method, failed ones included. */
-  readonly calls: Map<Method, number>;
-  /** Methods that reject now. */
-  readonly failing: Set<Method>;
-}
-
-function instrumented(inner: MemoryStateStore): Instrumented {
-  const calls = new Map<Method, number>();
-  const failing = new Set<Method>();
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      const name = property as Method;
-      return (...args: unknown[]) => {
-        calls.set(name, (calls.get(name) ?? 0) + 1);
-        // As RedisStateStore rejects when Redis is down.
-        if (failing.has(name)) return Promise.reject(new StateError('MOORING_ERR_STATE_UNAVAILABLE', `${name}: down`));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, calls, failing };
-}
-
-function config(overrides: Partial<Record<keyof MooringConfig, unknown>> = {}): Readonly<MooringConfig> {
-  // No backends: the active check then probes nothing, so no socket is ever opened.
-  const defaults = { nodeId: 'n1', workers: 1, heartbeatInterval: 1_000, healthInterval: 0 };
-  return Object.freeze(configSchema.parse({ ...defaults, ...overrides }));
-}
-
-/** Lets Node run its end-of-tick work, where it reports unhandled rejections (real, not faked). */
-const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-describe('NodeStateAgent', () => {
+describe('NodeControlPlane', () => {
   let memory: MemoryStateStore;
   let fake: Instrumented;
-  let agent: NodeStateAgent | undefined;
+  let agent: NodeControlPlane | undefined;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
-  const newAgent = (settings: Readonly<MooringConfig>): NodeStateAgent => {
-    const log = pino({ level: 'silent' });
-    agent = new NodeStateAgent({ store: fake.store, config: settings, log, send: () => {}, sendTo: () => {} });
+  const newAgent = (settings: Readonly<MooringConfig>): NodeControlPlane => {
+    agent = new NodeControlPlane({ store: fake.store, config: settings, log: silentLog(), workers: noWorkers });
     return agent;
   };
   const count = (method: Method): number => fake.calls.get(method) ?? 0;
@@ -66,7 +29,7 @@ describe('NodeStateAgent', () => {
   beforeEach(() => {
     // setImmediate and the microtask queue stay real: the memory store and Node's rejection
     // tracking run on them.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    useFakeClock();
     memory = new MemoryStateStore();
     fake = instrumented(memory);
     unhandled.length = 0;
@@ -74,7 +37,7 @@ describe('NodeStateAgent', () => {
   });
   afterEach(async () => {
     fake.failing.clear();
-    await agent?.stop();
+    await agent?.close();
     agent = undefined;
     process.off('unhandledRejection', onUnhandled);
     vi.useRealTimers();
@@ -188,20 +151,20 @@ describe('NodeStateAgent', () => {
     });
   });
 
-  describe('stop', () => {
+  describe('close', () => {
     it('clears every timer, also after timers were re-armed', async () => {
       const node = newAgent(config({ healthInterval: 1_000 }));
       await node.start();
       await node.reconfigure(config({ healthInterval: 300, heartbeatInterval: 100 }));
       expect(vi.getTimerCount()).toBeGreaterThan(0);
-      await node.stop();
+      await node.close();
       expect(vi.getTimerCount()).toBe(0);
     });
 
     it('leaves no timer behind when it comes while start() is still talking to the store', async () => {
       const node = newAgent(config({ healthInterval: 1_000 }));
       const started = node.start();
-      await node.stop();
+      await node.close();
       await started;
       expect(vi.getTimerCount()).toBe(0);
     });

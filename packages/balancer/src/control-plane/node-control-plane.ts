@@ -1,0 +1,137 @@
+import type { MooringConfig } from '../config/schema.js';
+import type { ConnectionRecord } from '../core/session-record.js';
+import type { StateStore } from '../state/state-store.js';
+import {
+  composePieces,
+  healthSettings,
+  type ControlPlanePieces,
+  type NodeControlPlaneOptions,
+} from './control-plane-pieces.js';
+import type { WorkerSnapshot } from './worker-link.js';
+
+export type { NodeControlPlaneOptions } from './control-plane-pieces.js';
+
+/** Where a {@link NodeControlPlane} is in its life. */
+export type ControlPlaneState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
+
+/**
+ * The primary's link to the shared state, composed of one piece per job: NodeHeartbeat (the
+ * node's entry and connection table), RegistrySync (membership, drains, store events),
+ * ClusterCounts, HealthLease and ClosePacer, all sharing one DegradedTracker. Workers never wait
+ * on the store: when it is unreachable they keep routing from the last snapshot and the node
+ * reports degraded. It knows workers only through the WorkerLink it is given.
+ */
+export class NodeControlPlane {
+  readonly #store: StateStore;
+  readonly #pieces: ControlPlanePieces;
+  #config: Readonly<MooringConfig>;
+  #state: ControlPlaneState = 'created';
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: NodeControlPlaneOptions) {
+    this.#store = options.store;
+    this.#config = options.config;
+    this.#pieces = composePieces(options, () => this.#config);
+  }
+
+  get state(): ControlPlaneState {
+    return this.#state;
+  }
+
+  /** True while the shared state is unreachable (routing from the last known state). */
+  get degraded(): boolean {
+    return this.#pieces.tracker.degraded;
+  }
+
+  /** Everything a newly forked worker needs before it serves. */
+  snapshot(): WorkerSnapshot {
+    const { registry, health, counts } = this.#pieces;
+    return { backends: registry.backends, unhealthy: health.unhealthy, counts: counts.total };
+  }
+
+  /** Live sessions of this node. */
+  liveSessions(): number {
+    return this.#pieces.table.size;
+  }
+
+  /** Registers the node, reads the registry and subscribes, then arms every piece's timers. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /**
+   * SIGHUP: new static backends and settings; the registry is merged again at once, and the
+   * timers whose period is configured follow the new one.
+   */
+  async reconfigure(config: Readonly<MooringConfig>): Promise<void> {
+    this.#config = config;
+    this.#pieces.heartbeat.setInterval(config.heartbeatInterval);
+    await this.#pieces.health.reconfigure(healthSettings(config));
+    await this.#pieces.registry.setStatic(config.backends);
+  }
+
+  /** A worker's batch of sessions opened and closed; the worker id is stamped on each record. */
+  sessionsReported(worker: number, opened: readonly ConnectionRecord[], closed: readonly string[]): void {
+    for (const record of opened) this.#pieces.table.opened({ ...record, worker });
+    for (const id of closed) this.#pieces.table.closed(id);
+  }
+
+  /** A worker's refused, reset or timed-out connection to a backend (passive health). */
+  backendFailed(backend: string): void {
+    this.#pieces.health.backendFailed(backend);
+  }
+
+  /** A worker died: its sessions died with it. */
+  workerExited(worker: number): void {
+    this.#pieces.table.closeWorker(worker);
+  }
+
+  /** SIGTERM: close this node's sessions gently at `rate` per second, paced, from now on. */
+  beginShutdown(rate: number, code: number): void {
+    this.#pieces.pacer.beginShutdown(rate, code);
+  }
+
+  /**
+   * Graceful: stops every timer, waits for what is in flight, leaves the nodes table, hands the
+   * health lease on and closes the store. Idempotent; also safe while `start()` is running.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Immediate: stops every timer and closes the store without waiting; entries expire by TTL. */
+  destroy(): void {
+    this.#state = 'closed';
+    this.#closing ??= Promise.resolve();
+    for (const piece of this.#owners()) piece.destroy();
+    void this.#store.close().catch(() => {});
+  }
+
+  async #start(): Promise<void> {
+    this.#state = 'starting';
+    await this.#pieces.heartbeat.start();
+    await this.#pieces.registry.start();
+    // close() during the first round trips (SIGTERM while Redis is slow) leaves nothing running.
+    if (this.#state !== 'starting') return;
+    this.#state = 'running';
+    this.#pieces.counts.start();
+    this.#pieces.health.start();
+    this.#pieces.pacer.start();
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'closing';
+    await Promise.all(this.#owners().map((piece) => piece.close()));
+    await this.#store.close().catch(() => {});
+    this.#state = 'closed';
+  }
+
+  /** The pieces that own timers or a subscription. */
+  #owners(): Array<{ close(): Promise<void>; destroy(): void }> {
+    const { pacer, counts, health, registry, heartbeat } = this.#pieces;
+    return [pacer, counts, health, registry, heartbeat];
+  }
+}
