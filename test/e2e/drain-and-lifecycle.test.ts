@@ -3,8 +3,9 @@ import { Redis } from 'ioredis';
 import { openRecordingClient, requestText, runMooring, startTestBackend, type MooringNode, type RecordingClient, type RedisServerProcess, type TestBackend } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
-import { maxClosesPerSecond, ReconnectingFleet } from '../support/reconnecting-fleet.js';
+import { ReconnectingFleet } from '../support/reconnecting-fleet.js';
 import { establishedConnections } from '../support/tcp-sockets.js';
+import { meanRate, monotonicNow, settle, within } from '../support/waits.js';
 
 let redis: RedisServerProcess;
 let raw: Redis;
@@ -27,6 +28,17 @@ async function backendsNamed(...names: string[]): Promise<TestBackend[]> {
 }
 
 const cli = (prefix: string, args: string[]) => runMooring([...args, '--redis', redis.url, '--prefix', prefix]);
+
+/**
+ * How much faster than `--close-rate` closes may arrive, on average over the whole run. Load
+ * slows the primary's ticks (they don't catch up), so it can only make closes slower, except
+ * that a stall of a worker or of this test process bunches the closes it delays: over the whole
+ * run, 1.5 × leaves a stall of a third of the run (about 0.7 s of 2 s, 1.3 s of 4 s) before a
+ * correct pace reads as too fast, where a per-second peak would read any stall as a burst; and
+ * closing at twice the rate (a rate counted per worker or per backend instead of shared) or all
+ * at once (no pacing) still fails.
+ */
+const paceSlack = 1.5;
 
 describe('rollout behind two nodes with 100 reconnecting clients', () => {
   const prefix = uniquePrefix();
@@ -53,13 +65,14 @@ describe('rollout behind two nodes with 100 reconnecting clients', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('rollout complete');
-    await expect.poll(() => fleet.openCount(), { timeout: 5000 }).toBe(100);
+    await expect.poll(() => fleet.openCount(), settle).toBe(100);
     expect(new Set(fleet.backends())).toEqual(new Set(['new-1', 'new-2']));
     expect(fleet.handshakeFailures).toEqual([]);
     expect(fleet.protocolErrors).toEqual([]);
     expect(fleet.closes.length).toBeGreaterThanOrEqual(100);
     expect(fleet.closes.filter((close) => close.code !== 1012)).toEqual([]);
-    expect(maxClosesPerSecond(fleet.closes)).toBeLessThanOrEqual(1.2 * closeRate);
+    // 100 closes at 25/s in total, shared by both retired backends and both nodes: about 4 s.
+    expect(meanRate(fleet.closes.map((close) => close.at))).toBeLessThanOrEqual(paceSlack * closeRate);
     const registry = await raw.hkeys(`${prefix}:backends`);
     expect(registry.sort()).toEqual(['new-1', 'new-2']);
   });
@@ -106,7 +119,7 @@ describe('drain --wait', () => {
     let finished = false;
     void waiting.then(() => (finished = true));
     // New sessions avoid d-1 on both nodes while the old ones stay open and working.
-    await expect.poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), { timeout: 2000 }).toBe(true);
+    await expect.poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), settle).toBe(true);
     for (const node of nodes) {
       const fresh = await openRecordingClient(`${node.wsUrl}/`);
       expect(fresh.upgradeHeaders['x-backend']).toBe('d-2');
@@ -117,12 +130,13 @@ describe('drain --wait', () => {
       await client.close(1000);
     }
     expect(finished).toBe(false);
-    const closedLastAt = Date.now();
     await onD1.at(-1)!.close(1000);
-    const result = await waiting;
+    // "As soon as": the table flush, a heartbeat (300 ms) and the CLI's next look (200 ms) take
+    // well under a second when idle; 10 s leave room for a loaded machine and are still far from
+    // the 60 s deadline that a drain not watching the count would wait for.
+    const result = await within(waiting, 10_000, 'drain --wait returning after the last client left');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('d-1 drained: no live connections');
-    expect(Date.now() - closedLastAt).toBeLessThan(5000);
     const list = JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout);
     expect(list.backends.find((row: { id: string }) => row.id === 'd-1')).toMatchObject({ state: 'draining', live: 0, liveByNode: {} });
     await Promise.all(clients.map((client) => client.close()));
@@ -135,10 +149,12 @@ describe('drain --wait', () => {
     await expect.poll(async () => {
       for (let i = 0; i < 6; i++) await requestText(`${nodes[0]!.url}/warm`);
       return toK1();
-    }, { timeout: 3000 }).toBeGreaterThan(0);
+    }, settle).toBeGreaterThan(0);
     expect((await cli(prefix, ['backend', 'drain', 'k-1', '--deadline', '60s'])).code).toBe(0);
-    // Idle keep-alive sockets would otherwise live on for 4 s.
-    await expect.poll(toK1, { timeout: 1500, interval: 50 }).toBe(0);
+    // Left alone, idle keep-alive sockets would close 4 s after their last request (the agent's
+    // idle timeout), that is 3 s or more after the CLI's exit. The node's part after that exit is
+    // one pub/sub message and one IPC message: 2 s leave room for a loaded machine.
+    await expect.poll(toK1, { timeout: 2000, interval: 50 }).toBe(0);
     expect((await cli(prefix, ['backend', 'remove', 'k-1'])).code).toBe(0);
   });
 
@@ -150,7 +166,7 @@ describe('drain --wait', () => {
     try {
       while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3) clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
       const onF1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1');
-      await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, { timeout: 3000 }).toBe(3);
+      await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, settle).toBe(3);
       const result = await cli(prefix, ['backend', 'drain', 'f-1', '--deadline', '500ms', '--close-rate', '50', '--wait']);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain('f-1 drained at the deadline: 3 connection(s) closed by force');
@@ -167,7 +183,7 @@ describe('drain --wait', () => {
     await nodes[0]!.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('g-1'));
     const clients: RecordingClient[] = [];
     while (!clients.some((client) => client.upgradeHeaders['x-backend'] === 'g-1')) clients.push(await openRecordingClient(`${nodes[0]!.wsUrl}/`));
-    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'g-1')?.live, { timeout: 3000 }).toBe(1);
+    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'g-1')?.live, settle).toBe(1);
     const result = await cli(prefix, ['backend', 'remove', 'g-1', '--drain', '--deadline', '300ms']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('removed backend g-1');
@@ -178,7 +194,7 @@ describe('drain --wait', () => {
   it('refuses to remove a backend with live connections unless --force, and undrains', async () => {
     const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
     const busy = String(client.upgradeHeaders['x-backend']);
-    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === busy)?.live, { timeout: 3000 }).toBe(1);
+    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === busy)?.live, settle).toBe(1);
     const refused = await cli(prefix, ['backend', 'remove', busy]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`backend ${busy} has 1 live connection(s)`);
@@ -249,14 +265,16 @@ describe('node lifecycle', () => {
     const clients = await Promise.all(Array.from({ length: 40 }, () => openRecordingClient(`${node.wsUrl}/`)));
     const survivors = await Promise.all(Array.from({ length: 5 }, () => openRecordingClient(`${other.wsUrl}/`)));
     const closes: number[] = [];
-    const codes = clients.map((client) => client.closed.then((close) => (closes.push(Date.now()), close.code)));
+    const codes = clients.map((client) => client.closed.then((close) => (closes.push(monotonicNow()), close.code)));
     const exit = node.stop('SIGTERM', 30_000);
-    await expect.poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, { timeout: 2000 }).not.toBe(200);
+    // 503 while the node is still closing (about 2 s here), not merely unreachable once it exited.
+    await expect.poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, settle).toBe(503);
     // On failure, the node's own account of its shutdown says more than the codes.
     const story = (): string => JSON.stringify(node.logs.filter((line) => (line.level as number) >= 40 || /shut|stop|exit|retir/.test(String(line.msg))));
     expect(await Promise.all(codes), story()).toEqual(Array(40).fill(1012));
     expect(clients.every((client) => client.errors.length === 0)).toBe(true);
-    expect(maxClosesPerSecond(closes.map((at) => ({ at, code: 1012, backend: '' })))).toBeLessThanOrEqual(24);
+    // 40 closes at --close-rate 20: about 2 s.
+    expect(meanRate(closes)).toBeLessThanOrEqual(paceSlack * 20);
     expect(await exit).toBe(0);
     for (const client of survivors) expect(await client.request('other node')).toBe('other node');
     const fresh = await openRecordingClient(`${other.wsUrl}/`);

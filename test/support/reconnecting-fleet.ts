@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 /** One close a client received. */
 export interface ReceivedClose {
   readonly code: number;
+  /** When it arrived, on the monotonic clock (`performance.now()`). */
   readonly at: number;
   readonly backend: string;
 }
@@ -86,6 +88,7 @@ export class ReconnectingFleet {
       });
     });
     if (!opened) {
+      // A real client's back-off before it tries again (client behaviour, not a wait of the test).
       if (!this.#stopped) setTimeout(() => void this.#connect(index), 50);
       return;
     }
@@ -93,7 +96,8 @@ export class ReconnectingFleet {
     ws.once('close', (code) => {
       this.#sockets.delete(index);
       if (this.#stopped) return;
-      this.closes.push({ code, at: Date.now(), backend });
+      this.closes.push({ code, at: performance.now(), backend });
+      // Reconnects come at once but not in lockstep, as real clients' do.
       setTimeout(() => void this.#connect(index), 5 + Math.random() * 20);
     });
     if (this.#streaming) this.#pump(index);
@@ -108,16 +112,4 @@ export class ReconnectingFleet {
     for (let i = 0; i < 4; i++) ws.send(piece, { binary: true, fin: i === 3 });
     ws.once('message', () => setTimeout(() => this.#pump(index), 200));
   }
-}
-
-/** The most closes received within any one second, counted in whole seconds from the first. */
-export function maxClosesPerSecond(closes: readonly ReceivedClose[]): number {
-  if (closes.length === 0) return 0;
-  const first = Math.min(...closes.map((close) => close.at));
-  const buckets = new Map<number, number>();
-  for (const close of closes) {
-    const second = Math.floor((close.at - first) / 1000);
-    buckets.set(second, (buckets.get(second) ?? 0) + 1);
-  }
-  return Math.max(...buckets.values());
 }
