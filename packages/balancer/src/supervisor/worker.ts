@@ -45,6 +45,11 @@ export function runWorker(deps: WorkerDeps): RunningWorker {
   let worker: WorkerProcess | undefined;
   const unsubscribe = deps.channel.onMessage((message) => {
     if (worker) return worker.onMessage(message as PrimaryToWorker);
+    // Broadcasts may reach a worker forked a moment ago, before its init: the state snapshot it
+    // asks for right after init carries all they said. Only a shutdown cannot wait.
+    const type = (message as { type?: unknown } | null)?.type;
+    if (type === 'shutdown') return deps.exit(0);
+    if (type !== 'init') return;
     const config = parseWorkerInit(message);
     worker = new WorkerProcess(config, deps, () => unsubscribe());
     running.log = worker.log;
