@@ -41,6 +41,8 @@ describe('keep-alive clients of a worker that stops accepting', () => {
       writeFileSync(file, `backends:\n  - { id: k2, url: "${backends[1]!.url}" }\n`);
       process.kill(node.pid, 'SIGHUP');
       await node.waitForLog((line) => line.msg === 'reload complete', 20_000);
+      // The retired worker hears of it over IPC: wait until it has stopped accepting.
+      await node.waitForLog((line) => String(line.msg).startsWith('worker stopping'), 20_000);
       await backends[0]!.setMode('ok');
       const answered = await inFlight;
       expect(backendOf(answered)).toBe('k1');
@@ -65,7 +67,7 @@ describe('keep-alive clients of a worker that stops accepting', () => {
       const inFlight = client.get('/in-flight');
       await expect.poll(() => backends[0]!.httpRequests).toBe(1);
       process.kill(node.pid, 'SIGTERM');
-      await node.waitForLog((line) => line.msg === 'shutting down');
+      await node.waitForLog((line) => String(line.msg).startsWith('worker stopping'));
       await backends[0]!.setMode('ok');
       expect((await inFlight).headers.connection).toBe('close');
       // The client carries on as a busy one would, for at most 5 s: with `Connection: close` its

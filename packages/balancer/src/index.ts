@@ -6,7 +6,9 @@ export { parseDuration } from './config/duration.js';
 export { parseHostPort, formatHostPort, type HostPort } from './config/host-port.js';
 export { defaultCloseCode, isSendableCloseCode, sendableCloseCodesText } from './protocol/close-codes.js';
 export { createLogger } from './logging/create-logger.js';
-export { runPrimary } from './supervisor/primary.js';
+export type { Logger } from 'pino';
+export { Primary, type PrimaryOptions, type ReloadConfig } from './supervisor/primary.js';
+export { runWorker, type WorkerDeps, type PrimaryChannel } from './supervisor/worker.js';
 export {
   errorCodes,
   MooringError,

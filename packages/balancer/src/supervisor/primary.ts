@@ -1,19 +1,31 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createAdminServer } from '../admin/admin-server.js';
-import { ensureCookieSecret } from './ensure-cookie-secret.js';
 import { formatHostPort } from '../config/host-port.js';
 import type { MooringConfig } from '../config/schema.js';
+import { listen, type Unsubscribe } from '../core/listener.js';
 import { NodeControlPlane } from '../control-plane/node-control-plane.js';
 import type { WorkerLink, WorkerSnapshot } from '../control-plane/worker-link.js';
 import { openStateStore } from '../state/open-state-store.js';
-import { WorkerSupervisor } from './worker-supervisor.js';
+import { ensureCookieSecret } from './ensure-cookie-secret.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
 
 /** How the primary reads its configuration again on SIGHUP; throws ConfigError when invalid. */
 export type ReloadConfig = () => Readonly<MooringConfig>;
+
+/** What a node's primary is started with. */
+export interface PrimaryOptions {
+  readonly config: Readonly<MooringConfig>;
+  readonly log: Logger;
+  /** Reads the configuration sources again (SIGHUP); absent: reload is refused with a warning. */
+  readonly reloadConfig?: ReloadConfig;
+  /** The script each worker process runs (the CLI's worker entry). */
+  readonly workerEntry: string;
+}
 
 /** The control plane's calls to workers, as IPC messages. */
 function workerLink(workers: WorkerSupervisor): WorkerLink {
@@ -35,83 +47,145 @@ function snapshotMessages(snapshot: WorkerSnapshot): PrimaryToWorker[] {
 }
 
 /**
- * Runs the primary of a node: supervises the workers, keeps the shared state, serves the admin
- * endpoints, and orchestrates reload (SIGHUP) and shutdown (SIGTERM, SIGINT). It never proxies.
+ * The primary of a node: supervises the workers, keeps the shared state (the control plane),
+ * serves the admin endpoints, and carries out reload and shutdown when told to. It never
+ * proxies, and it installs no process-wide handler: the CLI wires signals to `reload()` and
+ * `shutdown()`.
  */
-export async function runPrimary(configured: Readonly<MooringConfig>, log: Logger, reloadConfig?: ReloadConfig): Promise<void> {
-  let config = ensureCookieSecret(configured, log);
-  let shuttingDown = false;
-  let readyLogged = false;
-  const workers = new WorkerSupervisor(config, log);
-  const store = await openStateStore(config, log);
-  const agent = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
-  await agent.start();
-  cluster.on('message', (worker, message: WorkerToPrimary) => {
+export class Primary {
+  readonly #log: Logger;
+  readonly #reloadConfig: ReloadConfig | undefined;
+  readonly #workers: WorkerSupervisor;
+  readonly #controlPlane: NodeControlPlane;
+  readonly #admin: Server;
+  readonly #unsubscribe: Unsubscribe[] = [];
+  #config: Readonly<MooringConfig>;
+  #state: 'starting' | 'running' | 'shutting-down' | 'stopped' = 'starting';
+  #shutdown: Promise<void> | undefined;
+  #reloading = Promise.resolve();
+  #readyLogged = false;
+
+  /** Use {@link Primary.start}, which builds the parts. */
+  constructor(options: PrimaryOptions, config: Readonly<MooringConfig>, parts: { workers: WorkerSupervisor; controlPlane: NodeControlPlane; admin: Server }) {
+    this.#log = options.log;
+    this.#reloadConfig = options.reloadConfig;
+    this.#config = config;
+    this.#workers = parts.workers;
+    this.#controlPlane = parts.controlPlane;
+    this.#admin = parts.admin;
+  }
+
+  /** Starts the shared state, the admin listener and the workers; resolves once they are under way. */
+  static async start(options: PrimaryOptions): Promise<Primary> {
+    const { log } = options;
+    const config = ensureCookieSecret(options.config, log);
+    const workers = new WorkerSupervisor(config, log, options.workerEntry);
+    const store = await openStateStore(config, log);
+    const controlPlane = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
+    await controlPlane.start();
+    let primary: Primary | undefined;
+    const admin = createAdminServer(() => ({
+      listeningWorkers: workers.listeningCount,
+      shuttingDown: primary?.shuttingDown ?? false,
+      degraded: controlPlane.degraded,
+    }));
+    admin.listen(config.admin.port, config.admin.host);
+    await once(admin, 'listening');
+    primary = new Primary(options, config, { workers, controlPlane, admin });
+    primary.#run();
+    return primary;
+  }
+
+  /** Whether shutdown has begun (/readyz answers 503 from then on). */
+  get shuttingDown(): boolean {
+    return this.#state === 'shutting-down' || this.#state === 'stopped';
+  }
+
+  /**
+   * SIGTERM: /readyz fails first; then the workers stop accepting; live WebSockets are closed
+   * gently, paced, until the deadline; then the node leaves the shared state. Idempotent;
+   * resolves when the node has stopped.
+   */
+  shutdown(signal: string): Promise<void> {
+    this.#shutdown ??= this.#stop(signal);
+    return this.#shutdown;
+  }
+
+  /**
+   * SIGHUP: reads the configuration again and replaces the workers one at a time. An invalid
+   * configuration is logged and the running one kept. Reloads queue behind each other.
+   */
+  reload(): Promise<void> {
+    this.#reloading = this.#reloading.then(() => this.#reload());
+    return this.#reloading;
+  }
+
+  #run(): void {
+    const log = this.#log;
+    this.#unsubscribe.push(
+      listen(cluster, 'message', (worker: Worker, message: WorkerToPrimary) => this.#onWorkerMessage(worker, message)),
+      listen(cluster, 'exit', (worker: Worker) => this.#controlPlane.workerExited(worker.id)),
+      listen(cluster, 'listening', (worker: Worker, address: AddressInfo) => this.#onListening(worker, address)),
+    );
+    this.#state = 'running';
+    log.info({ workers: this.#config.workers, listen: formatHostPort(this.#config.listen), scheduling: this.#config.scheduling }, 'starting workers');
+    this.#workers.startAll();
+  }
+
+  #onWorkerMessage(worker: Worker, message: WorkerToPrimary): void {
     switch (message?.type) {
       case 'ready-for-state': // a new worker gets the current state before it accepts its first connection
-        for (const snapshot of snapshotMessages(agent.snapshot())) workers.send(worker.id, snapshot);
+        for (const snapshot of snapshotMessages(this.#controlPlane.snapshot())) this.#workers.send(worker.id, snapshot);
         break;
       case 'sessions':
-        agent.sessionsReported(worker.id, message.opened, message.closed);
+        this.#controlPlane.sessionsReported(worker.id, message.opened, message.closed);
         break;
       case 'backend-failed':
-        agent.backendFailed(message.backend);
+        this.#controlPlane.backendFailed(message.backend);
         break;
     }
-  });
-  cluster.on('exit', (worker) => agent.workerExited(worker.id));
+  }
 
-  const admin = createAdminServer(() => ({ listeningWorkers: workers.listeningCount, shuttingDown, degraded: agent.degraded }));
-  admin.listen(config.admin.port, config.admin.host);
-  await once(admin, 'listening');
-  const adminAddress = admin.address() as AddressInfo;
+  #onListening(worker: Worker, address: AddressInfo): void {
+    this.#log.info({ workerId: worker.id, workerPid: worker.process.pid }, 'worker ready');
+    if (this.#readyLogged || this.#workers.listeningCount < this.#config.workers) return;
+    this.#readyLogged = true;
+    const admin = this.#admin.address() as AddressInfo;
+    this.#log.info(
+      { listen: { host: this.#config.listen.host, port: address.port }, admin: { host: admin.address, port: admin.port }, workers: this.#config.workers, scheduling: this.#config.scheduling },
+      'node ready',
+    );
+  }
 
-  cluster.on('listening', (worker, address) => {
-    log.info({ workerId: worker.id, workerPid: worker.process.pid }, 'worker ready');
-    if (readyLogged || workers.listeningCount < config.workers) return;
-    readyLogged = true;
-    log.info({ listen: { host: config.listen.host, port: address.port }, admin: { host: adminAddress.address, port: adminAddress.port }, workers: config.workers, scheduling: config.scheduling }, 'node ready');
-  });
+  async #stop(signal: string): Promise<void> {
+    const config = this.#config;
+    this.#state = 'shutting-down';
+    this.#log.info({ signal, deadlineMs: config.shutdownDeadline, closeRate: config.closeRate, live: this.#controlPlane.liveSessions() }, 'shutting down');
+    this.#controlPlane.beginShutdown(config.closeRate, config.closeCode);
+    await this.#workers.close(config.shutdownDeadline, config.closeCode);
+    await this.#controlPlane.close();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    // A scraper's keep-alive connection must not hold the exit up.
+    const adminClosed = new Promise((resolve) => this.#admin.close(resolve));
+    this.#admin.closeAllConnections();
+    await adminClosed;
+    this.#state = 'stopped';
+    this.#log.info('node stopped');
+  }
 
-  const shutdown = async (signal: string): Promise<void> => {
-    if (shuttingDown) return;
-    // /readyz fails first; then the workers stop accepting; live WebSockets are closed gently,
-    // paced, until the deadline; then the node leaves the shared state.
-    shuttingDown = true;
-    log.info({ signal, deadlineMs: config.shutdownDeadline, closeRate: config.closeRate, live: agent.liveSessions() }, 'shutting down');
-    agent.beginShutdown(config.closeRate, config.closeCode);
-    await workers.stopAll(config.shutdownDeadline, config.closeCode);
-    await agent.close();
-    admin.close();
-    log.info('node stopped');
-    log.flush?.();
-    process.exit(0);
-  };
-  let reloading = Promise.resolve();
-  const reload = (): void => {
-    reloading = reloading.then(async () => {
-      if (shuttingDown) return;
-      if (!reloadConfig) return void log.warn('SIGHUP: no configuration source to reload from, ignoring');
-      try {
-        const raw = reloadConfig();
-        // A generated cookie secret must survive the reload, or every issued cookie breaks.
-        config = ensureCookieSecret(raw.cookieSecret ? raw : Object.freeze({ ...raw, cookieSecret: config.cookieSecret }), log);
-        log.info({ workers: config.workers }, 'SIGHUP: configuration reloaded, replacing workers one at a time');
-        await agent.reconfigure(config);
-        await workers.reload(config);
-      } catch (err) {
-        log.error({ err }, 'SIGHUP: reload failed, keeping the running configuration');
-      }
-    });
-  };
-  // The primary holds no connections, but its death takes every worker's with it: a bug here is
-  // logged loudly and survived rather than turned into an outage.
-  process.on('uncaughtException', (err) => log.fatal({ err }, 'uncaught exception in the primary; carrying on so the workers keep their connections'));
-  process.on('unhandledRejection', (err) => log.fatal({ err }, 'unhandled rejection in the primary; carrying on'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGHUP', reload);
-
-  log.info({ workers: config.workers, listen: formatHostPort(config.listen), scheduling: config.scheduling }, 'starting workers');
-  workers.startAll();
+  async #reload(): Promise<void> {
+    if (this.#state !== 'running') return;
+    if (!this.#reloadConfig) return void this.#log.warn('SIGHUP: no configuration source to reload from, ignoring');
+    try {
+      const raw = this.#reloadConfig();
+      // A generated cookie secret must survive the reload, or every issued cookie breaks.
+      const keepSecret = raw.cookieSecret ? raw : Object.freeze({ ...raw, cookieSecret: this.#config.cookieSecret });
+      this.#config = ensureCookieSecret(keepSecret, this.#log);
+      this.#log.info({ workers: this.#config.workers }, 'SIGHUP: configuration reloaded, replacing workers one at a time');
+      await this.#controlPlane.reconfigure(this.#config);
+      await this.#workers.reload(this.#config);
+    } catch (err) {
+      this.#log.error({ err }, 'SIGHUP: reload failed, keeping the running configuration');
+    }
+  }
 }

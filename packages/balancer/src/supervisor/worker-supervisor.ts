@@ -1,12 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { listen, type Unsubscribe } from '../core/listener.js';
 import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 
-const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** Longest wait for a new worker to listen during a reload before the reload gives up. */
 const reloadListenTimeoutMs = 15_000;
 
@@ -23,18 +22,39 @@ export class WorkerSupervisor {
   readonly #listening = new Set<number>();
   readonly #retiring = new Set<number>();
   readonly #startedAt = new Map<number, number>();
+  readonly #respawns = new Set<NodeJS.Timeout>();
+  readonly #unsubscribe: Unsubscribe[];
   #quickDeaths = 0;
-  #stopping = false;
+  #restarts = 0;
+  #state: 'running' | 'stopping' | 'closed' = 'running';
 
-  constructor(config: Readonly<MooringConfig>, log: Logger) {
+  /** `workerEntry`: the script a worker process runs (the CLI's worker entry). */
+  constructor(config: Readonly<MooringConfig>, log: Logger, workerEntry: string) {
     this.#config = config;
     this.#log = log;
     cluster.schedulingPolicy = config.scheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: workerEntry });
-    cluster.on('listening', (worker) => this.#listening.add(worker.id));
-    cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
-    // A worker's IPC error (its channel closing under a send) must never be an uncaught 'error' here.
-    cluster.on('fork', (worker) => worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error')));
+    this.#unsubscribe = [
+      listen(cluster, 'listening', (worker: Worker) => this.#listening.add(worker.id)),
+      listen(cluster, 'exit', (worker: Worker, code: number | null, signal: string | null) => this.#onExit(worker, code, signal)),
+      // A worker's IPC error (its channel closing under a send) must never be an uncaught 'error' here.
+      listen(cluster, 'fork', (worker: Worker) => worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error'))),
+    ];
+  }
+
+  /** Workers replaced after they died (not retired ones). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Workers alive now, serving or retiring. */
+  get aliveCount(): number {
+    return this.#serving.size + this.#retiring.size;
+  }
+
+  /** Ids of the workers alive now, serving or retiring. */
+  get aliveIds(): number[] {
+    return [...this.#serving, ...this.#retiring];
   }
 
   /** Workers that serve new connections now. */
@@ -72,14 +92,38 @@ export class WorkerSupervisor {
     this.#log.info({ workers: this.#serving.size }, 'reload complete');
   }
 
-  /** SIGTERM: every worker stops accepting and closes what is left at the deadline. */
-  async stopAll(deadlineMs: number, closeCode: number): Promise<void> {
-    this.#stopping = true;
+  /**
+   * SIGTERM: every worker stops accepting and closes what is left at the deadline; resolves when
+   * all have exited (SIGKILL for any still there 5 s after the deadline). Then the supervisor's
+   * listeners are removed.
+   */
+  async close(deadlineMs: number, closeCode: number): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopping';
+    this.#clearRespawns();
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     for (const worker of workers) this.send(worker.id, { type: 'shutdown', deadlineMs, closeCode });
     const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + 5_000);
     await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
     clearTimeout(killer);
+    this.#detach();
+  }
+
+  /** Kills every worker now and removes the listeners. */
+  destroy(): void {
+    this.#clearRespawns();
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    this.#detach();
+  }
+
+  #detach(): void {
+    this.#state = 'closed';
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+  }
+
+  #clearRespawns(): void {
+    for (const timer of this.#respawns) clearTimeout(timer);
+    this.#respawns.clear();
   }
 
   #fork(): Worker {
@@ -111,12 +155,15 @@ export class WorkerSupervisor {
     this.#startedAt.delete(worker.id);
     if (this.#retiring.delete(worker.id)) return void this.#log.info({ workerId: worker.id, code }, 'retired worker exited');
     this.#serving.delete(worker.id);
-    if (this.#stopping) return;
+    if (this.#state !== 'running') return;
+    this.#restarts++;
     this.#quickDeaths = lifetime < stableLifetimeMs ? this.#quickDeaths + 1 : 0;
     const delayMs = respawnDelay(lifetime, this.#quickDeaths - 1);
     this.#log.warn({ workerId: worker.id, workerPid: worker.process.pid, code, signal, lifetimeMs: lifetime, respawnInMs: delayMs }, 'worker exited, replacing it');
-    setTimeout(() => {
-      if (!this.#stopping) this.#fork();
+    const timer = setTimeout(() => {
+      this.#respawns.delete(timer);
+      if (this.#state === 'running') this.#fork();
     }, delayMs);
+    this.#respawns.add(timer);
   }
 }

@@ -113,6 +113,7 @@ class WorkerProcess {
   async #stop(deadlineMs: number, closeCode: number): Promise<void> {
     if (this.#state === 'stopping') return;
     this.#state = 'stopping';
+    this.log.info({ deadlineMs }, 'worker stopping: no new connections, live ones until they end or the deadline');
     await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode);
     // What this worker counted since the primary's last scrape would die with it otherwise.
     await this.#deps.channel.sendLast({ type: 'metrics', id: finalMetricsId, snapshot: await this.#proxy.metrics.snapshot() });

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { ConfigError, createLogger, loadConfig, runPrimary, startOptions } from '@mooring/balancer';
+import { ConfigError, createLogger, loadConfig, Primary, startOptions, type Logger } from '@mooring/balancer';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -31,9 +32,33 @@ export function registerStartCommand(program: Command): void {
     // SIGHUP reads the same sources again: the file may have changed, flags and env cannot.
     const reload = () =>
       loadConfig({ ...sources, onWarning: (warning) => log.warn({ warning }, 'SIGHUP: configuration warning') });
-    await runPrimary(config, log, reload);
+    const primary = await Primary.start({ config, log, reloadConfig: reload, workerEntry });
+    handleProcessSignals(primary, log);
     await new Promise(() => {}); // the primary runs until a signal stops it
   });
+}
+
+/** The script every worker process runs. */
+const workerEntry = fileURLToPath(new URL('../worker-entry.js', import.meta.url));
+
+/**
+ * The process-wide part of the primary: signals, and the last-resort handlers. The primary holds
+ * no connections, but its death takes every worker's with it: a bug there is logged loudly and
+ * survived rather than turned into an outage.
+ */
+function handleProcessSignals(primary: Primary, log: Logger): void {
+  process.on('uncaughtException', (err) =>
+    log.fatal({ err }, 'uncaught exception in the primary; carrying on so the workers keep their connections'),
+  );
+  process.on('unhandledRejection', (err) => log.fatal({ err }, 'unhandled rejection in the primary; carrying on'));
+  const stop = (signal: NodeJS.Signals): void =>
+    void primary.shutdown(signal).then(() => {
+      log.flush?.();
+      process.exit(0);
+    });
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => void primary.reload());
 }
 
 function camel(flag: string): string {

@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
-import { runWorker } from './worker.js';
+import { runWorker } from '@mooring/balancer';
 
 /*
- * Entry point of a worker process: the process-wide parts (last-resort handlers, signals, the
- * IPC channel) around runWorker.
+ * What a worker process of `mooring start` runs (the primary forks it): the process-wide parts
+ * (the IPC channel, last-resort handlers, signals) around the library's runWorker.
  */
 const worker = runWorker({
   workerId: cluster.worker?.id ?? -1,
@@ -25,4 +25,6 @@ process.on('uncaughtException', (err) => {
   process.exit(70);
 });
 // The primary orchestrates shutdown; a signal sent to the whole process group is not ours to act on.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => worker.log?.debug({ signal }, 'signal left to the primary'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => worker.log?.debug({ signal }, 'signal left to the primary'));
+}
