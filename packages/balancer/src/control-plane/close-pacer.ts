@@ -1,7 +1,7 @@
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { DrainRecord } from '../state/state-store.js';
 import { CloseScheduler, type ShutdownTerms } from './close-scheduler.js';
-import { closeTickMs } from './timings.js';
+import { closeTickMs } from '../core/timings.js';
 
 /** Why the primary asks a worker to close a session. */
 export type CloseReason = 'drain' | 'shutdown';

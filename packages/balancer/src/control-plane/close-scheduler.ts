@@ -1,7 +1,7 @@
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { DrainRecord } from '../state/state-store.js';
 import { closesForTick, jitteredOffsets } from './close-pacing.js';
-import { closeTickMs as defaultTickMs } from './timings.js';
+import { closeTickMs as defaultTickMs } from '../core/timings.js';
 
 /** Asks a worker to close one of its sessions gently with this close code. */
 export type CloseRequest = (record: ConnectionRecord, code: number) => void;

@@ -1,7 +1,7 @@
 import type { StateStore } from '../state/state-store.js';
 import type { DegradedTracker } from './degraded-tracker.js';
 import { PeriodicTask } from './periodic-task.js';
-import { countsIntervalMs } from './timings.js';
+import { countsIntervalMs } from '../core/timings.js';
 
 /** Live sessions per backend, cluster-wide, as workers receive them. */
 export type CountsRecord = Readonly<Record<string, number>>;

@@ -5,7 +5,7 @@ import type { DegradedTracker } from './degraded-tracker.js';
 import { HealthChecker, type Probe } from './health-checker.js';
 import { PeriodicTask } from './periodic-task.js';
 import { ReportThrottle } from './report-throttle.js';
-import { passiveReportIntervalMs } from './timings.js';
+import { passiveReportIntervalMs } from '../core/timings.js';
 
 /** The name of the lease that makes one node at a time the active checker. */
 export const healthLeaseName = 'health';

@@ -2,7 +2,7 @@ import type { NodeInfo, StateStore } from '../state/state-store.js';
 import type { ConnectionTable } from './connection-table.js';
 import type { DegradedTracker } from './degraded-tracker.js';
 import { PeriodicTask } from './periodic-task.js';
-import { flushIntervalMs } from './timings.js';
+import { flushIntervalMs } from '../core/timings.js';
 
 /** What a node announces besides its start time and degraded flag, read at every beat. */
 export type NodeAnnouncement = Omit<NodeInfo, 'startedAt' | 'heartbeatAt' | 'degraded'>;

@@ -4,7 +4,7 @@ import type { DrainRecord, StateEvent, StateStore } from '../state/state-store.j
 import type { DegradedTracker } from './degraded-tracker.js';
 import { PeriodicTask } from './periodic-task.js';
 import { RegistryMerge } from './registry-merge.js';
-import { registryPollMs } from './timings.js';
+import { registryPollMs } from '../core/timings.js';
 
 /** Where a {@link RegistrySync} is in its life. */
 export type RegistrySyncState = 'idle' | 'starting' | 'running' | 'closed';

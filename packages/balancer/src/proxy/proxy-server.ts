@@ -10,6 +10,7 @@ import { refuseUpgrade } from './error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
+import { backendKeepAliveIdleMs, clientKeepAliveMs, clientLimitSweepMs, closeGraceMs, wholeRequestTimeoutMs } from '../core/timings.js';
 import { ClientLimits } from './websocket/client-limits.js';
 import { drainableKeepAlive } from './http/drainable-keep-alive.js';
 import { DataPlaneMetrics } from './data-plane-metrics.js';
@@ -22,12 +23,6 @@ import { WebSocketSession, type SessionContext } from './websocket/websocket-ses
 
 export type { SessionObserver } from './websocket/session-registry.js';
 
-/** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would. */
-const backendKeepAliveIdleMs = 4_000;
-/** How long peers get to answer a gentle close before both sockets are destroyed. */
-const closeGraceMs = 2_000;
-/** Node's own limit on a whole request (head and body); the head timeout must stay within it. */
-const wholeRequestTimeoutMs = 300_000;
 
 /**
  * How often Node looks for requests past their deadline. Its default, 30 s, would let a request
@@ -75,7 +70,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   const sessions = new SessionRegistry(observer);
   const trusted = createAddressMatcher(config.trustedProxies);
   const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
-  const sweep = setInterval(() => limits.sweep(), 10_000).unref();
+  const sweep = setInterval(() => limits.sweep(), clientLimitSweepMs).unref();
   const metrics = new DataPlaneMetrics();
   metrics.watchTraffic(sessions);
   const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie, metrics };
@@ -98,7 +93,7 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   const server = createServer({
     maxHeaderSize: config.maxHeaderSize,
     noDelay: true,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: clientKeepAliveMs,
     headersTimeout: config.requestHeadTimeout,
     requestTimeout: wholeRequestTimeoutMs,
     connectionsCheckingInterval: headTimeoutSweepMs(config.requestHeadTimeout),

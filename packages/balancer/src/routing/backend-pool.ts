@@ -1,8 +1,5 @@
 import type { Backend, Candidate } from '../core/backend.js';
-
-/** How long a backend that refused a connection is passed over: doubles per failure, capped. */
-const firstPenaltyMs = 1_000;
-const maxPenaltyMs = 10_000;
+import { firstPenaltyMs, maxPenaltyMs } from '../core/timings.js';
 
 interface BackendEntry {
   backend: Backend;

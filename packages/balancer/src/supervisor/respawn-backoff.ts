@@ -1,7 +1,4 @@
-/** A worker that lived at least this long is not crash-looping: replace it at once. */
-const stableLifetimeMs = 5_000;
-const firstDelayMs = 100;
-const maxDelayMs = 5_000;
+import { firstRespawnDelayMs, maxRespawnDelayMs, stableLifetimeMs } from '../core/timings.js';
 
 /**
  * Delay before replacing a dead worker. Immediate for a worker that ran a while; doubling for
@@ -9,7 +6,5 @@ const maxDelayMs = 5_000;
  */
 export function respawnDelay(lifetimeMs: number, recentQuickDeaths: number): number {
   if (lifetimeMs >= stableLifetimeMs) return 0;
-  return Math.min(firstDelayMs * 2 ** recentQuickDeaths, maxDelayMs);
+  return Math.min(firstRespawnDelayMs * 2 ** recentQuickDeaths, maxRespawnDelayMs);
 }
-
-export { stableLifetimeMs };

@@ -1,9 +1,8 @@
+import { sessionReportDelayMs } from '../core/timings.js';
 import type { SessionObserver } from '../proxy/proxy-server.js';
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { WorkerToPrimary } from './ipc-messages.js';
 
-/** How long a worker gathers session opens and closes before reporting them to its primary. */
-const reportDelayMs = 20;
 
 /**
  * A worker's reports of its WebSocket sessions to the primary, batched: under a handshake storm
@@ -21,7 +20,7 @@ export function batchedSessionReports(node: string, worker: number, tell: (messa
     closed = [];
   };
   const schedule = (): void => {
-    timer ??= setTimeout(flush, reportDelayMs);
+    timer ??= setTimeout(flush, sessionReportDelayMs);
   };
   return {
     opened(session) {

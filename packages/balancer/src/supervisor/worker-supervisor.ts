@@ -2,12 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { listen, type Unsubscribe } from '../core/listener.js';
+import { reloadListenTimeoutMs, shutdownKillSlackMs, stableLifetimeMs } from '../core/timings.js';
 import type { MooringConfig } from '../config/schema.js';
-import { respawnDelay, stableLifetimeMs } from './respawn-backoff.js';
+import { respawnDelay } from './respawn-backoff.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 
-/** Longest wait for a new worker to listen during a reload before the reload gives up. */
-const reloadListenTimeoutMs = 15_000;
 
 /**
  * Keeps `config.workers` workers serving: forks them, replaces one that dies (the others and
@@ -103,7 +102,7 @@ export class WorkerSupervisor {
     this.#clearRespawns();
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     for (const worker of workers) this.send(worker.id, { type: 'shutdown', deadlineMs, closeCode });
-    const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + 5_000);
+    const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + shutdownKillSlackMs);
     await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
     clearTimeout(killer);
     this.#detach();

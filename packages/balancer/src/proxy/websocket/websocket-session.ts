@@ -8,6 +8,7 @@ import type { Backend } from '../../core/backend.js';
 import type { RoutingDecision } from '../../routing/session-router.js';
 import type { RouteKind } from '../../core/session-record.js';
 import type { BackendPool } from '../../routing/backend-pool.js';
+import { refusalFlushMs } from '../../core/timings.js';
 import { appendSetCookie } from '../append-set-cookie.js';
 import { connectToBackend, preconnectedAgent } from '../backend-connect.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
@@ -73,8 +74,6 @@ let sequence = 0;
 
 const sessionOfSocket = Symbol('mooring.session');
 
-/** How long a refused client gets to read the refusal before its socket is destroyed. */
-const refusalFlushMs = 5_000;
 
 /** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
 const backendGoneCloseCode = 1014;
