@@ -37,8 +37,18 @@ async function main() {
   for (const count of backendCounts) {
     for (const scheduling of ['none', 'rr']) {
       const used = backends.slice(0, count).map((b, i) => ({ id: `b${i}`, url: b.url }));
-      const node = await startMooring({ name: `mooring-${scheduling}-${count}b`, backends: used, workers: 2, scheduling });
-      targets.push({ name: `mooring ${scheduling}, ${count} backend${count > 1 ? 's' : ''}`, service: node, scheduling, backendsUsed: count });
+      const node = await startMooring({
+        name: `mooring-${scheduling}-${count}b`,
+        backends: used,
+        workers: 2,
+        scheduling,
+      });
+      targets.push({
+        name: `mooring ${scheduling}, ${count} backend${count > 1 ? 's' : ''}`,
+        service: node,
+        scheduling,
+        backendsUsed: count,
+      });
     }
   }
   const backendPids = backends.map((b) => b.pid);
@@ -51,7 +61,13 @@ async function main() {
         const proxyPids = target.name === 'direct' ? [] : target.service.pids();
         const proxyBefore = cpuSnapshot(proxyPids);
         const backendBefore = cpuSnapshot(backendPids);
-        const result = await runLoad({ mode: 'handshake', url: target.service.url.replace('http', 'ws'), connections: concurrency, processes, durationMs });
+        const result = await runLoad({
+          mode: 'handshake',
+          url: target.service.url.replace('http', 'ws'),
+          connections: concurrency,
+          processes,
+          durationMs,
+        });
         const run = {
           rep,
           handshakesPerSecond: result.count / result.seconds,
@@ -110,7 +126,10 @@ async function main() {
   for (const count of backendCounts) {
     const none = summary.find((s) => s.scheduling === 'none' && s.backends === count);
     const rr = summary.find((s) => s.scheduling === 'rr' && s.backends === count);
-    lines.push('', `${count} backend(s): rr / none = ${fmt(rr.handshakesPerSecond.median / none.handshakesPerSecond.median, 3)}`);
+    lines.push(
+      '',
+      `${count} backend(s): rr / none = ${fmt(rr.handshakesPerSecond.median / none.handshakesPerSecond.median, 3)}`,
+    );
   }
   console.log(lines.join('\n'));
   const path = writeJson(`cluster-scheduling-${fileStamp()}.json`, {

@@ -89,7 +89,16 @@ export function measureRoutingDecisions() {
 function printTable(rows) {
   const fmt = (ns) => `${Math.round(ns).toLocaleString('en-US')} ns`;
   console.log(`Node ${process.version}, ${process.arch}; median of ${batchSize}-call batches\n`);
-  const columns = ['backends', 'ring points', 'build', 'rebuild, 1 removed', 'hash, bounded F=1.25', 'hash, unbounded', 'cookie, memo hit', 'cookie, HMAC'];
+  const columns = [
+    'backends',
+    'ring points',
+    'build',
+    'rebuild, 1 removed',
+    'hash, bounded F=1.25',
+    'hash, unbounded',
+    'cookie, memo hit',
+    'cookie, HMAC',
+  ];
   console.log(`| ${columns.join(' | ')} |`);
   console.log(`|${columns.map(() => '---:|').join('')}`);
   for (const r of rows) {

@@ -28,7 +28,14 @@ import { httpScenario } from './scenarios/http.mjs';
 import { wsEchoScenario, wsHandshakeScenario, wsStreamScenario } from './scenarios/websocket.mjs';
 import { idleMemoryScenario } from './scenarios/idle-memory.mjs';
 
-const allTargets = [directTarget, nginxTarget, haproxyTarget, mooringMemoryTarget, mooringRedisTarget, mooringFramesTarget];
+const allTargets = [
+  directTarget,
+  nginxTarget,
+  haproxyTarget,
+  mooringMemoryTarget,
+  mooringRedisTarget,
+  mooringFramesTarget,
+];
 const allScenarios = [httpScenario, wsEchoScenario, wsStreamScenario, wsHandshakeScenario, idleMemoryScenario];
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (...args) => console.error('[bench]', ...args);
@@ -71,14 +78,19 @@ const settings = {
  */
 function defaultIdleConnections() {
   const fit = Math.floor((childNofile - 500) / 2 / 1000) * 1000;
-  if (fit < 10_000) log(`open-file hard limit is ${childNofile} (cannot be raised here): idle WebSockets measured at ${fit}, not 10,000`);
+  if (fit < 10_000)
+    log(
+      `open-file hard limit is ${childNofile} (cannot be raised here): idle WebSockets measured at ${fit}, not 10,000`,
+    );
   return Math.min(10_000, fit);
 }
 
 function pick(list, csv, kind) {
   if (!csv) return list;
   const names = csv.split(',').map((s) => s.trim());
-  for (const name of names) if (!list.some((item) => item.name === name)) throw new Error(`unknown ${kind} ${name}; known: ${list.map((i) => i.name).join(', ')}`);
+  for (const name of names)
+    if (!list.some((item) => item.name === name))
+      throw new Error(`unknown ${kind} ${name}; known: ${list.map((i) => i.name).join(', ')}`);
   return list.filter((item) => names.includes(item.name));
 }
 
@@ -125,7 +137,9 @@ async function main() {
   // cluster workers too, since they are forked with the primary's execArgv.
   const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 
-  log(`${settings.reps} repetition(s) × ${scenarios.length} scenario(s) × ${targets.length} target(s), ${settings.durationMs / 1000} s per timed run`);
+  log(
+    `${settings.reps} repetition(s) × ${scenarios.length} scenario(s) × ${targets.length} target(s), ${settings.durationMs / 1000} s per timed run`,
+  );
   const backend = await startEchoBackend('echo-backend');
   const instances = new Map();
   const startTarget = (target) => target.start({ backend, nodeArgs: target.mooring ? profileArgs : [] });
@@ -152,10 +166,14 @@ async function main() {
             if (scenario.freshInstance) fresh = await startTarget(target);
             const instance = fresh ?? instances.get(target.name);
             Object.assign(run, await scenario.run({ instance, backend, settings }));
-            log(`rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} ${describe(run, scenario)}`);
+            log(
+              `rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} ${describe(run, scenario)}`,
+            );
           } catch (err) {
             run.error = err.message;
-            log(`rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} FAILED: ${err.message}`);
+            log(
+              `rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} FAILED: ${err.message}`,
+            );
           } finally {
             if (fresh) await fresh.stop();
           }
@@ -171,15 +189,21 @@ async function main() {
   if (profileDir) {
     const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
     log(`${files.length} CPU profile(s) in ${profileDir} (primary and workers; open in Chrome DevTools or speedscope)`);
-    if (files.length < 3) log('expected one per worker plus the primary: a worker that was killed rather than stopped writes none');
+    if (files.length < 3)
+      log('expected one per worker plus the primary: a worker that was killed rather than stopped writes none');
     const { totalMs, rows } = hottestFunctions(files.map((f) => `${profileDir}/${f}`));
-    console.log(`Hottest functions by self time (all Mooring processes, ${fmt(totalMs / 1000)} s sampled, idle included):\n`);
+    console.log(
+      `Hottest functions by self time (all Mooring processes, ${fmt(totalMs / 1000)} s sampled, idle included):\n`,
+    );
     console.log('| self ms | share | function |\n| ---: | ---: | --- |');
     for (const row of rows) console.log(`| ${fmt(row.ms)} | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`);
     return;
   }
 
-  const routing = profile || values.scenarios || values.targets ? undefined : (log('measuring the cost of one routing decision'), runRoutingDecision());
+  const routing =
+    profile || values.scenarios || values.targets
+      ? undefined
+      : (log('measuring the cost of one routing decision'), runRoutingDecision());
   const summaries = summariseRuns(runs, scenarios, targets);
   const versions = Object.fromEntries(targets.map((t) => [t.name, t.version()]));
   versions.wrk = which('wrk') ? versionOf(which('wrk'), ['-v']).split(' [')[0] : 'not installed';
@@ -209,7 +233,9 @@ async function main() {
 
 /** The latest bench/cluster-scheduling.mjs result, if one was saved. */
 function schedulingSection() {
-  const files = readdirSync(resultsDir).filter((f) => /^cluster-scheduling-.*\.json$/.test(f)).sort();
+  const files = readdirSync(resultsDir)
+    .filter((f) => /^cluster-scheduling-.*\.json$/.test(f))
+    .sort();
   if (files.length === 0) return '_Not run yet._';
   const data = JSON.parse(readFileSync(`${resultsDir}${files.at(-1)}`, 'utf8'));
   const direct = data.summary.find((row) => row.target === 'direct')?.handshakesPerSecond.median;
@@ -235,16 +261,36 @@ function describe(run, scenario) {
 
 function renderMarkdown(result, runs, scenarios, targets, jsonName) {
   const m = result.machine;
-  const backendBound = [...new Set(runs.filter((r) => backendSaturated(r, result.settings.durationMs)).map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`))];
-  const saturated = [...new Set(runs.filter((r) => r.clientSaturated).map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`))];
+  const backendBound = [
+    ...new Set(
+      runs
+        .filter((r) => backendSaturated(r, result.settings.durationMs))
+        .map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`),
+    ),
+  ];
+  const saturated = [
+    ...new Set(
+      runs
+        .filter((r) => r.clientSaturated)
+        .map((r) => `${r.scenario} → ${targets.find((t) => t.name === r.target)?.label}`),
+    ),
+  ];
   const failures = runs.filter((r) => r.error).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.error}`);
-  const errorRuns = runs.filter((r) => r.errors > 0).map((r) => `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`);
+  const errorRuns = runs
+    .filter((r) => r.errors > 0)
+    .map(
+      (r) =>
+        `- rep ${r.rep + 1}, ${r.scenario}, ${r.target}: ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}`,
+    );
   return `# Mooring benchmark results
 
 Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw data in \`bench/results/${jsonName}\`.
 
 - Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel} (${m.arch}); load generator, proxies and backend share these cores.
-- Versions: Node ${m.node}; Mooring ${result.versions.mooring ?? '–'} (git ${result.revision}); ${targets.filter((t) => t.name !== 'direct' && !t.mooring).map((t) => `${t.label} ${result.versions[t.name]}`).join('; ')}; ${result.versions.wrk}.
+- Versions: Node ${m.node}; Mooring ${result.versions.mooring ?? '–'} (git ${result.revision}); ${targets
+    .filter((t) => t.name !== 'direct' && !t.mooring)
+    .map((t) => `${t.label} ${result.versions[t.name]}`)
+    .join('; ')}; ${result.versions.wrk}.
 - Method: ${result.settings.reps} repetitions; within each, every scenario runs against every target in turn (order rotated per repetition); ${result.settings.durationMs / 1000} s per timed run. Values are **median (min–max)** over repetitions; ratios are taken within each repetition and then summarised. ↑ higher is better, ↓ lower is better.
 - Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state (Mooring (Redis): the same with \`--redis\` on a private redis-server); nginx 2 worker processes; HAProxy 2 threads. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.
 - Idle WebSockets: ${fmt(result.settings.idleConnections)} per proxy${result.settings.idleConnections < 10_000 ? ` (not 10,000: the open-file hard limit here is ${result.settings.childNofile} and cannot be raised without CAP_SYS_RESOURCE; a proxied socket takes 2 descriptors and HAProxy is one process)` : ''}.
@@ -261,7 +307,11 @@ ${ratiosTable(runs, scenarios, targets)}
 
 ## Where the CPU went (median CPU seconds per timed run; 2 cores give ${fmt((2 * result.settings.durationMs) / 1000)} s)
 
-${cpuTable(runs, scenarios.filter((s) => !s.freshInstance), targets)}
+${cpuTable(
+  runs,
+  scenarios.filter((s) => !s.freshInstance),
+  targets,
+)}
 
 "Other" is everything else that ran on the machine meanwhile (the benchmark's own parent process, and any other work on this shared machine).
 

@@ -9,7 +9,9 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, deflate: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '0' }, deflate: { type: 'boolean', default: false } },
+});
 const body = Buffer.from('hello from the echo backend\n');
 const streamChunk = Buffer.alloc(64 * 1024, 0x61);
 /** Sends outstanding per stream connection: enough to keep the pipe full, bounded in memory. */
@@ -25,7 +27,12 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 
-const wss = new WebSocketServer({ noServer: true, perMessageDeflate: values.deflate, maxPayload: 1 << 20, clientTracking: false });
+const wss = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: values.deflate,
+  maxPayload: 1 << 20,
+  clientTracking: false,
+});
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
   wss.handleUpgrade(req, socket, head, (ws) => {

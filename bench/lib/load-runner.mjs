@@ -16,7 +16,10 @@ function split(total, parts) {
 
 function nextMessage(child, type, timeoutMs) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => cleanup(reject, new Error(`load client: no ${type} after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => cleanup(reject, new Error(`load client: no ${type} after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (message) => {
       if (message.type === type) cleanup(resolve, message);
       else if (message.type === 'error') cleanup(reject, new Error(`load client failed: ${message.message}`));
@@ -107,7 +110,8 @@ async function runPhase(children, durationMs) {
 export async function runLoad(options) {
   const load = await prepareLoad(options);
   try {
-    if (load.failed > 0) throw new Error(`${load.failed} of ${options.connections} connections failed to open: ${load.firstError}`);
+    if (load.failed > 0)
+      throw new Error(`${load.failed} of ${options.connections} connections failed to open: ${load.firstError}`);
     return await load.run(options.durationMs);
   } finally {
     await load.close();

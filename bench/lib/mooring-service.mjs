@@ -18,18 +18,46 @@ export const mooringBin = fileURLToPath(new URL('../../packages/cli/dist/bin.js'
  *   inherit the primary's execArgv (Node 20 refuses --cpu-prof in NODE_OPTIONS)
  * @param {Record<string,string>} [options.env]
  */
-export async function startMooring({ name = 'mooring', backends, workers = 2, scheduling, extraArgs = [], nodeArgs = [], env = {} }) {
+export async function startMooring({
+  name = 'mooring',
+  backends,
+  workers = 2,
+  scheduling,
+  extraArgs = [],
+  nodeArgs = [],
+  env = {},
+}) {
   const port = await freePort();
   const adminPort = await freePort();
-  const args = [...nodeArgs, mooringBin, 'start', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--workers', String(workers), '--log-level', 'warn'];
+  const args = [
+    ...nodeArgs,
+    mooringBin,
+    'start',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin',
+    `127.0.0.1:${adminPort}`,
+    '--workers',
+    String(workers),
+    '--log-level',
+    'warn',
+  ];
   if (scheduling) args.push('--scheduling', scheduling);
   for (const backend of backends) args.push('--backend', `${backend.id}=${backend.url}`);
   args.push(...extraArgs);
   const service = await startService({ name, command: process.execPath, args, env });
-  const exited = new Promise((_, reject) => service.child.once('exit', (code) => reject(new Error(`exited with code ${code}`))));
+  const exited = new Promise((_, reject) =>
+    service.child.once('exit', (code) => reject(new Error(`exited with code ${code}`))),
+  );
   exited.catch(() => {});
   try {
-    await Promise.race([pollHttp(`http://127.0.0.1:${adminPort}/readyz`, (status, body) => status === 200 && JSON.parse(body).workers === workers), exited]);
+    await Promise.race([
+      pollHttp(
+        `http://127.0.0.1:${adminPort}/readyz`,
+        (status, body) => status === 200 && JSON.parse(body).workers === workers,
+      ),
+      exited,
+    ]);
   } catch (err) {
     await service.stop();
     throw new Error(`${name}: ${err.message}; stderr: ${service.stderrTail()}`);

@@ -18,7 +18,9 @@ export function hottestFunctions(paths, limit = 15) {
       const count = hits.get(node.id) ?? 0;
       if (count === 0) continue;
       const { functionName, url, lineNumber } = node.callFrame;
-      const file = url ? url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '') : '';
+      const file = url
+        ? url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
+        : '';
       const key = `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`.trim();
       const ms = count * msPerSample;
       byFunction.set(key, (byFunction.get(key) ?? 0) + ms);

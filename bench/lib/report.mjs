@@ -12,7 +12,9 @@ export function summariseRuns(runs, scenarios, targets) {
     for (const metric of scenario.metrics) {
       out[scenario.name][metric.key] = {};
       for (const target of targets) {
-        const values = runs.filter((r) => r.scenario === scenario.name && r.target === target.name && r.metrics).map((r) => r.metrics[metric.key]);
+        const values = runs
+          .filter((r) => r.scenario === scenario.name && r.target === target.name && r.metrics)
+          .map((r) => r.metrics[metric.key]);
         if (values.some(Number.isFinite)) out[scenario.name][metric.key][target.name] = summarise(values);
       }
     }
@@ -47,7 +49,10 @@ function saturatedMark(runs, scenario, target, durationMs) {
 }
 
 export function mediansTable(runs, summaries, scenarios, targets, durationMs) {
-  const lines = [`| metric | ${targets.map((t) => t.label).join(' | ')} |`, `| --- |${targets.map(() => ' --- |').join('')}`];
+  const lines = [
+    `| metric | ${targets.map((t) => t.label).join(' | ')} |`,
+    `| --- |${targets.map(() => ' --- |').join('')}`,
+  ];
   for (const scenario of scenarios) {
     for (const metric of scenario.metrics) {
       const cells = targets.map((t) => {
@@ -85,7 +90,10 @@ export function ratiosTable(runs, scenarios, targets) {
 
 /** Where the CPU went in each scenario: median seconds per run for proxy, backend, client, other; idle share. */
 export function cpuTable(runs, scenarios, targets) {
-  const lines = ['| scenario | target | proxy CPU s | backend CPU s | client CPU s | other CPU s | machine idle | busiest client process/thread |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| scenario | target | proxy CPU s | backend CPU s | client CPU s | other CPU s | machine idle | busiest client process/thread |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const scenario of scenarios) {
     for (const target of targets) {
       const list = runs.filter((r) => r.scenario === scenario.name && r.target === target.name && r.cpu);
@@ -106,9 +114,14 @@ export function routingTable(routing) {
   if (routing.skipped) return `_Skipped: ${routing.skipped}_`;
   if (routing.text) return routing.text.trim();
   const ns = (value) => `${fmt(value)} ns`;
-  const lines = ['| backends | ring points | build | rebuild, 1 removed | hash, bounded F=1.25 | hash, unbounded | cookie, memo hit | cookie, HMAC |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| backends | ring points | build | rebuild, 1 removed | hash, bounded F=1.25 | hash, unbounded | cookie, memo hit | cookie, HMAC |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const r of routing.rows) {
-    lines.push(`| ${r.count} | ${r.points} | ${fmt(r.buildMs)} ms | ${fmt(r.rebuildMs)} ms | ${ns(r.hashBounded)} | ${ns(r.hashPlain)} | ${ns(r.cookieHit)} | ${ns(r.cookieHmac)} |`);
+    lines.push(
+      `| ${r.count} | ${r.points} | ${fmt(r.buildMs)} ms | ${fmt(r.rebuildMs)} ms | ${ns(r.hashBounded)} | ${ns(r.hashPlain)} | ${ns(r.cookieHit)} | ${ns(r.cookieHmac)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -6,7 +6,10 @@ export const resultsDir = fileURLToPath(new URL('../results/', import.meta.url))
 
 /** A timestamp usable in a file name: 2025-01-31T12-00-00Z. */
 export function fileStamp(date = new Date()) {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
 }
 
 export function writeJson(name, data) {

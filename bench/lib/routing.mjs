@@ -19,5 +19,7 @@ console.log(JSON.stringify(m.measureRoutingDecisions()));`;
   // Fall back to whatever the script prints on its own.
   const plain = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 180_000 });
   if (plain.status === 0) return { text: plain.stdout };
-  return { skipped: `bench/routing-decision.mjs failed: ${(plain.stderr || json.stderr || '').trim().split('\n').slice(0, 3).join(' ')}` };
+  return {
+    skipped: `bench/routing-decision.mjs failed: ${(plain.stderr || json.stderr || '').trim().split('\n').slice(0, 3).join(' ')}`,
+  };
 }

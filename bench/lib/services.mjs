@@ -62,7 +62,10 @@ export async function startService({ name, command, args = [], env = {}, cwd, is
   };
   const lines = createInterface({ input: child.stdout });
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready after ${readyTimeoutMs} ms; stderr: ${stderr}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready after ${readyTimeoutMs} ms; stderr: ${stderr}`)),
+      readyTimeoutMs,
+    );
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${code ?? signal}) before it was ready; stderr: ${stderr}`));

@@ -22,7 +22,9 @@ export function versionOf(path, args) {
 export function gitRevision(cwd) {
   try {
     const head = execFileSync('git', ['-C', cwd, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', cwd, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', cwd, 'status', '--porcelain', '--', 'packages'], {
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head} + uncommitted changes in packages/` : head;
   } catch {
     return 'unknown';

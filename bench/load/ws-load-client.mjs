@@ -24,7 +24,12 @@ function send(message) {
 async function handle(message) {
   if (message.type === 'prepare') {
     prepared = await prepare(message);
-    send({ type: 'prepared', opened: prepared.sockets.length, failed: prepared.failed, firstError: prepared.firstError });
+    send({
+      type: 'prepared',
+      opened: prepared.sockets.length,
+      failed: prepared.failed,
+      firstError: prepared.firstError,
+    });
   } else if (message.type === 'go') {
     await sleep(Math.max(0, message.startAt - Date.now()));
     const cpuBefore = process.cpuUsage();

@@ -19,7 +19,14 @@ export function parseWrk(text) {
   const total = Number(/(\d+) requests in/.exec(text)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = non2xx + (socketErrors ? socketErrors.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0);
+  const errors =
+    non2xx +
+    (socketErrors
+      ? socketErrors
+          .slice(1)
+          .map(Number)
+          .reduce((a, b) => a + b, 0)
+      : 0);
   return {
     requestsPerSecond: rps,
     p50Ms: p50 ? Number(p50[1]) * units[p50[2]] : NaN,
@@ -31,7 +38,11 @@ export function parseWrk(text) {
 
 async function runWrk(url, durationMs, connections, threads) {
   const seconds = Math.max(1, Math.round(durationMs / 1000));
-  const child = spawn(which('wrk'), [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `${url}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    which('wrk'),
+    [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `${url}/`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   child.stderr.on('data', (chunk) => (out += chunk));
@@ -44,7 +55,9 @@ async function runWrk(url, durationMs, connections, threads) {
   const elapsed = (performance.now() - t0) / 1000;
   const after = threadCpu(child.pid);
   const totalCpu = cpuSeconds(child.pid);
-  const threadShares = [...after].map(([tid, s]) => (s - (before.get(tid) ?? 0)) / elapsed).filter((share) => share > 0.01);
+  const threadShares = [...after]
+    .map(([tid, s]) => (s - (before.get(tid) ?? 0)) / elapsed)
+    .filter((share) => share > 0.01);
   const [code] = await exited;
   if (code !== 0) throw new Error(`wrk exited ${code}: ${out.trim()}`);
   return { ...parseWrk(out), threadShares, clientCpuEstimate: totalCpu * (seconds / (0.5 + elapsed)) };
@@ -68,7 +81,11 @@ export const httpScenario = {
     });
     if (!(r.requests > 0)) throw new Error('wrk completed no request');
     return {
-      metrics: { requestsPerSecond: r.requestsPerSecond, p99Ms: r.p99Ms, proxyCpuMicrosPerOp: (r.cpu.proxySeconds / r.requests) * 1e6 },
+      metrics: {
+        requestsPerSecond: r.requestsPerSecond,
+        p99Ms: r.p99Ms,
+        proxyCpuMicrosPerOp: (r.cpu.proxySeconds / r.requests) * 1e6,
+      },
       errors: r.errors,
       clientSaturated: r.threadShares.some((share) => share >= saturatedCpuShare),
       clientCpuShares: r.threadShares,

@@ -22,7 +22,12 @@ export const idleMemoryScenario = {
     await sleep(1000);
     const before = sumRss(instance.pids());
     const t0 = performance.now();
-    const load = await prepareLoad({ mode: 'idle', url: instance.url.replace(/^http/, 'ws'), connections, processes: settings.idleClientProcesses });
+    const load = await prepareLoad({
+      mode: 'idle',
+      url: instance.url.replace(/^http/, 'ws'),
+      connections,
+      processes: settings.idleClientProcesses,
+    });
     try {
       const openSeconds = (performance.now() - t0) / 1000;
       // Let the proxy settle (buffers, timers) before reading RSS.

@@ -8,8 +8,11 @@ const wsUrl = (url) => url.replace(/^http/, 'ws');
 async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, durationMs }) {
   const load = await prepareLoad({ mode, url: wsUrl(instance.url), connections, processes, messageBytes });
   try {
-    if (load.failed > 0) throw new Error(`${load.failed} of ${connections} connections failed to open: ${load.firstError}`);
-    return await withCpuAccounting({ proxyPids: instance.pids, backendPids: [backend.pid] }, () => load.run(durationMs));
+    if (load.failed > 0)
+      throw new Error(`${load.failed} of ${connections} connections failed to open: ${load.firstError}`);
+    return await withCpuAccounting({ proxyPids: instance.pids, backendPids: [backend.pid] }, () =>
+      load.run(durationMs),
+    );
   } finally {
     await load.close();
   }
@@ -17,7 +20,13 @@ async function timedPhase({ instance, backend, mode, connections, processes, mes
 
 /** A scenario's result: its metrics plus what every timed phase reports about errors and CPU. */
 function phaseResult(r, metrics) {
-  return { metrics, errors: r.errors, clientSaturated: r.clientSaturated, clientCpuShares: r.clientCpuShares, cpu: r.cpu };
+  return {
+    metrics,
+    errors: r.errors,
+    clientSaturated: r.clientSaturated,
+    clientCpuShares: r.clientCpuShares,
+    cpu: r.cpu,
+  };
 }
 
 function perOp(seconds, ops, scale) {
@@ -34,7 +43,15 @@ export const wsEchoScenario = {
     { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per echo (µs)', better: 'lower', proxyOnly: true },
   ],
   async run({ instance, backend, settings }) {
-    const r = await timedPhase({ instance, backend, mode: 'echo', connections: 64, processes: settings.clientProcesses, messageBytes: 64, durationMs: settings.durationMs });
+    const r = await timedPhase({
+      instance,
+      backend,
+      mode: 'echo',
+      connections: 64,
+      processes: settings.clientProcesses,
+      messageBytes: 64,
+      durationMs: settings.durationMs,
+    });
     return phaseResult(r, {
       messagesPerSecond: r.count / r.seconds,
       p50Ms: r.p50Ms,
@@ -52,9 +69,19 @@ export const wsStreamScenario = {
     { key: 'proxyCpuMillisPerMB', label: 'proxy CPU per MB (ms)', better: 'lower', proxyOnly: true },
   ],
   async run({ instance, backend, settings }) {
-    const r = await timedPhase({ instance, backend, mode: 'stream', connections: 16, processes: settings.clientProcesses, durationMs: settings.durationMs });
+    const r = await timedPhase({
+      instance,
+      backend,
+      mode: 'stream',
+      connections: 16,
+      processes: settings.clientProcesses,
+      durationMs: settings.durationMs,
+    });
     const megabytes = r.bytes / 1e6;
-    return phaseResult(r, { megabytesPerSecond: megabytes / r.seconds, proxyCpuMillisPerMB: perOp(r.cpu.proxySeconds, megabytes, 1e3) });
+    return phaseResult(r, {
+      megabytesPerSecond: megabytes / r.seconds,
+      proxyCpuMillisPerMB: perOp(r.cpu.proxySeconds, megabytes, 1e3),
+    });
   },
 };
 
@@ -67,9 +94,20 @@ export const wsHandshakeScenario = {
     { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per handshake (µs)', better: 'lower', proxyOnly: true },
   ],
   async run({ instance, backend, settings }) {
-    const r = await timedPhase({ instance, backend, mode: 'handshake', connections: 32, processes: settings.clientProcesses, durationMs: settings.durationMs });
+    const r = await timedPhase({
+      instance,
+      backend,
+      mode: 'handshake',
+      connections: 32,
+      processes: settings.clientProcesses,
+      durationMs: settings.durationMs,
+    });
     if (r.count === 0) throw new Error(`no handshake completed: ${r.firstError ?? 'unknown error'}`);
-    const metrics = { handshakesPerSecond: r.count / r.seconds, p99Ms: r.p99Ms, proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6) };
+    const metrics = {
+      handshakesPerSecond: r.count / r.seconds,
+      p99Ms: r.p99Ms,
+      proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
+    };
     return { ...phaseResult(r, metrics), firstError: r.firstError };
   },
 };

@@ -41,9 +41,17 @@ export const haproxyTarget = {
   async available() {
     return which('haproxy') ? { ok: true } : { ok: false, reason: 'haproxy is not installed (run bench/setup.sh)' };
   },
-  version: () => versionOf(which('haproxy'), ['-v']).replace(/^HAProxy version /, '').split(' ')[0],
+  version: () =>
+    versionOf(which('haproxy'), ['-v'])
+      .replace(/^HAProxy version /, '')
+      .split(' ')[0],
   async start({ backend }) {
     // -db: stay in the foreground, no daemon, so the pid is HAProxy's own.
-    return startConfiguredProxy({ name: 'haproxy', configFile: 'haproxy.cfg', render: ({ port }) => haproxyConfig({ port, backendPort: backend.port }), args: ({ config }) => ['-db', '-f', config] });
+    return startConfiguredProxy({
+      name: 'haproxy',
+      configFile: 'haproxy.cfg',
+      render: ({ port }) => haproxyConfig({ port, backendPort: backend.port }),
+      args: ({ config }) => ['-db', '-f', config],
+    });
   },
 };

@@ -19,7 +19,8 @@ const noFrameTracking = [frameTrackingFlag, 'false'];
 
 let helpText;
 function startHelp() {
-  helpText ??= spawnSync(process.execPath, [mooringBin, 'start', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  helpText ??=
+    spawnSync(process.execPath, [mooringBin, 'start', '--help'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
   return helpText;
 }
 
@@ -29,7 +30,9 @@ function built() {
 
 export function mooringVersion() {
   try {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../packages/balancer/package.json', import.meta.url)), 'utf8'));
+    const pkg = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../packages/balancer/package.json', import.meta.url)), 'utf8'),
+    );
     return pkg.version;
   } catch {
     return 'unknown';
@@ -50,7 +53,13 @@ function mooringTarget({ name, label, extraArgs = () => [], requires = () => ({ 
     /** @param {{backend: {url: string}, nodeArgs?: string[]}} options */
     async start({ backend, nodeArgs = [] }) {
       const context = before ? await before() : {};
-      const node = await startMooring({ name, backends: [{ id: 'echo0', url: backend.url }], workers: 2, extraArgs: extraArgs(context), nodeArgs });
+      const node = await startMooring({
+        name,
+        backends: [{ id: 'echo0', url: backend.url }],
+        workers: 2,
+        extraArgs: extraArgs(context),
+        nodeArgs,
+      });
       return {
         url: node.url,
         pids: node.pids,
@@ -64,14 +73,20 @@ function mooringTarget({ name, label, extraArgs = () => [], requires = () => ({ 
   };
 }
 
-export const mooringMemoryTarget = mooringTarget({ name: 'mooring', label: 'Mooring', extraArgs: () => noFrameTracking });
+export const mooringMemoryTarget = mooringTarget({
+  name: 'mooring',
+  label: 'Mooring',
+  extraArgs: () => noFrameTracking,
+});
 
 export const mooringRedisTarget = mooringTarget({
   name: 'mooring-redis',
   label: 'Mooring (Redis)',
   requires: () => {
-    if (!startHelp().includes('--redis')) return { ok: false, reason: 'Redis state is not implemented yet (`mooring start` has no --redis flag)' };
-    if (!which('redis-server')) return { ok: false, reason: 'redis-server is not installed (apt-get install redis-server)' };
+    if (!startHelp().includes('--redis'))
+      return { ok: false, reason: 'Redis state is not implemented yet (`mooring start` has no --redis flag)' };
+    if (!which('redis-server'))
+      return { ok: false, reason: 'redis-server is not installed (apt-get install redis-server)' };
     return { ok: true };
   },
   before: async () => {
@@ -84,7 +99,13 @@ export const mooringRedisTarget = mooringTarget({
     });
     return { redis, port };
   },
-  extraArgs: ({ port }) => ['--redis', `redis://127.0.0.1:${port}`, '--prefix', `bench${process.pid}`, ...noFrameTracking],
+  extraArgs: ({ port }) => [
+    '--redis',
+    `redis://127.0.0.1:${port}`,
+    '--prefix',
+    `bench${process.pid}`,
+    ...noFrameTracking,
+  ],
   after: async ({ redis }) => redis.stop(),
 });
 

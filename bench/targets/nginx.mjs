@@ -56,6 +56,11 @@ export const nginxTarget = {
   },
   version: () => versionOf(which('nginx'), ['-v']).replace(/^nginx version: /, ''),
   async start({ backend }) {
-    return startConfiguredProxy({ name: 'nginx', configFile: 'nginx.conf', render: ({ dir, port }) => nginxConfig({ dir, port, backendPort: backend.port }), args: ({ dir, config }) => ['-p', dir, '-c', config] });
+    return startConfiguredProxy({
+      name: 'nginx',
+      configFile: 'nginx.conf',
+      render: ({ dir, port }) => nginxConfig({ dir, port, backendPort: backend.port }),
+      args: ({ dir, config }) => ['-p', dir, '-c', config],
+    });
   },
 };

@@ -1,5 +1,12 @@
 import { Redis } from 'ioredis';
-import { openRecordingClient, requestText, startTestBackend, type MooringNode, type RedisServerProcess, type TestBackend } from '@mooring/testkit';
+import {
+  openRecordingClient,
+  requestText,
+  startTestBackend,
+  type MooringNode,
+  type RedisServerProcess,
+  type TestBackend,
+} from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../support/fleet.js';
 import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
@@ -13,21 +20,29 @@ describe('a backend that fails a WebSocket handshake before answering it', () =>
   });
   afterAll(() => fleet?.close());
 
-  it.each(['reset', 'drop'] as const)('hands the handshake to the next candidate when the backend %ss it', async (mode) => {
-    await fleet.backend('b1').setMode(mode);
-    try {
-      for (let i = 0; i < 4; i++) {
-        const client = await openRecordingClient(`${fleet.node.wsUrl}/inflight-${mode}-${i}`);
-        expect(client.upgradeHeaders['x-backend']).toBe('b2');
-        expect(await client.request('ping')).toBe('ping');
-        await client.close();
+  it.each(['reset', 'drop'] as const)(
+    'hands the handshake to the next candidate when the backend %ss it',
+    async (mode) => {
+      await fleet.backend('b1').setMode(mode);
+      try {
+        for (let i = 0; i < 4; i++) {
+          const client = await openRecordingClient(`${fleet.node.wsUrl}/inflight-${mode}-${i}`);
+          expect(client.upgradeHeaders['x-backend']).toBe('b2');
+          expect(await client.request('ping')).toBe('ping');
+          await client.close();
+        }
+        await fleet.node.waitForLog(
+          (line) =>
+            line.msg === 'backend failed during the websocket handshake, trying the next' && line.backend === 'b1',
+        );
+        await fleet.node.waitForLog(
+          (line) => line.msg === 'websocket session ended' && line.route === 'failover' && line.backend === 'b2',
+        );
+      } finally {
+        await fleet.backend('b1').setMode('ok');
       }
-      await fleet.node.waitForLog((line) => line.msg === 'backend failed during the websocket handshake, trying the next' && line.backend === 'b1');
-      await fleet.node.waitForLog((line) => line.msg === 'websocket session ended' && line.route === 'failover' && line.backend === 'b2');
-    } finally {
-      await fleet.backend('b1').setMode('ok');
-    }
-  });
+    },
+  );
 
   it('fails an idempotent GET over in the same position', async () => {
     await fleet.backend('b1').setMode('drop');
@@ -74,7 +89,9 @@ describe('a registered backend whose name does not resolve', () => {
       expect(response.status).toBe(200);
       expect(backendOf(response.body)).toBe('good');
     }
-    const failures = node.logs.filter((line) => line.msg === 'backend refused a request' && line.backend === 'a-nowhere');
+    const failures = node.logs.filter(
+      (line) => line.msg === 'backend refused a request' && line.backend === 'a-nowhere',
+    );
     expect((failures[0]?.err as { code?: string } | undefined)?.code).toBe('ENOTFOUND');
     // Passed over after its first failure (for 1 s, doubling): round-robin alone would try it 5 times.
     expect(failures.length).toBeLessThanOrEqual(2);

@@ -31,7 +31,9 @@ describe('the cluster', () => {
   });
 
   it('replaces a worker that dies and leaves the other worker’s connections alone', async () => {
-    const clients: RecordingClient[] = await Promise.all(Array.from({ length: 10 }, () => openRecordingClient(`${fleet.node.wsUrl}/`)));
+    const clients: RecordingClient[] = await Promise.all(
+      Array.from({ length: 10 }, () => openRecordingClient(`${fleet.node.wsUrl}/`)),
+    );
     await expect.poll(() => establishedConnections(fleet.node.port).length).toBe(20); // both ends of each, on loopback
     const owners = ownerPids(fleet.node.port);
     const victim = owners[0]!;
@@ -39,11 +41,20 @@ describe('the cluster', () => {
     expect(survivorsExpected).toBeGreaterThan(0);
 
     process.kill(victim, 'SIGKILL');
-    await fleet.node.waitForLog((line) => line.msg === 'worker exited, replacing it' && line.workerPid === victim && line.signal === 'SIGKILL');
-    await fleet.node.waitForLog((line) => line.msg === 'worker ready' && line.workerPid !== victim && !owners.includes(line.workerPid as number));
+    await fleet.node.waitForLog(
+      (line) => line.msg === 'worker exited, replacing it' && line.workerPid === victim && line.signal === 'SIGKILL',
+    );
+    await fleet.node.waitForLog(
+      (line) => line.msg === 'worker ready' && line.workerPid !== victim && !owners.includes(line.workerPid as number),
+    );
 
     const outcomes = await Promise.all(
-      clients.map((client, index) => client.request(`still ${index}`, 3000).then((reply) => reply === `still ${index}`, () => false)),
+      clients.map((client, index) =>
+        client.request(`still ${index}`, 3000).then(
+          (reply) => reply === `still ${index}`,
+          () => false,
+        ),
+      ),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(survivorsExpected);
     for (let i = 0; i < 6; i++) expect((await requestText(`${fleet.node.url}/after`)).status).toBe(200);
@@ -60,7 +71,11 @@ describe('the cluster', () => {
   });
 
   it('on SIGTERM fails /readyz, lets an HTTP request in flight finish, and exits 0', async () => {
-    const other = await startFleet({ workers: 2, backendCount: 1, args: ['--health-interval', '0', '--shutdown-deadline', '20s'] });
+    const other = await startFleet({
+      workers: 2,
+      backendCount: 1,
+      args: ['--health-interval', '0', '--shutdown-deadline', '20s'],
+    });
     try {
       const [backend] = other.backends;
       await backend!.setMode('hold');
@@ -68,7 +83,9 @@ describe('the cluster', () => {
       await expect.poll(() => backend!.httpRequests).toBe(1);
       const exit = other.node.stop('SIGTERM', 30_000);
       await other.node.waitForLog((line) => line.msg === 'shutting down');
-      await expect.poll(async () => (await requestText(`${other.node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status).not.toBe(200);
+      await expect
+        .poll(async () => (await requestText(`${other.node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status)
+        .not.toBe(200);
       await backend!.setMode('ok');
       const response = await inFlight;
       expect(response.status).toBe(200);

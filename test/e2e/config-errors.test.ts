@@ -14,10 +14,20 @@ const file = (name: string, text: string): string => {
 describe('mooring start with a bad configuration', () => {
   it.each([
     ['a bad flag value', ['start', '--workers', 'two'], {}, 'workers (--workers): expected a number, got "two"'],
-    ['a bad duration', ['start', '--idle-timeout', 'forever'], {}, 'idleTimeout (--idle-timeout, MOORING_IDLE_TIMEOUT): expected a duration'],
+    [
+      'a bad duration',
+      ['start', '--idle-timeout', 'forever'],
+      {},
+      'idleTimeout (--idle-timeout, MOORING_IDLE_TIMEOUT): expected a duration',
+    ],
     ['a bad backend', ['start', '--backend', 'a=ftp://127.0.0.1:1'], {}, 'backends.0.url'],
     ['an unknown flag', ['start', '--wokers', '2'], {}, "unknown option '--wokers'"],
-    ['a bad env value', ['start'], { MOORING_LISTEN: 'nowhere' }, 'listen (--listen, MOORING_LISTEN): expected HOST:PORT'],
+    [
+      'a bad env value',
+      ['start'],
+      { MOORING_LISTEN: 'nowhere' },
+      'listen (--listen, MOORING_LISTEN): expected HOST:PORT',
+    ],
     [
       'a close code that may not be sent',
       ['start', '--close-code', '2000'],
@@ -59,10 +69,12 @@ describe('mooring start with unknown MOORING_* variables', () => {
     const node = await startMooringNode({ env: { MOORING_REPO: '/x', MOORING_LISTN: '127.0.0.1:1' } });
     try {
       const warnings = (): string[] => node.rawOutput.filter((line) => line.startsWith('mooring: warning:'));
-      await expect.poll(warnings).toEqual([
-        'mooring: warning: unknown environment variable MOORING_LISTN ignored; did you mean MOORING_LISTEN?',
-        'mooring: warning: unknown environment variable MOORING_REPO ignored; no similar option',
-      ]);
+      await expect
+        .poll(warnings)
+        .toEqual([
+          'mooring: warning: unknown environment variable MOORING_LISTN ignored; did you mean MOORING_LISTEN?',
+          'mooring: warning: unknown environment variable MOORING_REPO ignored; no similar option',
+        ]);
       // On SIGHUP the logger exists: the same warnings go to the log, at warn level.
       process.kill(node.pid, 'SIGHUP');
       const logged = await node.waitForLog(

@@ -14,7 +14,8 @@ let browser: Browser;
 let port: number;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium (pnpm test installs it as root)`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`${chromiumPath} is missing: apt-get install chromium (pnpm test installs it as root)`);
   port = await findFreePort();
   const adminPort = await findFreePort();
   demo = spawn(process.execPath, [demoMain], {
@@ -29,7 +30,15 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 

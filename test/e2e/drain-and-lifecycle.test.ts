@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { openRecordingClient, requestText, runMooring, startTestBackend, type MooringNode, type RecordingClient, type RedisServerProcess, type TestBackend } from '@mooring/testkit';
+import {
+  openRecordingClient,
+  requestText,
+  runMooring,
+  startTestBackend,
+  type MooringNode,
+  type RecordingClient,
+  type RedisServerProcess,
+  type TestBackend,
+} from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
 import { ReconnectingFleet } from '../support/reconnecting-fleet.js';
@@ -55,13 +64,26 @@ describe('rollout behind two nodes with 100 reconnecting clients', () => {
   });
 
   it('moves every client to the new backends with valid 1012 closes, paced, and no failed handshake', async () => {
-    fleet = new ReconnectingFleet(nodes.map((node) => `${node.wsUrl}/`), 100);
+    fleet = new ReconnectingFleet(
+      nodes.map((node) => `${node.wsUrl}/`),
+      100,
+    );
     await fleet.start();
     expect(new Set(fleet.backends())).toEqual(new Set(['old-1', 'old-2']));
     fleet.streamLargeMessages();
     const [new1, new2] = await backendsNamed('new-1', 'new-2');
     const closeRate = 25;
-    const result = await cli(prefix, ['rollout', '--add', `new-1=${new1!.url},new-2=${new2!.url}`, '--retire', 'old-1,old-2', '--deadline', '1s', '--close-rate', String(closeRate)]);
+    const result = await cli(prefix, [
+      'rollout',
+      '--add',
+      `new-1=${new1!.url},new-2=${new2!.url}`,
+      '--retire',
+      'old-1,old-2',
+      '--deadline',
+      '1s',
+      '--close-rate',
+      String(closeRate),
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('rollout complete');
@@ -85,9 +107,21 @@ describe('operator command errors', () => {
       [['backend', 'list', '--redis', 'redis://127.0.0.1:1'], 1, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/],
       [['backend', 'remove', 'nope', '--redis', redis.url, '--prefix', prefix], 1, /unknown backend "nope"/],
       [['backend', 'drain', 'nope', '--redis', redis.url, '--prefix', prefix], 1, /unknown backend "nope"/],
-      [['backend', 'add', 'x', 'ftp://127.0.0.1:1', '--redis', redis.url, '--prefix', prefix], 2, /expected an http:\/\/ origin/],
-      [['backend', 'add', 'x', 'http://127.0.0.1:1', '--weight', 'heavy', '--redis', redis.url, '--prefix', prefix], 2, /weight/],
-      [['backend', 'drain', 'x', '--deadline', 'soon', '--redis', redis.url, '--prefix', prefix], 2, /--deadline: expected a duration/],
+      [
+        ['backend', 'add', 'x', 'ftp://127.0.0.1:1', '--redis', redis.url, '--prefix', prefix],
+        2,
+        /expected an http:\/\/ origin/,
+      ],
+      [
+        ['backend', 'add', 'x', 'http://127.0.0.1:1', '--weight', 'heavy', '--redis', redis.url, '--prefix', prefix],
+        2,
+        /weight/,
+      ],
+      [
+        ['backend', 'drain', 'x', '--deadline', 'soon', '--redis', redis.url, '--prefix', prefix],
+        2,
+        /--deadline: expected a duration/,
+      ],
       [['backend', 'list', '--redis', 'localhost:6379'], 2, /--redis: expected a redis:\/\/ URL/],
       [['rollout', '--redis', redis.url, '--prefix', prefix], 2, /nothing to do/],
     ];
@@ -119,7 +153,9 @@ describe('drain --wait', () => {
     let finished = false;
     void waiting.then(() => (finished = true));
     // New sessions avoid d-1 on both nodes while the old ones stay open and working.
-    await expect.poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), settle).toBe(true);
+    await expect
+      .poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), settle)
+      .toBe(true);
     for (const node of nodes) {
       const fresh = await openRecordingClient(`${node.wsUrl}/`);
       expect(fresh.upgradeHeaders['x-backend']).toBe('d-2');
@@ -138,18 +174,25 @@ describe('drain --wait', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('d-1 drained: no live connections');
     const list = JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout);
-    expect(list.backends.find((row: { id: string }) => row.id === 'd-1')).toMatchObject({ state: 'draining', live: 0, liveByNode: {} });
+    expect(list.backends.find((row: { id: string }) => row.id === 'd-1')).toMatchObject({
+      state: 'draining',
+      live: 0,
+      liveByNode: {},
+    });
     await Promise.all(clients.map((client) => client.close()));
   });
 
   it('closes keep-alive HTTP connections to a draining backend once their request is answered', async () => {
     const [k1] = await backendsNamed('k-1');
     await raw.hset(`${prefix}:backends`, 'k-1', k1!.url);
-    const toK1 = (): number => establishedConnections(k1!.port).filter((connection) => connection.peer.endsWith(`:${k1!.port}`)).length;
-    await expect.poll(async () => {
-      for (let i = 0; i < 6; i++) await requestText(`${nodes[0]!.url}/warm`);
-      return toK1();
-    }, settle).toBeGreaterThan(0);
+    const toK1 = (): number =>
+      establishedConnections(k1!.port).filter((connection) => connection.peer.endsWith(`:${k1!.port}`)).length;
+    await expect
+      .poll(async () => {
+        for (let i = 0; i < 6; i++) await requestText(`${nodes[0]!.url}/warm`);
+        return toK1();
+      }, settle)
+      .toBeGreaterThan(0);
     expect((await cli(prefix, ['backend', 'drain', 'k-1', '--deadline', '60s'])).code).toBe(0);
     // Left alone, idle keep-alive sockets would close 4 s after their last request (the agent's
     // idle timeout), that is 3 s or more after the CLI's exit. The node's part after that exit is
@@ -161,16 +204,40 @@ describe('drain --wait', () => {
   it('exits non-zero at the deadline, saying how many connections were closed by force', async () => {
     const [f1] = await backendsNamed('f-1');
     expect((await cli(prefix, ['backend', 'add', 'f-1', f1!.url])).code).toBe(0);
-    await Promise.all(nodes.map((node) => node.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('f-1'))));
+    await Promise.all(
+      nodes.map((node) =>
+        node.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('f-1')),
+      ),
+    );
     const clients: RecordingClient[] = [];
     try {
-      while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3) clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
+      while (clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1').length < 3)
+        clients.push(await openRecordingClient(`${nodes[clients.length % 2]!.wsUrl}/`));
       const onF1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'f-1');
-      await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'f-1')?.live, settle).toBe(3);
-      const result = await cli(prefix, ['backend', 'drain', 'f-1', '--deadline', '500ms', '--close-rate', '50', '--wait']);
+      await expect
+        .poll(
+          async () =>
+            JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find(
+              (row: { id: string }) => row.id === 'f-1',
+            )?.live,
+          settle,
+        )
+        .toBe(3);
+      const result = await cli(prefix, [
+        'backend',
+        'drain',
+        'f-1',
+        '--deadline',
+        '500ms',
+        '--close-rate',
+        '50',
+        '--wait',
+      ]);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain('f-1 drained at the deadline: 3 connection(s) closed by force');
-      expect((await Promise.all(onF1.map((client) => client.closed))).map((close) => close.code)).toEqual([1012, 1012, 1012]);
+      expect((await Promise.all(onF1.map((client) => client.closed))).map((close) => close.code)).toEqual([
+        1012, 1012, 1012,
+      ]);
       expect((await cli(prefix, ['backend', 'remove', 'f-1'])).code).toBe(0);
     } finally {
       await Promise.all(clients.map((client) => client.close()));
@@ -182,8 +249,17 @@ describe('drain --wait', () => {
     expect((await cli(prefix, ['backend', 'add', 'g-1', g1!.url])).code).toBe(0);
     await nodes[0]!.waitForLog((line) => line.msg === 'backends changed' && String(line.backends).includes('g-1'));
     const clients: RecordingClient[] = [];
-    while (!clients.some((client) => client.upgradeHeaders['x-backend'] === 'g-1')) clients.push(await openRecordingClient(`${nodes[0]!.wsUrl}/`));
-    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === 'g-1')?.live, settle).toBe(1);
+    while (!clients.some((client) => client.upgradeHeaders['x-backend'] === 'g-1'))
+      clients.push(await openRecordingClient(`${nodes[0]!.wsUrl}/`));
+    await expect
+      .poll(
+        async () =>
+          JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find(
+            (row: { id: string }) => row.id === 'g-1',
+          )?.live,
+        settle,
+      )
+      .toBe(1);
     const result = await cli(prefix, ['backend', 'remove', 'g-1', '--drain', '--deadline', '300ms']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('removed backend g-1');
@@ -194,7 +270,15 @@ describe('drain --wait', () => {
   it('refuses to remove a backend with live connections unless --force, and undrains', async () => {
     const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
     const busy = String(client.upgradeHeaders['x-backend']);
-    await expect.poll(async () => JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find((row: { id: string }) => row.id === busy)?.live, settle).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          JSON.parse((await cli(prefix, ['backend', 'list', '--json'])).stdout).backends.find(
+            (row: { id: string }) => row.id === busy,
+          )?.live,
+        settle,
+      )
+      .toBe(1);
     const refused = await cli(prefix, ['backend', 'remove', busy]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`backend ${busy} has 1 live connection(s)`);
@@ -218,8 +302,18 @@ describe('an interrupted rollout', () => {
     const client = await openRecordingClient(`${nodes[0]!.wsUrl}/`);
     // The first run got as far as registering the new backend and starting the drain.
     expect((await cli(prefix, ['backend', 'add', 'i-new', fresh!.url])).code).toBe(0);
-    expect((await cli(prefix, ['backend', 'drain', 'i-old', '--deadline', '400ms', '--close-rate', '20'])).code).toBe(0);
-    const result = await cli(prefix, ['rollout', '--add', `i-new=${fresh!.url}`, '--retire', 'i-old', '--deadline', '10m']);
+    expect((await cli(prefix, ['backend', 'drain', 'i-old', '--deadline', '400ms', '--close-rate', '20'])).code).toBe(
+      0,
+    );
+    const result = await cli(prefix, [
+      'rollout',
+      '--add',
+      `i-new=${fresh!.url}`,
+      '--retire',
+      'i-old',
+      '--deadline',
+      '10m',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('i-new: already registered');
     expect(result.stdout).toContain('i-old: removed');
@@ -238,7 +332,10 @@ describe('node lifecycle', () => {
   beforeAll(async () => {
     const [l1, l2] = await backendsNamed('l-1', 'l-2');
     await raw.hset(`${prefix}:backends`, 'l-1', l1!.url, 'l-2', l2!.url);
-    [node, other] = await Promise.all([startSharedNode(redis, prefix, 'life-a', ['--close-rate', '20', '--shutdown-deadline', '20s']), startSharedNode(redis, prefix, 'life-b')]);
+    [node, other] = await Promise.all([
+      startSharedNode(redis, prefix, 'life-a', ['--close-rate', '20', '--shutdown-deadline', '20s']),
+      startSharedNode(redis, prefix, 'life-b'),
+    ]);
   });
   afterAll(() => Promise.all([other?.stop(), node && node.process.exitCode === null ? node.stop() : undefined]));
 
@@ -252,7 +349,8 @@ describe('node lifecycle', () => {
     const oldPids = new Set(ownerPids(node.port));
     process.kill(node.pid, 'SIGHUP');
     await node.waitForLog((line) => line.msg === 'reload complete', 15_000);
-    for (const [index, client] of clients.entries()) expect(await client.request(`after reload ${index}`)).toBe(`after reload ${index}`);
+    for (const [index, client] of clients.entries())
+      expect(await client.request(`after reload ${index}`)).toBe(`after reload ${index}`);
     expect(clients.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
     const fresh = await Promise.all(Array.from({ length: 6 }, () => openRecordingClient(`${node.wsUrl}/`)));
     const freshPids = ownerPids(node.port).filter((pid) => !oldPids.has(pid));
@@ -268,9 +366,14 @@ describe('node lifecycle', () => {
     const codes = clients.map((client) => client.closed.then((close) => (closes.push(monotonicNow()), close.code)));
     const exit = node.stop('SIGTERM', 30_000);
     // 503 while the node is still closing (about 2 s here), not merely unreachable once it exited.
-    await expect.poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, settle).toBe(503);
+    await expect
+      .poll(async () => (await requestText(`${node.adminUrl}/readyz`).catch(() => ({ status: 0 }))).status, settle)
+      .toBe(503);
     // On failure, the node's own account of its shutdown says more than the codes.
-    const story = (): string => JSON.stringify(node.logs.filter((line) => (line.level as number) >= 40 || /shut|stop|exit|retir/.test(String(line.msg))));
+    const story = (): string =>
+      JSON.stringify(
+        node.logs.filter((line) => (line.level as number) >= 40 || /shut|stop|exit|retir/.test(String(line.msg))),
+      );
     expect(await Promise.all(codes), story()).toEqual(Array(40).fill(1012));
     expect(clients.every((client) => client.errors.length === 0)).toBe(true);
     // 40 closes at --close-rate 20: about 2 s.

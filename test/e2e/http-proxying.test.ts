@@ -23,7 +23,11 @@ describe('HTTP proxying', () => {
     }
     expect([...seen].sort()).toEqual(['b1', 'b2', 'b3']);
     // http-proxy without a keep-alive agent would send `Connection: close` to every backend.
-    expect(fleet.backends.map((backend) => backend.lastRequestHeaders?.connection)).toEqual(['keep-alive', 'keep-alive', 'keep-alive']);
+    expect(fleet.backends.map((backend) => backend.lastRequestHeaders?.connection)).toEqual([
+      'keep-alive',
+      'keep-alive',
+      'keep-alive',
+    ]);
   });
 
   it('forwards bodies and methods', async () => {
@@ -33,17 +37,33 @@ describe('HTTP proxying', () => {
   });
 
   it('replaces X-Forwarded-* and drops the other forwarding headers sent by an untrusted client', async () => {
-    const response = await requestText(`${fleet.node.url}/`, { headers: { ...spoofedForwarding, host: 'app.example' } });
+    const response = await requestText(`${fleet.node.url}/`, {
+      headers: { ...spoofedForwarding, host: 'app.example' },
+    });
     const headers = JSON.parse(response.body).headers;
-    expect(headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example', 'x-forwarded-port': String(fleet.node.port) });
+    expect(headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'app.example',
+      'x-forwarded-port': String(fleet.node.port),
+    });
     for (const name of droppedForwarding) expect(headers[name], name).toBeUndefined();
   });
 
   it('keeps and appends to X-Forwarded-* from a trusted proxy', async () => {
-    const trusting = await startMooringNode({ workers: 1, args: ['--backend', `b1=${fleet.backends[0]!.url}`, '--trusted-proxy', '127.0.0.0/8'] });
+    const trusting = await startMooringNode({
+      workers: 1,
+      args: ['--backend', `b1=${fleet.backends[0]!.url}`, '--trusted-proxy', '127.0.0.0/8'],
+    });
     try {
-      const response = await requestText(`${trusting.url}/`, { headers: { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', host: 'lb' } });
-      expect(JSON.parse(response.body).headers).toMatchObject({ 'x-forwarded-for': '198.51.100.7, 127.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'lb' });
+      const response = await requestText(`${trusting.url}/`, {
+        headers: { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', host: 'lb' },
+      });
+      expect(JSON.parse(response.body).headers).toMatchObject({
+        'x-forwarded-for': '198.51.100.7, 127.0.0.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'lb',
+      });
     } finally {
       await trusting.stop();
     }
@@ -73,10 +93,16 @@ describe('HTTP proxying', () => {
   });
 
   it('refuses absolute-form targets and CONNECT: not an open proxy', async () => {
-    const absolute = await rawExchange(fleet.node.port, 'GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n');
+    const absolute = await rawExchange(
+      fleet.node.port,
+      'GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    );
     expect(absolute.raw.toString()).toMatch(/^HTTP\/1\.1 400 /);
     expect(absolute.raw.toString()).toContain('MOORING_ERR_REQUEST_ABSOLUTE_FORM');
-    const connect = await rawExchange(fleet.node.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const connect = await rawExchange(
+      fleet.node.port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
     expect(connect.raw.toString()).toMatch(/^HTTP\/1\.1 405 /);
     expect(connect.raw.toString()).toContain('MOORING_ERR_REQUEST_CONNECT');
     expect(fleet.backends.every((backend) => backend.lastRequestHeaders?.host !== 'example.com')).toBe(true);
@@ -85,7 +111,10 @@ describe('HTTP proxying', () => {
   it('answers malformed requests with 400 and oversized heads with 431, and keeps serving', async () => {
     const garbage = await rawExchange(fleet.node.port, 'NOT A REQUEST\r\n\r\n');
     expect(garbage.raw.toString()).toMatch(/^HTTP\/1\.1 400 /);
-    const huge = await rawExchange(fleet.node.port, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const huge = await rawExchange(
+      fleet.node.port,
+      `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(huge.raw.toString()).toMatch(/^HTTP\/1\.1 431 /);
     expect((await requestText(`${fleet.node.url}/`)).status).toBe(200);
   });

@@ -57,7 +57,10 @@ describe('keep-alive clients of a worker that stops accepting', () => {
   });
 
   it('SIGTERM: a node with no WebSocket exits at once instead of waiting the deadline for a busy keep-alive client', async () => {
-    const node = await startMooringNode({ workers: 1, args: ['--backend', `k1=${backends[0]!.url}`, '--shutdown-deadline', '60s'] });
+    const node = await startMooringNode({
+      workers: 1,
+      args: ['--backend', `k1=${backends[0]!.url}`, '--shutdown-deadline', '60s'],
+    });
     const client = keepAliveClient(node.url);
     const exited = new Promise<number>((resolve) => node.process.once('exit', (code) => resolve(code ?? -1)));
     try {
@@ -74,7 +77,11 @@ describe('keep-alive clients of a worker that stops accepting', () => {
       // next request finds no listener, and the node is gone long before its 60 s deadline.
       const until = Date.now() + 5_000;
       let refused = false;
-      while (!refused && Date.now() < until) refused = await client.get('/next').then(() => false, () => true);
+      while (!refused && Date.now() < until)
+        refused = await client.get('/next').then(
+          () => false,
+          () => true,
+        );
       expect(refused).toBe(true);
       expect(await exited).toBe(0);
     } finally {

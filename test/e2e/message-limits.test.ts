@@ -1,4 +1,11 @@
-import { clientFrame, RawWebSocket, startMooringNode, startTestBackend, type MooringNode, type TestBackend } from '@mooring/testkit';
+import {
+  clientFrame,
+  RawWebSocket,
+  startMooringNode,
+  startTestBackend,
+  type MooringNode,
+  type TestBackend,
+} from '@mooring/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // A frame header announces its payload length before any payload (RFC 6455 §5.2): a frame over
@@ -51,7 +58,13 @@ describe('--max-message-size', () => {
   it('stops a fragmented message at the fragment that crosses the limit', async () => {
     const client = await RawWebSocket.open(node.port, '/fragments');
     const fragment = Buffer.alloc(40_000, 1);
-    client.write(Buffer.concat([clientFrame(binary, fragment, { fin: false }), clientFrame(0x0, fragment, { fin: false }), clientFrame(0x0, fragment)]));
+    client.write(
+      Buffer.concat([
+        clientFrame(binary, fragment, { fin: false }),
+        clientFrame(0x0, fragment, { fin: false }),
+        clientFrame(0x0, fragment),
+      ]),
+    );
     expect(await client.closeCode()).toBe(1009);
     await expect.poll(() => backend.closeCodes).toEqual([1009]);
     expect(backend.messagesReceived).toBe(0);
@@ -66,7 +79,9 @@ describe('--max-message-rate', () => {
 
   it('forwards only the burst of 2,000 messages written in one chunk: 1008 after it', async () => {
     const client = await RawWebSocket.open(node.port, '/burst');
-    const burst = Buffer.concat(Array.from({ length: 2_000 }, (_, i) => clientFrame(text, Buffer.from(`message ${i}`))));
+    const burst = Buffer.concat(
+      Array.from({ length: 2_000 }, (_, i) => clientFrame(text, Buffer.from(`message ${i}`))),
+    );
     client.write(burst);
     expect(await client.closeCode()).toBe(1008);
     await expect.poll(() => backend.closeCodes).toEqual([1008]);

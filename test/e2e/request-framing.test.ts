@@ -1,4 +1,10 @@
-import { RawHttpConnection, startMooringNode, startRecordingHttpBackend, type MooringNode, type RecordingHttpBackend } from '@mooring/testkit';
+import {
+  RawHttpConnection,
+  startMooringNode,
+  startRecordingHttpBackend,
+  type MooringNode,
+  type RecordingHttpBackend,
+} from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // One worker in front of one keep-alive backend, so every request travels over the same
@@ -30,10 +36,32 @@ interface Framing {
 const framings: readonly Framing[] = [
   { name: 'Content-Length', headers: [`Content-Length: ${smuggled.length}`], body: smuggled },
   { name: 'chunked', headers: ['Transfer-Encoding: chunked'], body: chunked(smuggled) },
-  { name: 'Content-Length named by Connection', headers: ['Connection: keep-alive, Content-Length', `Content-Length: ${smuggled.length}`], body: smuggled },
-  { name: 'chunked named by Connection', headers: ['Connection: keep-alive, Transfer-Encoding', 'Transfer-Encoding: chunked'], body: chunked(smuggled) },
-  { name: 'Content-Length and chunked', headers: [`Content-Length: ${smuggled.length}`, 'Transfer-Encoding: chunked'], body: chunked(smuggled), refused: true },
-  { name: 'both, named by Connection', headers: ['Connection: Content-Length, Transfer-Encoding', `Content-Length: ${smuggled.length}`, 'Transfer-Encoding: chunked'], body: chunked(smuggled), refused: true },
+  {
+    name: 'Content-Length named by Connection',
+    headers: ['Connection: keep-alive, Content-Length', `Content-Length: ${smuggled.length}`],
+    body: smuggled,
+  },
+  {
+    name: 'chunked named by Connection',
+    headers: ['Connection: keep-alive, Transfer-Encoding', 'Transfer-Encoding: chunked'],
+    body: chunked(smuggled),
+  },
+  {
+    name: 'Content-Length and chunked',
+    headers: [`Content-Length: ${smuggled.length}`, 'Transfer-Encoding: chunked'],
+    body: chunked(smuggled),
+    refused: true,
+  },
+  {
+    name: 'both, named by Connection',
+    headers: [
+      'Connection: Content-Length, Transfer-Encoding',
+      `Content-Length: ${smuggled.length}`,
+      'Transfer-Encoding: chunked',
+    ],
+    body: chunked(smuggled),
+    refused: true,
+  },
 ];
 const methods = ['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT'] as const;
 const cases = methods.flatMap((method) => framings.map((framing) => [method, framing.name, framing] as const));
@@ -50,12 +78,15 @@ describe('request framing: a body reaches the backend framed exactly as the clie
         expect(answer.status).toBe(400);
       } else {
         expect(answer.status).toBe(200);
-        if (method !== 'HEAD') expect(JSON.parse(answer.body)).toMatchObject({ method, url: '/a', bodyLength: smuggled.length });
+        if (method !== 'HEAD')
+          expect(JSON.parse(answer.body)).toMatchObject({ method, url: '/a', bodyLength: smuggled.length });
       }
       // The next client, likely on the same pooled backend connection, gets its own answer.
       next.write('GET /b HTTP/1.1\r\nHost: app.example\r\n\r\n');
       expect(JSON.parse((await next.readResponse()).body)).toMatchObject({ method: 'GET', url: '/b' });
-      const seen = backend.requests.slice(before).map((request) => ({ method: request.method, url: request.url, body: request.body }));
+      const seen = backend.requests
+        .slice(before)
+        .map((request) => ({ method: request.method, url: request.url, body: request.body }));
       const expected = framing.refused ? [] : [{ method, url: '/a', body: smuggled }];
       expect(seen).toEqual([...expected, { method: 'GET', url: '/b', body: '' }]);
     } finally {
@@ -68,7 +99,16 @@ describe('request framing: a body reaches the backend framed exactly as the clie
     const before = backend.requests.length;
     const client = await RawHttpConnection.open(node.port);
     try {
-      client.write(['GET /framed HTTP/1.1', 'Host: app.example', 'Connection: Transfer-Encoding, Content-Length, Host', 'Transfer-Encoding: chunked', '', chunked('hello')].join('\r\n'));
+      client.write(
+        [
+          'GET /framed HTTP/1.1',
+          'Host: app.example',
+          'Connection: Transfer-Encoding, Content-Length, Host',
+          'Transfer-Encoding: chunked',
+          '',
+          chunked('hello'),
+        ].join('\r\n'),
+      );
       expect((await client.readResponse()).status).toBe(200);
       const [request] = backend.requests.slice(before);
       expect(request).toMatchObject({ url: '/framed', body: 'hello' });
@@ -84,9 +124,22 @@ describe('header order', () => {
     const before = backend.requests.length;
     const client = await RawHttpConnection.open(node.port);
     try {
-      client.write(['GET /order HTTP/1.1', 'Host: app.example', 'X-First: 1', 'Accept: */*', 'User-Agent: order-test', 'X-Last: 2', '', ''].join('\r\n'));
+      client.write(
+        [
+          'GET /order HTTP/1.1',
+          'Host: app.example',
+          'X-First: 1',
+          'Accept: */*',
+          'User-Agent: order-test',
+          'X-Last: 2',
+          '',
+          '',
+        ].join('\r\n'),
+      );
       expect((await client.readResponse()).status).toBe(200);
-      const order = backend.requests[before]!.headerOrder.filter((name) => !name.startsWith('x-forwarded-') && name !== 'connection');
+      const order = backend.requests[before]!.headerOrder.filter(
+        (name) => !name.startsWith('x-forwarded-') && name !== 'connection',
+      );
       expect(order).toEqual(['host', 'x-first', 'accept', 'user-agent', 'x-last']);
     } finally {
       client.close();

@@ -1,5 +1,15 @@
 import { Redis } from 'ioredis';
-import { openRecordingClient, requestText, runMooring, startTestBackend, type LogLine, type MooringNode, type RecordingClient, type RedisServerProcess, type TestBackend } from '@mooring/testkit';
+import {
+  openRecordingClient,
+  requestText,
+  runMooring,
+  startTestBackend,
+  type LogLine,
+  type MooringNode,
+  type RecordingClient,
+  type RedisServerProcess,
+  type TestBackend,
+} from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mooringJson, startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
 import { markLog, settle } from '../support/waits.js';
@@ -41,7 +51,8 @@ afterAll(async () => {
 
 /** Registers backends with plain HSET, as an operator with redis-cli would. */
 async function registerRaw(prefix: string, names: string[]): Promise<void> {
-  for (const name of names) await raw.hset(`${prefix}:backends`, name, backends.find((backend) => backend.name === name)!.url);
+  for (const name of names)
+    await raw.hset(`${prefix}:backends`, name, backends.find((backend) => backend.name === name)!.url);
 }
 
 async function seenThrough(node: MooringNode, requests: number): Promise<Set<string>> {
@@ -85,11 +96,15 @@ describe('two nodes sharing one Redis, backends registered only through Redis', 
     await registerRaw(prefix, ['r4']);
     await Promise.all(beforeAdd.map((mark) => mark.next(membershipWith('r4'), 2000)));
     // The workers then route to it (the membership reaches them over IPC).
-    await expect.poll(async () => (await seenThrough(a, 8)).has('r4') && (await seenThrough(b, 8)).has('r4'), settle).toBe(true);
+    await expect
+      .poll(async () => (await seenThrough(a, 8)).has('r4') && (await seenThrough(b, 8)).has('r4'), settle)
+      .toBe(true);
     const beforeRemove = [a, b].map(markLog);
     await raw.hdel(`${prefix}:backends`, 'r4');
     await Promise.all(beforeRemove.map((mark) => mark.next(membershipWithout('r4'), 2000)));
-    await expect.poll(async () => !(await seenThrough(a, 8)).has('r4') && !(await seenThrough(b, 8)).has('r4'), settle).toBe(true);
+    await expect
+      .poll(async () => !(await seenThrough(a, 8)).has('r4') && !(await seenThrough(b, 8)).has('r4'), settle)
+      .toBe(true);
     expect(await seenThrough(a, 12)).not.toContain('r4');
   });
 
@@ -98,7 +113,9 @@ describe('two nodes sharing one Redis, backends registered only through Redis', 
     // The 1 s counts from the CLI's exit, after its announcement: the node's part is one read
     // from Redis, so 1 s is slack for a loaded machine while still shorter than the poll period.
     const beforeAdd = [a, b].map(markLog);
-    expect((await runMooring(['backend', 'add', 'r4', backends[3]!.url, '--redis', redis.url, '--prefix', prefix])).code).toBe(0);
+    expect(
+      (await runMooring(['backend', 'add', 'r4', backends[3]!.url, '--redis', redis.url, '--prefix', prefix])).code,
+    ).toBe(0);
     await Promise.all(beforeAdd.map((mark) => mark.next(membershipWith('r4'), 1000)));
     const beforeRemove = [a, b].map(markLog);
     expect((await runMooring(['backend', 'remove', 'r4', '--redis', redis.url, '--prefix', prefix])).code).toBe(0);
@@ -131,7 +148,9 @@ describe('two nodes sharing one Redis, backends registered only through Redis', 
     for (let i = 0; i < 5; i++) clients.push(await openRecordingClient(`${a.wsUrl}/`));
     for (let i = 0; i < 7; i++) clients.push(await openRecordingClient(`${b.wsUrl}/`));
     const expected: Record<string, number> = {};
-    for (const client of clients) expected[String(client.upgradeHeaders['x-backend'])] = (expected[String(client.upgradeHeaders['x-backend'])] ?? 0) + 1;
+    for (const client of clients)
+      expected[String(client.upgradeHeaders['x-backend'])] =
+        (expected[String(client.upgradeHeaders['x-backend'])] ?? 0) + 1;
     const live = async (): Promise<Record<string, number>> => {
       const { backends: rows } = await mooringJson<{ backends: BackendRow[] }>(redis, prefix, ['backend', 'list']);
       return Object.fromEntries(rows.filter((row) => row.live > 0).map((row) => [row.id, row.live]));
@@ -148,11 +167,15 @@ describe('two nodes sharing one Redis, backends registered only through Redis', 
     await backends[1]!.setMode('unhealthy');
     // One interval (300 ms) × fall (2), plus a read: under a second when idle. What is asserted
     // is the outcome on both nodes, so the wait is the loaded machine's (settle).
-    await expect.poll(async () => (await seenThrough(a, 9)).has('r2') || (await seenThrough(b, 9)).has('r2'), settle).toBe(false);
+    await expect
+      .poll(async () => (await seenThrough(a, 9)).has('r2') || (await seenThrough(b, 9)).has('r2'), settle)
+      .toBe(false);
     const { backends: rows } = await mooringJson<{ backends: BackendRow[] }>(redis, prefix, ['backend', 'list']);
     expect(rows.find((row) => row.id === 'r2')?.health).toBe('unhealthy');
     await backends[1]!.setMode('ok');
-    await expect.poll(async () => (await seenThrough(a, 9)).has('r2') && (await seenThrough(b, 9)).has('r2'), settle).toBe(true);
+    await expect
+      .poll(async () => (await seenThrough(a, 9)).has('r2') && (await seenThrough(b, 9)).has('r2'), settle)
+      .toBe(true);
   });
 });
 
@@ -163,7 +186,10 @@ describe('hash stickiness across two nodes', () => {
   beforeAll(async () => {
     await registerRaw(prefix, ['r1', 'r2', 'r3']);
     const args = ['--sticky', 'hash', '--hash-key', 'header:x-user'];
-    [a, b] = await Promise.all([startSharedNode(redis, prefix, 'hash-a', args), startSharedNode(redis, prefix, 'hash-b', args)]);
+    [a, b] = await Promise.all([
+      startSharedNode(redis, prefix, 'hash-a', args),
+      startSharedNode(redis, prefix, 'hash-b', args),
+    ]);
   });
   afterAll(() => Promise.all([a?.stop(), b?.stop()]));
 
@@ -172,7 +198,10 @@ describe('hash stickiness across two nodes', () => {
     const used = new Set<string>();
     for (let key = 0; key < 200; key++) {
       const headers = { 'x-user': `user-${key}` };
-      const [viaA, viaB] = await Promise.all([requestText(`${a.url}/`, { headers }), requestText(`${b.url}/`, { headers })]);
+      const [viaA, viaB] = await Promise.all([
+        requestText(`${a.url}/`, { headers }),
+        requestText(`${b.url}/`, { headers }),
+      ]);
       used.add(backendOf(viaA.body));
       if (backendOf(viaA.body) !== backendOf(viaB.body)) mismatches.push(`user-${key}`);
     }
@@ -189,7 +218,9 @@ describe('failures of nodes and of Redis', () => {
     await registerRaw(prefix, ['r1', 'r2', 'r3']);
     [a, b] = await Promise.all([startSharedNode(redis, prefix, 'fail-a'), startSharedNode(redis, prefix, 'fail-b')]);
   });
-  afterAll(() => Promise.all([a?.stop(), b && b.process.exitCode === null && b.process.signalCode === null ? b.stop() : undefined]));
+  afterAll(() =>
+    Promise.all([a?.stop(), b && b.process.exitCode === null && b.process.signalCode === null ? b.stop() : undefined]),
+  );
 
   /** Live sessions per node, from the cluster-wide connection table (`mooring connections`). */
   const totalLive = async (): Promise<Record<string, number>> => {
@@ -252,8 +283,20 @@ describe('failures of nodes and of Redis', () => {
     await a.waitForLog((line) => line.msg === 'shared state reachable again, re-publishing this node', settle.timeout);
     await expect.poll(totalLive, settle).toEqual({ [aId]: 7 });
     await registerRaw(prefix, ['r1', 'r2', 'r3']);
-    await expect.poll(async () => (await mooringJson<{ backends: BackendRow[] }>(redis, prefix, ['backend', 'list'])).backends.reduce((sum, row) => sum + row.live, 0), settle).toBe(7);
-    expect(JSON.parse((await requestText(`${a.adminUrl}/readyz`)).body)).toMatchObject({ status: 'ready', degraded: false });
+    await expect
+      .poll(
+        async () =>
+          (await mooringJson<{ backends: BackendRow[] }>(redis, prefix, ['backend', 'list'])).backends.reduce(
+            (sum, row) => sum + row.live,
+            0,
+          ),
+        settle,
+      )
+      .toBe(7);
+    expect(JSON.parse((await requestText(`${a.adminUrl}/readyz`)).body)).toMatchObject({
+      status: 'ready',
+      degraded: false,
+    });
     await Promise.all([...before, ...during].map((client) => client.close()));
     await expect.poll(totalLive, settle).toEqual({});
   });

@@ -1,4 +1,11 @@
-import { openRecordingClient, requestText, startMooringNode, startSocketIoBackend, type MooringNode, type SocketIoBackend } from '@mooring/testkit';
+import {
+  openRecordingClient,
+  requestText,
+  startMooringNode,
+  startSocketIoBackend,
+  type MooringNode,
+  type SocketIoBackend,
+} from '@mooring/testkit';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setAllModes, startFleet, type Fleet } from '../support/fleet.js';
@@ -13,7 +20,10 @@ const backendOf = (body: string): string => (JSON.parse(body) as { backend: stri
 describe('cookie stickiness through one node with 2 workers', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({ workers: 2, args: ['--sticky', 'cookie', '--cookie-secret', secret, '--scheduling', 'rr'] });
+    fleet = await startFleet({
+      workers: 2,
+      args: ['--sticky', 'cookie', '--cookie-secret', secret, '--scheduling', 'rr'],
+    });
   });
   afterAll(() => fleet?.close());
   afterEach(() => setAllModes(fleet, 'ok'));
@@ -36,8 +46,11 @@ describe('cookie stickiness through one node with 2 workers', () => {
     const first = await requestText(`${fleet.node.url}/`);
     const cookie = cookieOf(first.headers['set-cookie'])!;
     const pinned = backendOf(first.body);
-    for (let i = 0; i < 60; i++) expect(backendOf((await requestText(`${fleet.node.url}/r${i}`, { headers: { cookie } })).body)).toBe(pinned);
-    const clients = await Promise.all(Array.from({ length: 60 }, () => openRecordingClient(`${fleet.node.wsUrl}/`, { headers: { cookie } })));
+    for (let i = 0; i < 60; i++)
+      expect(backendOf((await requestText(`${fleet.node.url}/r${i}`, { headers: { cookie } })).body)).toBe(pinned);
+    const clients = await Promise.all(
+      Array.from({ length: 60 }, () => openRecordingClient(`${fleet.node.wsUrl}/`, { headers: { cookie } })),
+    );
     expect(new Set(clients.map((client) => client.upgradeHeaders['x-backend']))).toEqual(new Set([pinned]));
     await Promise.all(clients.map((client) => client.close()));
     await fleet.node.waitForLog((line) => line.msg === 'websocket session ended' && line.route === 'cookie');
@@ -46,7 +59,13 @@ describe('cookie stickiness through one node with 2 workers', () => {
   it('replaces a tampered or garbage cookie without an error', async () => {
     const first = await requestText(`${fleet.node.url}/`);
     const cookie = cookieOf(first.headers['set-cookie'])!;
-    for (const bad of [`${cookie.slice(0, -2)}xx`, 'mooring=garbage', 'mooring=', 'mooring=a.b.c.d', `mooring=${'%'.repeat(300)}`]) {
+    for (const bad of [
+      `${cookie.slice(0, -2)}xx`,
+      'mooring=garbage',
+      'mooring=',
+      'mooring=a.b.c.d',
+      `mooring=${'%'.repeat(300)}`,
+    ]) {
       const response = await requestText(`${fleet.node.url}/`, { headers: { cookie: bad } });
       expect(response.status).toBe(200);
       expect(cookieOf(response.headers['set-cookie'])).toMatch(/^mooring=/);
@@ -70,7 +89,9 @@ describe('cookie stickiness through one node with 2 workers', () => {
     expect(newCookie).not.toBe(cookie);
     expect(await ws.request('still works')).toBe('still works');
     await ws.close();
-    await fleet.node.waitForLog((line) => line.msg === 'websocket session ended' && line.route === 'failover' && line.backend === movedTo);
+    await fleet.node.waitForLog(
+      (line) => line.msg === 'websocket session ended' && line.route === 'failover' && line.backend === movedTo,
+    );
     const http = await requestText(`${fleet.node.url}/`, { headers: { cookie } });
     expect(http.status).toBe(200);
     expect(backendOf(http.body)).not.toBe(pinned);
@@ -92,7 +113,16 @@ describe('cookie stickiness through one node with 2 workers', () => {
     expect(pinned).toBe('b1');
     const other: MooringNode = await startMooringNode({
       workers: 1,
-      args: ['--sticky', 'cookie', '--cookie-secret', secret, '--backend', `b2=${fleet.backend('b2').url}`, '--backend', `b3=${fleet.backend('b3').url}`],
+      args: [
+        '--sticky',
+        'cookie',
+        '--cookie-secret',
+        secret,
+        '--backend',
+        `b2=${fleet.backend('b2').url}`,
+        '--backend',
+        `b3=${fleet.backend('b3').url}`,
+      ],
     });
     try {
       const response = await requestText(`${other.url}/`, { headers: { cookie } });
@@ -113,7 +143,9 @@ describe('cookie secrets', () => {
   afterAll(() => fleet?.close());
 
   it('generates a secret when none is set, and warns that other nodes will not accept its cookies', async () => {
-    const warning = await fleet.node.waitForLog((line) => line.level === 40 && /no --cookie-secret set/.test(String(line.msg)));
+    const warning = await fleet.node.waitForLog(
+      (line) => line.level === 40 && /no --cookie-secret set/.test(String(line.msg)),
+    );
     expect(warning.msg).toContain('other nodes will not accept');
     const response = await requestText(`${fleet.node.url}/`);
     const cookie = cookieOf(response.headers['set-cookie'])!;
@@ -123,8 +155,22 @@ describe('cookie secrets', () => {
 
   it('accepts cookies signed with a previous secret during rotation, and re-signs them', async () => {
     const backendArgs = fleet.backends.flatMap((backend) => ['--backend', `${backend.name}=${backend.url}`]);
-    const oldNode = await startMooringNode({ workers: 1, args: ['--sticky', 'cookie', '--cookie-secret', secret, ...backendArgs] });
-    const newNode = await startMooringNode({ workers: 1, args: ['--sticky', 'cookie', '--cookie-secret', 'rotated-secret-fedcba9876543210', '--previous-cookie-secret', secret, ...backendArgs] });
+    const oldNode = await startMooringNode({
+      workers: 1,
+      args: ['--sticky', 'cookie', '--cookie-secret', secret, ...backendArgs],
+    });
+    const newNode = await startMooringNode({
+      workers: 1,
+      args: [
+        '--sticky',
+        'cookie',
+        '--cookie-secret',
+        'rotated-secret-fedcba9876543210',
+        '--previous-cookie-secret',
+        secret,
+        ...backendArgs,
+      ],
+    });
     try {
       const first = await requestText(`${oldNode.url}/`);
       const oldCookie = cookieOf(first.headers['set-cookie'])!;
@@ -144,7 +190,10 @@ describe('cookie secrets', () => {
 describe('hash stickiness through one node with 2 workers', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({ workers: 2, args: ['--sticky', 'hash', '--hash-key', 'query:room', '--scheduling', 'rr'] });
+    fleet = await startFleet({
+      workers: 2,
+      args: ['--sticky', 'hash', '--hash-key', 'query:room', '--scheduling', 'rr'],
+    });
   });
   afterAll(() => fleet?.close());
 
@@ -153,7 +202,9 @@ describe('hash stickiness through one node with 2 workers', () => {
     for (const room of ['lobby', 'game-7', 'trading', 'doc-42']) {
       const names = new Set<string>();
       for (let i = 0; i < 30; i++) names.add(backendOf((await requestText(`${fleet.node.url}/?room=${room}`)).body));
-      const clients = await Promise.all(Array.from({ length: 30 }, () => openRecordingClient(`${fleet.node.wsUrl}/?room=${room}`)));
+      const clients = await Promise.all(
+        Array.from({ length: 30 }, () => openRecordingClient(`${fleet.node.wsUrl}/?room=${room}`)),
+      );
       for (const client of clients) names.add(String(client.upgradeHeaders['x-backend']));
       await Promise.all(clients.map((client) => client.close()));
       expect(names.size).toBe(1);
@@ -173,15 +224,24 @@ describe('hash stickiness through one node with 2 workers', () => {
 describe('hash stickiness with bounded load', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({ workers: 1, args: ['--sticky', 'hash', '--hash-key', 'header:x-user', '--hash-balance-factor', '1.25'] });
+    fleet = await startFleet({
+      workers: 1,
+      args: ['--sticky', 'hash', '--hash-key', 'header:x-user', '--hash-balance-factor', '1.25'],
+    });
   });
   afterAll(() => fleet?.close());
 
   it('overflows to the next backend on the ring once the key owner is at its cap', async () => {
     // One key for everybody: without the bound all 12 would land on one backend.
-    const clients = await Promise.all(Array.from({ length: 12 }, () => openRecordingClient(`${fleet.node.wsUrl}/`, { headers: { 'x-user': 'same' } })));
+    const clients = await Promise.all(
+      Array.from({ length: 12 }, () => openRecordingClient(`${fleet.node.wsUrl}/`, { headers: { 'x-user': 'same' } })),
+    );
     const counts = new Map<string, number>();
-    for (const client of clients) counts.set(String(client.upgradeHeaders['x-backend']), (counts.get(String(client.upgradeHeaders['x-backend'])) ?? 0) + 1);
+    for (const client of clients)
+      counts.set(
+        String(client.upgradeHeaders['x-backend']),
+        (counts.get(String(client.upgradeHeaders['x-backend'])) ?? 0) + 1,
+      );
     // ⌈1.25 × 12 / 3⌉ = 5 per backend at most.
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(5);
     await Promise.all(clients.map((client) => client.close()));
@@ -196,12 +256,21 @@ describe('socket.io: long-polling handshake, then upgrade, on three backends wit
   });
   afterAll(() => Promise.all(backends.map((backend) => backend.close())));
 
-  async function runClients(node: MooringNode, count: number): Promise<{ upgraded: number; acked: number; sessionUnknown: number; failed: number }> {
+  async function runClients(
+    node: MooringNode,
+    count: number,
+  ): Promise<{ upgraded: number; acked: number; sessionUnknown: number; failed: number }> {
     const outcome = { upgraded: 0, acked: 0, sessionUnknown: 0, failed: 0 };
     const sockets: Socket[] = [];
     await Promise.all(
       Array.from({ length: count }, async (_, index) => {
-        const socket = io(node.url, { transports: ['polling', 'websocket'], withCredentials: true, reconnection: false, timeout: 5000, forceNew: true });
+        const socket = io(node.url, {
+          transports: ['polling', 'websocket'],
+          withCredentials: true,
+          reconnection: false,
+          timeout: 5000,
+          forceNew: true,
+        });
         sockets.push(socket);
         socket.io.engine?.on('error', () => {});
         try {
@@ -213,14 +282,21 @@ describe('socket.io: long-polling handshake, then upgrade, on three backends wit
             const timer = setTimeout(() => reject(new Error('no upgrade')), 5000);
             if (socket.io.engine.transport.name === 'websocket') return resolve(clearTimeout(timer));
             socket.io.engine.once('upgrade', () => resolve(clearTimeout(timer)));
-            socket.io.engine.once('close', (reason: string, description: unknown) => reject(new Error(`${reason} ${JSON.stringify(description)}`)));
+            socket.io.engine.once('close', (reason: string, description: unknown) =>
+              reject(new Error(`${reason} ${JSON.stringify(description)}`)),
+            );
           });
           outcome.upgraded++;
           const ack = await socket.timeout(5000).emitWithAck('echo', { index });
           if (ack?.payload?.index === index) outcome.acked++;
         } catch (err) {
           outcome.failed++;
-          if (/Session ID unknown|400|xhr post error|xhr poll error|transport/.test(String((err as Error)?.message ?? err) + JSON.stringify(err))) outcome.sessionUnknown++;
+          if (
+            /Session ID unknown|400|xhr post error|xhr poll error|transport/.test(
+              String((err as Error)?.message ?? err) + JSON.stringify(err),
+            )
+          )
+            outcome.sessionUnknown++;
         }
       }),
     );
@@ -229,7 +305,12 @@ describe('socket.io: long-polling handshake, then upgrade, on three backends wit
   }
 
   const args = (sticky: string): string[] => [
-    '--sticky', sticky, '--cookie-secret', secret, '--balance', 'round-robin',
+    '--sticky',
+    sticky,
+    '--cookie-secret',
+    secret,
+    '--balance',
+    'round-robin',
     ...backends.flatMap((backend) => ['--backend', `${backend.name}=${backend.url}`]),
   ];
 

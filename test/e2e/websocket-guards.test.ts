@@ -1,16 +1,30 @@
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as pause } from 'node:timers/promises';
-import { openRecordingClient, rawUpgrade, startMooringNode, startTestBackend, websocketHandshakeText, UnexpectedResponseError, type MooringNode, type RecordingClient, type TestBackend } from '@mooring/testkit';
+import {
+  openRecordingClient,
+  rawUpgrade,
+  startMooringNode,
+  startTestBackend,
+  websocketHandshakeText,
+  UnexpectedResponseError,
+  type MooringNode,
+  type RecordingClient,
+  type TestBackend,
+} from '@mooring/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setAllModes, startFleet, type Fleet } from '../support/fleet.js';
 import { establishedConnections } from '../support/tcp-sockets.js';
 import { monotonicNow, msSince, within } from '../support/waits.js';
 
 const handshake = (extra: string[] = []): string => `${websocketHandshakeText('/', '127.0.0.1', extra)}`;
-const withHeader = (name: string, value: string): string => handshake().replace(new RegExp(`${name}: [^\\r]*`), `${name}: ${value}`);
+const withHeader = (name: string, value: string): string =>
+  handshake().replace(new RegExp(`${name}: [^\\r]*`), `${name}: ${value}`);
 
-async function refusal(url: string, options: Parameters<typeof openRecordingClient>[1] = {}): Promise<UnexpectedResponseError> {
+async function refusal(
+  url: string,
+  options: Parameters<typeof openRecordingClient>[1] = {},
+): Promise<UnexpectedResponseError> {
   const error = await openRecordingClient(url, options).then(
     () => undefined,
     (err: unknown) => err,
@@ -27,7 +41,9 @@ let fleet: Fleet;
  * keeps its half of a connection the proxy has closed, so the backend's own count can't tell.)
  */
 const proxyToBackendConnections = (): number =>
-  fleet.backends.flatMap((backend) => establishedConnections(backend.port).filter((connection) => connection.peer.endsWith(`:${backend.port}`))).length;
+  fleet.backends.flatMap((backend) =>
+    establishedConnections(backend.port).filter((connection) => connection.peer.endsWith(`:${backend.port}`)),
+  ).length;
 beforeAll(async () => {
   fleet = await startFleet({ workers: 2, args: ['--handshake-timeout', '1s'] });
 });
@@ -104,7 +120,9 @@ describe('backend failures during the handshake', () => {
     for (const socket of sockets) socket.write(handshake());
     await expect.poll(() => fleet.backends.reduce((sum, backend) => sum + backend.upgradeRequests, 0)).toBe(before + 4);
     for (const socket of sockets) socket.resetAndDestroy();
-    await expect.poll(() => fleet.node.logs.filter((line) => line.end === 'client-gone-during-handshake').length).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => fleet.node.logs.filter((line) => line.end === 'client-gone-during-handshake').length)
+      .toBeGreaterThanOrEqual(4);
     await expect.poll(proxyToBackendConnections).toBe(0);
 
     await setAllModes(fleet, 'ok');
@@ -114,15 +132,19 @@ describe('backend failures during the handshake', () => {
       await client.close();
     }
     expect(fleet.node.logs.some((line) => line.msg === 'worker exited, replacing it')).toBe(false);
-    expect(fleet.node.logs.filter((line) => line.msg === 'worker ready').map((line) => line.workerPid)).toEqual(pidsBefore);
+    expect(fleet.node.logs.filter((line) => line.msg === 'worker ready').map((line) => line.workerPid)).toEqual(
+      pidsBefore,
+    );
   });
 
   it('sets TCP keep-alive on both sockets of a tunnel', async () => {
     const client = await openRecordingClient(`${fleet.node.wsUrl}/`);
     const backend = fleet.backend(String(client.upgradeHeaders['x-backend']));
     await client.request('x');
-    const clientSide = () => establishedConnections(fleet.node.port).filter((connection) => connection.local.endsWith(`:${fleet.node.port}`));
-    const backendSide = () => establishedConnections(backend.port).filter((connection) => connection.peer.endsWith(`:${backend.port}`));
+    const clientSide = () =>
+      establishedConnections(fleet.node.port).filter((connection) => connection.local.endsWith(`:${fleet.node.port}`));
+    const backendSide = () =>
+      establishedConnections(backend.port).filter((connection) => connection.peer.endsWith(`:${backend.port}`));
     // ss shows the keep-alive timer once the retransmission timer of the last write is done.
     // The default --tcp-keep-alive is 30 s: the first probe is due in under a minute, where the
     // system default (what http-proxy sets) would show two hours.
@@ -200,7 +222,15 @@ describe('per-node policies', () => {
     expect(refused.statusCode).toBe(429);
     expect(JSON.parse(refused.body).code).toBe('MOORING_ERR_CLIENT_CONNECTION_LIMIT');
     await first.close();
-    await expect.poll(async () => (await openRecordingClient(`${node.wsUrl}/`).then((client) => client.close().then(() => 'ok'), () => 'refused'))).toBe('ok');
+    await expect
+      .poll(
+        async () =>
+          await openRecordingClient(`${node.wsUrl}/`).then(
+            (client) => client.close().then(() => 'ok'),
+            () => 'refused',
+          ),
+      )
+      .toBe('ok');
     await second.close();
   });
 
@@ -208,7 +238,10 @@ describe('per-node policies', () => {
     const node = await start(['--handshake-rate-per-client', '3']);
     const opened: RecordingClient[] = [];
     const attempt = (): Promise<number> =>
-      openRecordingClient(`${node.wsUrl}/`).then((client) => (opened.push(client), 101), (err: UnexpectedResponseError) => err.statusCode);
+      openRecordingClient(`${node.wsUrl}/`).then(
+        (client) => (opened.push(client), 101),
+        (err: UnexpectedResponseError) => err.statusCode,
+      );
     try {
       // The burst of 3, one after the other; then 5 at once. The bucket banks at most 3 tokens
       // (the burst), however long the first three took on a loaded machine, so at least 2 of the
@@ -254,7 +287,8 @@ describe('frame inspection', () => {
   it('closes with 1008 a client sending more than --max-message-rate messages per second', async () => {
     const node = await start(['--max-message-rate', '5']);
     const client = await openRecordingClient(`${node.wsUrl}/`, { perMessageDeflate: false });
-    for (let i = 0; i < 20 && client.ws.readyState === client.ws.OPEN; i++) await client.send(`burst ${i}`).catch(() => undefined);
+    for (let i = 0; i < 20 && client.ws.readyState === client.ws.OPEN; i++)
+      await client.send(`burst ${i}`).catch(() => undefined);
     expect((await client.closed).code).toBe(1008);
     await node.waitForLog((line) => line.end === 'message-rate');
   });

@@ -43,7 +43,11 @@ describe('WebSocket proxying', () => {
     const client = await openRecordingClient(`${fleet.node.wsUrl}/echo`, { headers: { ...spoofedForwarding } });
     try {
       const headers = fleet.backend(String(client.upgradeHeaders['x-backend'])).lastRequestHeaders ?? {};
-      expect(headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': String(fleet.node.port) });
+      expect(headers).toMatchObject({
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-port': String(fleet.node.port),
+      });
       for (const name of droppedForwarding) expect(headers[name], name).toBeUndefined();
     } finally {
       await client.close();
@@ -62,7 +66,12 @@ describe('WebSocket proxying', () => {
     await client.request(Buffer.alloc(5000, 1));
     const backend = client.upgradeHeaders['x-backend'];
     await client.close(1000);
-    const line = await fleet.node.waitForLog((entry) => entry.msg === 'websocket session ended' && entry.backend === backend && (entry.bytesFromClient as number) >= 5000);
+    const line = await fleet.node.waitForLog(
+      (entry) =>
+        entry.msg === 'websocket session ended' &&
+        entry.backend === backend &&
+        (entry.bytesFromClient as number) >= 5000,
+    );
     expect(line).toMatchObject({ status: 101, client: '127.0.0.1' });
     expect(line.end).toMatch(/^(client-close|backend-close)$/);
     expect(line.bytesToClient).toBeGreaterThanOrEqual(5000);
@@ -91,7 +100,9 @@ describe('WebSocket proxying', () => {
     // A TCP cut would read as 1006; every tunnel was between frames, so each client got 1014 Bad Gateway.
     expect(closes.map((close) => close.code)).toEqual([1014, 1014, 1014, 1014, 1014, 1014]);
     expect(clients.flatMap((client) => client.errors)).toEqual([]);
-    await fleet.node.waitForLog((line) => line.msg === 'websocket session ended' && line.end === 'backend-gone' && line.closeCode === 1014);
+    await fleet.node.waitForLog(
+      (line) => line.msg === 'websocket session ended' && line.end === 'backend-gone' && line.closeCode === 1014,
+    );
     await expect.poll(totalOpen).toBe(0);
     await expect.poll(() => establishedConnections(fleet.node.port).length).toBe(0);
   });

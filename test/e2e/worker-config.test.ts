@@ -8,7 +8,10 @@ let backend: TestBackend;
 let node: MooringNode;
 beforeAll(async () => {
   backend = await startTestBackend({ name: 'w1' });
-  node = await startMooringNode({ workers: 2, args: ['--backend', `w1=${backend.url}`, '--sticky', 'cookie', '--cookie-secret', secret] });
+  node = await startMooringNode({
+    workers: 2,
+    args: ['--backend', `w1=${backend.url}`, '--sticky', 'cookie', '--cookie-secret', secret],
+  });
 });
 afterAll(async () => {
   await node?.stop();
@@ -17,7 +20,10 @@ afterAll(async () => {
 
 describe('workers get their configuration over IPC', () => {
   it('keeps the cookie secret out of every worker environment, and the workers serve with it', async () => {
-    const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(node.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(node.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');

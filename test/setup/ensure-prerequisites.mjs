@@ -22,7 +22,9 @@ if (missing.length === 0) process.exit(0);
 const names = missing.map((tool) => tool.debianPackage);
 const canInstall = process.getuid?.() === 0 && onPath('apt-get');
 if (!canInstall) {
-  console.warn(`test prerequisites missing: ${names.join(', ')}; install them (Debian/Ubuntu: apt-get install ${names.join(' ')}) or set REDIS_URL`);
+  console.warn(
+    `test prerequisites missing: ${names.join(', ')}; install them (Debian/Ubuntu: apt-get install ${names.join(' ')}) or set REDIS_URL`,
+  );
   process.exit(0);
 }
 console.log(`installing test prerequisites: ${names.join(', ')}`);

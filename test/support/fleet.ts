@@ -13,11 +13,16 @@ export interface Fleet {
  * Starts `backendCount` test backends (`b1`, `b2`, …) and the real `mooring` executable in
  * front of them with `workers` workers; `args` are extra `mooring start` flags.
  */
-export async function startFleet(options: { workers?: number; backendCount?: number; args?: string[] } = {}): Promise<Fleet> {
+export async function startFleet(
+  options: { workers?: number; backendCount?: number; args?: string[] } = {},
+): Promise<Fleet> {
   const names = Array.from({ length: options.backendCount ?? 3 }, (_, index) => `b${index + 1}`);
   const backends = await Promise.all(names.map((name) => startTestBackend({ name })));
   const backendArgs = backends.flatMap((backend) => ['--backend', `${backend.name}=${backend.url}`]);
-  const node = await startMooringNode({ workers: options.workers ?? 2, args: [...backendArgs, ...(options.args ?? [])] });
+  const node = await startMooringNode({
+    workers: options.workers ?? 2,
+    args: [...backendArgs, ...(options.args ?? [])],
+  });
   return {
     node,
     backends,

@@ -25,7 +25,10 @@ export class ReconnectingFleet {
   #streaming = false;
   #streamEvery = 5;
 
-  constructor(urls: readonly string[], readonly size: number) {
+  constructor(
+    urls: readonly string[],
+    readonly size: number,
+  ) {
     this.#urls = urls;
   }
 
@@ -73,7 +76,8 @@ export class ReconnectingFleet {
     let backend = '';
     ws.on('upgrade', (res) => (backend = String(res.headers['x-backend'])));
     ws.on('error', (err) => {
-      if (/Invalid WebSocket frame|invalid (status|opcode|payload)|RSV|MASK/i.test(err.message)) this.protocolErrors.push(err.message);
+      if (/Invalid WebSocket frame|invalid (status|opcode|payload)|RSV|MASK/i.test(err.message))
+        this.protocolErrors.push(err.message);
     });
     const opened = await new Promise<boolean>((resolve) => {
       ws.once('open', () => resolve(true));

@@ -1,8 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { runMooring, startMooringNode, startRedisServer, type MooringNode, type RedisServerProcess } from '@mooring/testkit';
+import {
+  runMooring,
+  startMooringNode,
+  startRedisServer,
+  type MooringNode,
+  type RedisServerProcess,
+} from '@mooring/testkit';
 
 /** Node flags that make the shared-state timings fast enough to test without long waits. */
-export const fastStateArgs = ['--heartbeat-interval', '300ms', '--health-interval', '300ms', '--health-path', '/health', '--health-rise', '2', '--health-fall', '2'];
+export const fastStateArgs = [
+  '--heartbeat-interval',
+  '300ms',
+  '--health-interval',
+  '300ms',
+  '--health-path',
+  '/health',
+  '--health-rise',
+  '2',
+  '--health-fall',
+  '2',
+];
 
 /** A fresh key prefix, so tests sharing one Redis never see each other's keys. */
 export function uniquePrefix(): string {
@@ -10,8 +27,17 @@ export function uniquePrefix(): string {
 }
 
 /** Starts a node on the shared state of `redis` under `prefix`. */
-export function startSharedNode(redis: RedisServerProcess, prefix: string, nodeId: string, args: string[] = [], workers = 2): Promise<MooringNode> {
-  return startMooringNode({ workers, args: ['--redis', redis.url, '--prefix', prefix, '--node-id', nodeId, ...fastStateArgs, ...args] });
+export function startSharedNode(
+  redis: RedisServerProcess,
+  prefix: string,
+  nodeId: string,
+  args: string[] = [],
+  workers = 2,
+): Promise<MooringNode> {
+  return startMooringNode({
+    workers,
+    args: ['--redis', redis.url, '--prefix', prefix, '--node-id', nodeId, ...fastStateArgs, ...args],
+  });
 }
 
 /** Runs an operator command against the shared state and parses its `--json` output. */

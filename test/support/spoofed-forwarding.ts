@@ -13,4 +13,11 @@ export const spoofedForwarding: Readonly<Record<string, string>> = {
 };
 
 /** Of those, the ones Mooring drops from an untrusted peer (it sets the X-Forwarded-* four itself). */
-export const droppedForwarding = ['x-forwarded-prefix', 'x-forwarded-server', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'forwarded'];
+export const droppedForwarding = [
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'forwarded',
+];

@@ -13,12 +13,18 @@ export interface TcpConnection {
  * from the kernel with `ss` (iproute2): the proxy's own sockets, seen from outside the proxy.
  */
 export function establishedConnections(port: number): TcpConnection[] {
-  const output = execFileSync('ss', ['-Htno', 'state', 'established', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' });
+  const output = execFileSync('ss', ['-Htno', 'state', 'established', `( sport = :${port} or dport = :${port} )`], {
+    encoding: 'utf8',
+  });
   return output
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const fields = line.trim().split(/\s+/);
-      return { local: fields[2] ?? '', peer: fields[3] ?? '', timer: fields.find((field) => field.startsWith('timer:')) ?? '' };
+      return {
+        local: fields[2] ?? '',
+        peer: fields[3] ?? '',
+        timer: fields.find((field) => field.startsWith('timer:')) ?? '',
+      };
     });
 }

@@ -22,7 +22,16 @@ export type { Backend, Candidate, BackendState } from './core/backend.js';
 export { rankCandidates, eligible, type BalancePolicy } from './routing/choose-backend.js';
 export { BackendPool } from './routing/backend-pool.js';
 export type { ConnectionRecord, RouteKind } from './core/session-record.js';
-export type { StateStore, RegisteredBackend, RegistrySnapshot, NodeInfo, LiveCounts, HealthRecord, StateEvent, DrainRecord } from './state/state-store.js';
+export type {
+  StateStore,
+  RegisteredBackend,
+  RegistrySnapshot,
+  NodeInfo,
+  LiveCounts,
+  HealthRecord,
+  StateEvent,
+  DrainRecord,
+} from './state/state-store.js';
 export { RedisStateStore } from './state/redis-state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';
 export { StateError, type StateErrorCode } from './state/state-error.js';

@@ -12,7 +12,9 @@ const worker = runWorker({
     // The channel is gone only while the primary is dying; nothing useful to do then.
     send: (message) => void (process.connected && process.send?.(message)),
     sendLast: (message) =>
-      new Promise((resolve) => (process.connected && process.send ? process.send(message, undefined, {}, () => resolve()) : resolve())),
+      new Promise((resolve) =>
+        process.connected && process.send ? process.send(message, undefined, {}, () => resolve()) : resolve(),
+      ),
     onMessage: (listener) => {
       process.on('message', listener);
       return () => process.off('message', listener);

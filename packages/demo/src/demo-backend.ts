@@ -22,7 +22,11 @@ export async function startDemoBackend(name: string, port = 0, host = '127.0.0.1
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/' || path === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-backend': name, 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'x-backend': name,
+        'cache-control': 'no-store',
+      });
       res.end(renderDemoPage(name));
     } else if (path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json', 'x-backend': name });

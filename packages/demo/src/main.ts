@@ -27,7 +27,9 @@ function startNode(backends: DemoBackend[], port: number, adminPort: number): Ch
 
 function printBanner(port: number, adminPort: number): void {
   const rule = '='.repeat(60);
-  console.log(`\n${rule}\n  Open http://127.0.0.1:${port}/ in a browser\n  Admin: http://127.0.0.1:${adminPort}/\n  Ctrl-C stops everything\n${rule}\n`);
+  console.log(
+    `\n${rule}\n  Open http://127.0.0.1:${port}/ in a browser\n  Admin: http://127.0.0.1:${adminPort}/\n  Ctrl-C stops everything\n${rule}\n`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,11 @@ export { trackSockets, destroySockets, closeServer } from './net/socket-tracker.
 export { registerChild, signalChild } from './process/child-registry.js';
 export { exitStatus, waitForExit } from './process/exit-code.js';
 
-export { startRedisServer, type RedisServerProcess, type StartRedisServerOptions } from './redis/redis-server-process.js';
+export {
+  startRedisServer,
+  type RedisServerProcess,
+  type StartRedisServerOptions,
+} from './redis/redis-server-process.js';
 export { provideRedis, REDIS_IMAGE, type ProvidedRedis } from './redis/provide-redis.js';
 export { pingRedis, waitForRedis } from './redis/redis-ping.js';
 export { dockerAnswers, dockerMayBeAvailable } from './redis/docker-probe.js';
@@ -19,7 +23,11 @@ export {
 } from './backends/test-backend.js';
 export { createEchoWebSocketServer, ECHO_MAX_PAYLOAD } from './backends/echo-websocket-server.js';
 export { writeChunkedRefusal } from './backends/chunked-refusal.js';
-export { startRecordingHttpBackend, type RecordingHttpBackend, type ParsedRequest } from './backends/recording-http-backend.js';
+export {
+  startRecordingHttpBackend,
+  type RecordingHttpBackend,
+  type ParsedRequest,
+} from './backends/recording-http-backend.js';
 export {
   startSocketIoBackend,
   type SocketIoBackend,
@@ -52,4 +60,3 @@ export { MOORING_BIN } from './node/mooring-bin.js';
 export { LogCollector, type LogLine } from './node/log-collector.js';
 export { startMooringNode, type MooringNode, type MooringNodeOptions } from './node/mooring-node.js';
 export { runMooring, type MooringRunResult, type RunMooringOptions } from './node/run-mooring.js';
-

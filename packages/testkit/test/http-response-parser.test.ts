@@ -11,7 +11,9 @@ describe('parseHttpResponse', () => {
   });
 
   it('decodes chunked bodies with extensions and trailers', () => {
-    const res = parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n');
+    const res = parse(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n',
+    );
     expect(res.body).toBe('abcde');
   });
 

@@ -26,10 +26,23 @@ function fakeBin(): string {
 describe('startMooringNode (against a fake CLI)', () => {
   it('passes the defaults, parses readiness and stops with SIGTERM', async () => {
     const node = await startMooringNode({ bin: fakeBin(), workers: 3, args: ['--backend', 'a=http://127.0.0.1:1'] });
-    expect(node).toMatchObject({ port: 4001, adminPort: 4002, url: 'http://127.0.0.1:4001', wsUrl: 'ws://127.0.0.1:4001' });
+    expect(node).toMatchObject({
+      port: 4001,
+      adminPort: 4002,
+      url: 'http://127.0.0.1:4001',
+      wsUrl: 'ws://127.0.0.1:4001',
+    });
     const starting = await node.waitForLog((line) => line.msg === 'starting');
     expect(starting.args).toEqual([
-      'start', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--workers', '3', '--backend', 'a=http://127.0.0.1:1',
+      'start',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--workers',
+      '3',
+      '--backend',
+      'a=http://127.0.0.1:1',
     ]);
     expect(node.rawOutput).toContain('not json');
     expect(await node.stop()).toBe(0);

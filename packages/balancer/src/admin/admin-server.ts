@@ -25,7 +25,12 @@ export function createAdminServer(health: () => NodeHealth): Server {
       const ready = state.listeningWorkers > 0 && !state.shuttingDown;
       const reason = state.shuttingDown ? 'shutting-down' : ready ? undefined : 'no-worker-listening';
       const status = !ready ? 'not-ready' : state.degraded ? 'degraded' : 'ready';
-      return json(res, ready ? 200 : 503, { status, reason, degraded: state.degraded, workers: state.listeningWorkers });
+      return json(res, ready ? 200 : 503, {
+        status,
+        reason,
+        degraded: state.degraded,
+        workers: state.listeningWorkers,
+      });
     }
     const notFound = 'MOORING_ERR_ADMIN_NOT_FOUND';
     json(res, errorCodes[notFound].status, { code: notFound, message: errorCodes[notFound].message });

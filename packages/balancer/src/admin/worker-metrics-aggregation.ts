@@ -25,7 +25,10 @@ export class WorkerMetricsAggregation {
     if (!last) return;
     // Compared as text: prom-client's MetricType enum is declared for types only.
     const counted = last.filter((metric) => (metric.type as unknown) !== 'gauge');
-    this.#retired = (await AggregatorRegistry.aggregate([this.#retired, counted]).getMetricsAsJSON()) as MetricsSnapshot;
+    this.#retired = (await AggregatorRegistry.aggregate([
+      this.#retired,
+      counted,
+    ]).getMetricsAsJSON()) as MetricsSnapshot;
   }
 
   /** Every worker's metrics, summed (label by label, bucket by bucket), with the retained totals. */

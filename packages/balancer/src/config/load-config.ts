@@ -113,7 +113,7 @@ function isReservedEnv(name: string): boolean {
 }
 
 function convert(spec: OptionSpec, raw: string | string[], source: string): unknown {
-  const text = Array.isArray(raw) ? raw.at(-1) ?? '' : raw;
+  const text = Array.isArray(raw) ? (raw.at(-1) ?? '') : raw;
   switch (spec.kind) {
     case 'text':
       return text;
@@ -146,7 +146,10 @@ function parseBackendFlag(entry: string, source: string): { id: string; url: str
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 function describeIssue(error: z.ZodError): string {

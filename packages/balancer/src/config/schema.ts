@@ -95,7 +95,10 @@ export const configSchema = z
       .refine((ms) => ms >= 100, 'expected at least 100ms')
       .prefault(defaults.heartbeatInterval.value),
     /** Path of the active HTTP health check; any answer below 500 within the timeout passes. */
-    healthPath: z.string().regex(/^\/\S*$/, 'expected a path starting with /').default(defaults.healthPath.value),
+    healthPath: z
+      .string()
+      .regex(/^\/\S*$/, 'expected a path starting with /')
+      .default(defaults.healthPath.value),
     /** How often backends are checked (by one node of the cluster at a time); 0 turns active checks off. */
     healthInterval: duration('a duration').prefault(defaults.healthInterval.value),
     /** A check with no answer by then fails. */

@@ -152,7 +152,10 @@ export class HealthLease {
 
   async #readVerdicts(): Promise<void> {
     const records = await this.#options.store.readHealth();
-    const unhealthy = [...records].filter(([, record]) => !record.healthy).map(([id]) => id).sort();
+    const unhealthy = [...records]
+      .filter(([, record]) => !record.healthy)
+      .map(([id]) => id)
+      .sort();
     if (unhealthy.join(',') === this.#unhealthy.join(',')) return;
     this.#unhealthy = unhealthy;
     this.#options.onUnhealthy(unhealthy);

@@ -19,7 +19,12 @@ const redactedPaths = [
  * (`worker: 0` is the primary). Components take children of it; nothing logs through a module
  * singleton.
  */
-export function createLogger(options: { node: string; worker: number; level: LevelWithSilent; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  node: string;
+  worker: number;
+  level: LevelWithSilent;
+  destination?: DestinationStream;
+}): Logger {
   return pino(
     {
       level: options.level,

@@ -1,10 +1,6 @@
 /** Why a tracker stopped parsing: the stream broke a rule of RFC 6455 §5.2 / §5.5. */
 export type FrameViolation =
-  | 'reserved-opcode'
-  | 'fragmented-control-frame'
-  | 'control-frame-too-long'
-  | 'length-msb-set'
-  | 'length-too-large';
+  'reserved-opcode' | 'fragmented-control-frame' | 'control-frame-too-long' | 'length-msb-set' | 'length-too-large';
 
 /**
  * Called with each well-formed frame header: FIN bit, opcode, payload length. Returning `false`

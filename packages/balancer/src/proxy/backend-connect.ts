@@ -31,7 +31,11 @@ export function isConnectFailure(err: unknown): boolean {
  */
 export function connectToBackend(target: URL, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: target.hostname.replace(/^\[|\]$/g, ''), port: Number(target.port || 80), noDelay: true });
+    const socket = connect({
+      host: target.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(target.port || 80),
+      noDelay: true,
+    });
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`connect to ${target.host} timed out`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);

@@ -44,16 +44,68 @@ export class DataPlaneMetrics {
 
   constructor() {
     const registers = [this.#registry];
-    this.#connections = new Gauge({ name: 'mooring_websocket_connections', help: 'Live WebSocket sessions on this node', labelNames: ['backend'], registers });
-    this.#upgrades = new Counter({ name: 'mooring_websocket_upgrades_total', help: 'WebSocket handshakes by outcome: accepted, or why not', labelNames: ['backend', 'result'], registers });
-    this.#closes = new Counter({ name: 'mooring_websocket_closes_total', help: 'WebSocket sessions ended, by how and with which close code Mooring sent', labelNames: ['backend', 'reason', 'code'], registers });
-    this.#sessionDuration = new Histogram({ name: 'mooring_websocket_session_duration_seconds', help: 'Length of WebSocket sessions', labelNames: ['backend'], buckets: sessionBuckets, registers });
-    this.#bytes = new Counter({ name: 'mooring_websocket_bytes_total', help: 'Bytes relayed by WebSocket tunnels, each way', labelNames: ['backend', 'direction'], registers });
-    this.#messages = new Counter({ name: 'mooring_websocket_messages_total', help: 'WebSocket messages relayed, each way (frame tracking)', labelNames: ['backend', 'direction'], registers });
-    this.#httpRequests = new Counter({ name: 'mooring_http_requests_total', help: 'HTTP requests answered, by backend and status class', labelNames: ['backend', 'code'], registers });
-    this.#httpDuration = new Histogram({ name: 'mooring_http_request_duration_seconds', help: 'Time to answer HTTP requests', labelNames: ['backend'], buckets: requestBuckets, registers });
-    this.#refusals = new Counter({ name: 'mooring_refusals_total', help: 'Requests and handshakes refused with a MOORING_ERR_* code', labelNames: ['code'], registers });
-    this.#routing = new Counter({ name: 'mooring_routing_decisions_total', help: 'Routing decisions by route', labelNames: ['route'], registers });
+    this.#connections = new Gauge({
+      name: 'mooring_websocket_connections',
+      help: 'Live WebSocket sessions on this node',
+      labelNames: ['backend'],
+      registers,
+    });
+    this.#upgrades = new Counter({
+      name: 'mooring_websocket_upgrades_total',
+      help: 'WebSocket handshakes by outcome: accepted, or why not',
+      labelNames: ['backend', 'result'],
+      registers,
+    });
+    this.#closes = new Counter({
+      name: 'mooring_websocket_closes_total',
+      help: 'WebSocket sessions ended, by how and with which close code Mooring sent',
+      labelNames: ['backend', 'reason', 'code'],
+      registers,
+    });
+    this.#sessionDuration = new Histogram({
+      name: 'mooring_websocket_session_duration_seconds',
+      help: 'Length of WebSocket sessions',
+      labelNames: ['backend'],
+      buckets: sessionBuckets,
+      registers,
+    });
+    this.#bytes = new Counter({
+      name: 'mooring_websocket_bytes_total',
+      help: 'Bytes relayed by WebSocket tunnels, each way',
+      labelNames: ['backend', 'direction'],
+      registers,
+    });
+    this.#messages = new Counter({
+      name: 'mooring_websocket_messages_total',
+      help: 'WebSocket messages relayed, each way (frame tracking)',
+      labelNames: ['backend', 'direction'],
+      registers,
+    });
+    this.#httpRequests = new Counter({
+      name: 'mooring_http_requests_total',
+      help: 'HTTP requests answered, by backend and status class',
+      labelNames: ['backend', 'code'],
+      registers,
+    });
+    this.#httpDuration = new Histogram({
+      name: 'mooring_http_request_duration_seconds',
+      help: 'Time to answer HTTP requests',
+      labelNames: ['backend'],
+      buckets: requestBuckets,
+      registers,
+    });
+    this.#refusals = new Counter({
+      name: 'mooring_refusals_total',
+      help: 'Requests and handshakes refused with a MOORING_ERR_* code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#routing = new Counter({
+      name: 'mooring_routing_decisions_total',
+      help: 'Routing decisions by route',
+      labelNames: ['route'],
+      registers,
+    });
   }
 
   /** Where live sessions' traffic is read at scrape time. */
@@ -105,9 +157,12 @@ export class DataPlaneMetrics {
 
   #addTraffic(sample: TrafficSample): void {
     const { backend } = sample;
-    if (sample.bytesFromClient > 0) this.#bytes.inc({ backend, direction: 'client_to_backend' }, sample.bytesFromClient);
+    if (sample.bytesFromClient > 0)
+      this.#bytes.inc({ backend, direction: 'client_to_backend' }, sample.bytesFromClient);
     if (sample.bytesToClient > 0) this.#bytes.inc({ backend, direction: 'backend_to_client' }, sample.bytesToClient);
-    if (sample.messagesFromClient > 0) this.#messages.inc({ backend, direction: 'client_to_backend' }, sample.messagesFromClient);
-    if (sample.messagesToClient > 0) this.#messages.inc({ backend, direction: 'backend_to_client' }, sample.messagesToClient);
+    if (sample.messagesFromClient > 0)
+      this.#messages.inc({ backend, direction: 'client_to_backend' }, sample.messagesFromClient);
+    if (sample.messagesToClient > 0)
+      this.#messages.inc({ backend, direction: 'backend_to_client' }, sample.messagesToClient);
   }
 }

@@ -46,6 +46,8 @@ export function refuseUpgrade(socket: Duplex, code: HttpErrorCode, extraHeaders:
     Connection: 'close',
     ...extraHeaders,
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${body}`);
 }

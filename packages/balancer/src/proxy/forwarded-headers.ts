@@ -49,7 +49,7 @@ export function setForwardedHeaders(req: IncomingMessage, trusted: (address: str
 }
 
 function joinHeader(value: string | string[] | undefined): string {
-  return Array.isArray(value) ? value.join(', ') : value ?? '';
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
 }
 
 /**

@@ -10,19 +10,29 @@ import { refuseUpgrade } from './error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
-import { backendKeepAliveIdleMs, clientKeepAliveMs, clientLimitSweepMs, closeGraceMs, wholeRequestTimeoutMs } from '../core/timings.js';
+import {
+  backendKeepAliveIdleMs,
+  clientKeepAliveMs,
+  clientLimitSweepMs,
+  closeGraceMs,
+  wholeRequestTimeoutMs,
+} from '../core/timings.js';
 import { ClientLimits } from './websocket/client-limits.js';
 import { drainableKeepAlive } from './http/drainable-keep-alive.js';
 import { DataPlaneMetrics } from './data-plane-metrics.js';
 import { createRequestHandler } from './http/request-handler.js';
-import { keepRequestFraming, noteBackendAnswered, watchProxyRequestTimeout, type HttpForwardingContext } from './http/http-forwarding.js';
+import {
+  keepRequestFraming,
+  noteBackendAnswered,
+  watchProxyRequestTimeout,
+  type HttpForwardingContext,
+} from './http/http-forwarding.js';
 import { SessionRegistry, type SessionObserver } from './websocket/session-registry.js';
 import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './websocket/upgrade-handler.js';
 import { WebSocketSession, type SessionContext } from './websocket/websocket-session.js';
 
 export type { SessionObserver } from './websocket/session-registry.js';
-
 
 /**
  * How often Node looks for requests past their deadline. Its default, 30 s, would let a request
@@ -61,7 +71,12 @@ export interface ProxyServer {
 }
 
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
-export function createProxyServer(config: Readonly<MooringConfig>, pool: BackendPool, log: Logger, observer?: SessionObserver): ProxyServer {
+export function createProxyServer(
+  config: Readonly<MooringConfig>,
+  pool: BackendPool,
+  log: Logger,
+  observer?: SessionObserver,
+): ProxyServer {
   const proxy = keepRequestFraming(HttpProxy.createProxyServer({ xfwd: false, ws: true }));
   const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
   const keepAlive = drainableKeepAlive(agent);
@@ -69,11 +84,22 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
   const router = new SessionRouter(pool, config.balance, sticky.options);
   const sessions = new SessionRegistry(observer);
   const trusted = createAddressMatcher(config.trustedProxies);
-  const limits = new ClientLimits({ maxConnections: config.maxConnectionsPerClient, ratePerSecond: config.handshakeRatePerClient });
+  const limits = new ClientLimits({
+    maxConnections: config.maxConnectionsPerClient,
+    ratePerSecond: config.handshakeRatePerClient,
+  });
   const sweep = setInterval(() => limits.sweep(), clientLimitSweepMs).unref();
   const metrics = new DataPlaneMetrics();
   metrics.watchTraffic(sessions);
-  const httpContext: HttpForwardingContext = { proxy, pool, agent, log, requestTimeoutMs: config.requestTimeout, stickyCookie: sticky.setCookie, metrics };
+  const httpContext: HttpForwardingContext = {
+    proxy,
+    pool,
+    agent,
+    log,
+    requestTimeoutMs: config.requestTimeout,
+    stickyCookie: sticky.setCookie,
+    metrics,
+  };
   const sessionContext: SessionContext = {
     ...sessionSettings(config),
     metrics,
@@ -98,8 +124,23 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
     requestTimeout: wholeRequestTimeoutMs,
     connectionsCheckingInterval: headTimeoutSweepMs(config.requestHeadTimeout),
   });
-  server.on('request', createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }));
-  server.on('upgrade', createUpgradeHandler({ log, router, limits, sessions, sessionContext, trusted, allowedOrigins: new Set(config.allowedOrigins), metrics }));
+  server.on(
+    'request',
+    createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }),
+  );
+  server.on(
+    'upgrade',
+    createUpgradeHandler({
+      log,
+      router,
+      limits,
+      sessions,
+      sessionContext,
+      trusted,
+      allowedOrigins: new Set(config.allowedOrigins),
+      metrics,
+    }),
+  );
   refuseNonProxyTraffic(server, log, metrics);
 
   let serverClosed: Promise<void> | undefined;
@@ -122,7 +163,8 @@ export function createProxyServer(config: Readonly<MooringConfig>, pool: Backend
       closing ??= sessions.close(code);
       return closing;
     },
-    backendsChanged: (backends) => keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
+    backendsChanged: (backends) =>
+      keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
     destroy: () => {
       clearInterval(sweep);
       sessions.destroy();

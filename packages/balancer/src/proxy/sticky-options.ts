@@ -7,7 +7,10 @@ import { createCookieCodec, serializeSetCookie, type SetCookieAttributes } from 
  * Turns the validated configuration into the router's sticky options and the `Set-Cookie`
  * builder. The secret is always present here: the primary generates one when none is set.
  */
-export function createStickyOptions(config: Readonly<MooringConfig>): { options: StickyOptions; setCookie: (backendId: string) => string } {
+export function createStickyOptions(config: Readonly<MooringConfig>): {
+  options: StickyOptions;
+  setCookie: (backendId: string) => string;
+} {
   if (config.sticky === 'hash') {
     const balanceFactor = config.hashBalanceFactor > 0 ? config.hashBalanceFactor : undefined;
     return { options: { mode: 'hash', key: parseHashKeySpec(config.hashKey), balanceFactor }, setCookie: noCookie };

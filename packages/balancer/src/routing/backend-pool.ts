@@ -39,7 +39,17 @@ export class BackendPool {
       const previous = this.#entries.get(backend.id);
       next.set(
         backend.id,
-        previous ? { ...previous, backend } : { backend, live: 0, consecutiveFailures: 0, passedOverUntil: 0, clusterLive: 0, liveAtSnapshot: 0, checkedHealthy: !this.#unhealthy.has(backend.id) },
+        previous
+          ? { ...previous, backend }
+          : {
+              backend,
+              live: 0,
+              consecutiveFailures: 0,
+              passedOverUntil: 0,
+              clusterLive: 0,
+              liveAtSnapshot: 0,
+              checkedHealthy: !this.#unhealthy.has(backend.id),
+            },
       );
     }
     this.#entries.clear();
@@ -62,7 +72,9 @@ export class BackendPool {
     const now = this.#now();
     const list = [...this.#entries.values()].map((entry) => ({
       backend: entry.backend,
-      liveConnections: this.#clusterCounts ? Math.max(0, entry.clusterLive + entry.live - entry.liveAtSnapshot) : entry.live,
+      liveConnections: this.#clusterCounts
+        ? Math.max(0, entry.clusterLive + entry.live - entry.liveAtSnapshot)
+        : entry.live,
       healthy: entry.checkedHealthy && entry.passedOverUntil <= now,
     }));
     const anyActiveHealthy = list.some((candidate) => candidate.healthy && candidate.backend.state === 'active');

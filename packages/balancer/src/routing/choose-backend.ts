@@ -21,7 +21,9 @@ export function eligible(candidates: readonly Candidate[]): Candidate[] {
  * - round-robin: weighted rotation; a backend of weight w appears w times per cycle.
  */
 export function rankCandidates(candidates: readonly Candidate[], policy: BalancePolicy, rotation: number): Candidate[] {
-  const pool = eligible(candidates).sort((a, b) => (a.backend.id < b.backend.id ? -1 : a.backend.id > b.backend.id ? 1 : 0));
+  const pool = eligible(candidates).sort((a, b) =>
+    a.backend.id < b.backend.id ? -1 : a.backend.id > b.backend.id ? 1 : 0,
+  );
   if (pool.length <= 1) return pool;
   return policy === 'round-robin' ? rankRoundRobin(pool, rotation) : rankLeastConnections(pool, rotation);
 }

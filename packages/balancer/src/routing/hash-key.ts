@@ -40,14 +40,16 @@ export function parseHashKeySpec(text: string): HashKeySpec {
   const name = colon < 0 ? '' : trimmed.slice(colon + 1);
   switch (source) {
     case 'header':
-      if (!tokenPattern.test(name)) throw nameError(text, 'header:NAME with NAME an HTTP header name such as X-User-Id');
+      if (!tokenPattern.test(name))
+        throw nameError(text, 'header:NAME with NAME an HTTP header name such as X-User-Id');
       return { source, name: name.toLowerCase() };
     case 'cookie':
       if (!tokenPattern.test(name)) throw nameError(text, 'cookie:NAME with NAME a cookie name such as session');
       return { source, name };
     case 'query':
       // `&`, `=` and `#` delimit the query, so a name containing them could never match.
-      if (name === '' || /[&=#\s]/.test(name)) throw nameError(text, 'query:NAME with NAME a query parameter name such as room');
+      if (name === '' || /[&=#\s]/.test(name))
+        throw nameError(text, 'query:NAME with NAME a query parameter name such as room');
       return { source, name };
     default:
       throw new Error(`${expectedForms}, got ${JSON.stringify(text)}`);
@@ -114,7 +116,7 @@ export function queryParam(target: string, name: string): string | undefined {
   // The next "=" is searched for only once it is behind us (none left: the end), so that a
   // target of many parameters without "=" is read in linear time, not quadratic.
   let eq = -1;
-  for (let start = question + 1; start < end; ) {
+  for (let start = question + 1; start < end;) {
     let amp = target.indexOf('&', start);
     if (amp < 0 || amp > end) amp = end;
     if (eq < start) eq = target.indexOf('=', start);

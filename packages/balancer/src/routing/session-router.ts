@@ -64,19 +64,35 @@ export class SessionRouter {
 
   #routeByCookie(request: RoutingRequest, name: string, codec: CookieCodec): RoutingDecision {
     const value = readCookie(typeof request.headers.cookie === 'string' ? request.headers.cookie : undefined, name);
-    if (value === undefined) return { order: this.#balancer.pick(), route: 'balance', issueCookie: true, cookieMode: true };
+    if (value === undefined)
+      return { order: this.#balancer.pick(), route: 'balance', issueCookie: true, cookieMode: true };
     const decoded = codec.decode(value);
-    const pinned = 'backendId' in decoded ? eligible(this.#pool.candidates()).find((candidate) => candidate.backend.id === decoded.backendId) : undefined;
+    const pinned =
+      'backendId' in decoded
+        ? eligible(this.#pool.candidates()).find((candidate) => candidate.backend.id === decoded.backendId)
+        : undefined;
     // A tampered cookie, or one naming a backend that is draining, unhealthy or gone, is
     // replaced by a fresh choice: never an error to the client.
     if (!pinned) return { order: this.#balancer.pick(), route: 'cookie-repinned', issueCookie: true, cookieMode: true };
-    const rest = this.#balancer.peek().filter((candidate) => candidate !== pinned && candidate.backend.id !== pinned.backend.id);
-    return { order: [pinned, ...rest], route: 'cookie', issueCookie: 'resign' in decoded && decoded.resign, cookieMode: true };
+    const rest = this.#balancer
+      .peek()
+      .filter((candidate) => candidate !== pinned && candidate.backend.id !== pinned.backend.id);
+    return {
+      order: [pinned, ...rest],
+      route: 'cookie',
+      issueCookie: 'resign' in decoded && decoded.resign,
+      cookieMode: true,
+    };
   }
 
   #routeByHash(request: RoutingRequest, spec: HashKeySpec, balanceFactor: number | undefined): RoutingDecision {
-    const key = extractHashKey(spec, { remoteAddress: request.clientAddress, headers: request.headers, url: request.url });
-    if (key === undefined) return { order: this.#balancer.pick(), route: 'fallback', issueCookie: false, cookieMode: false };
+    const key = extractHashKey(spec, {
+      remoteAddress: request.clientAddress,
+      headers: request.headers,
+      url: request.url,
+    });
+    if (key === undefined)
+      return { order: this.#balancer.pick(), route: 'fallback', issueCookie: false, cookieMode: false };
     const candidates = eligible(this.#pool.candidates());
     const ring = this.#ringFor(candidates);
     const pick = pickByHash(ring, key, candidates, { balanceFactor });
@@ -90,8 +106,18 @@ export class SessionRouter {
 
   /** The ring of the eligible set, rebuilt only when that set (ids, weights) changes. */
   #ringFor(candidates: readonly Candidate[]): HashRing {
-    const signature = candidates.map((candidate) => `${candidate.backend.id}*${candidate.backend.weight}`).sort().join(',');
-    if (this.#ring?.signature !== signature) this.#ring = { signature, ring: HashRing.build(candidates.map((candidate) => candidate.backend), this.#ring?.ring) };
+    const signature = candidates
+      .map((candidate) => `${candidate.backend.id}*${candidate.backend.weight}`)
+      .sort()
+      .join(',');
+    if (this.#ring?.signature !== signature)
+      this.#ring = {
+        signature,
+        ring: HashRing.build(
+          candidates.map((candidate) => candidate.backend),
+          this.#ring?.ring,
+        ),
+      };
     return this.#ring.ring;
   }
 }

@@ -170,7 +170,8 @@ function assertCookieAttributes(value: string, attrs: SetCookieAttributes): void
   if (attrs.maxAgeSeconds !== undefined && !Number.isSafeInteger(attrs.maxAgeSeconds)) {
     throw new Error(`cookie Max-Age must be a whole number of seconds, got ${attrs.maxAgeSeconds}`);
   }
-  if (attrs.sameSite === 'None' && !attrs.secure) throw new Error('SameSite=None requires Secure, or browsers ignore the cookie');
+  if (attrs.sameSite === 'None' && !attrs.secure)
+    throw new Error('SameSite=None requires Secure, or browsers ignore the cookie');
 }
 
 /**
@@ -185,7 +186,7 @@ export function readCookie(cookieHeader: string | undefined, name: string): stri
   // header of many pieces without "=" quadratic (1 MiB of ";" took seconds, and maxHeaderSize
   // allows 1 MiB).
   let eq = -1;
-  for (let start = 0; start < cookieHeader.length; ) {
+  for (let start = 0; start < cookieHeader.length;) {
     let end = cookieHeader.indexOf(';', start);
     if (end < 0) end = cookieHeader.length;
     if (eq < start) eq = cookieHeader.indexOf('=', start);

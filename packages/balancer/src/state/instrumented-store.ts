@@ -18,7 +18,10 @@ export function instrumentStore<S extends StateStore>(store: S, observe: StoreOb
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
         const done = (ok: boolean) => observe(property, (performance.now() - startedAt) / 1000, ok);
-        result.then(() => done(true), () => done(false));
+        result.then(
+          () => done(true),
+          () => done(false),
+        );
         return result;
       };
     },

@@ -18,10 +18,18 @@ export async function openStateStore(config: Readonly<MooringConfig>, log: Logge
   try {
     return await RedisStateStore.connect({ url, prefix: config.prefix, logger });
   } catch (err) {
-    log.error({ err, redis: redactRedisUrl(url) }, 'Redis unreachable at start: starting degraded on static backends, retrying in the background');
+    log.error(
+      { err, redis: redactRedisUrl(url) },
+      'Redis unreachable at start: starting degraded on static backends, retrying in the background',
+    );
     const command = new Redis(url, commandClientOptions());
     command.on('error', () => {}); // reconnect errors are reported once by the state agent
     command.connect().catch(() => {});
-    return new RedisStateStore({ command, createSubscriber: () => new Redis(url, subscriberClientOptions()), prefix: config.prefix, logger });
+    return new RedisStateStore({
+      command,
+      createSubscriber: () => new Redis(url, subscriberClientOptions()),
+      prefix: config.prefix,
+      logger,
+    });
   }
 }

@@ -45,7 +45,9 @@ export async function connectOrExplain(client: Redis, url: string): Promise<void
     client.disconnect();
     const cause = lastError ?? err;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new StateError('MOORING_ERR_STATE_CONNECT', `cannot connect to Redis at ${redactRedisUrl(url)}: ${detail}`, { cause });
+    throw new StateError('MOORING_ERR_STATE_CONNECT', `cannot connect to Redis at ${redactRedisUrl(url)}: ${detail}`, {
+      cause,
+    });
   } finally {
     client.off('error', remember);
   }

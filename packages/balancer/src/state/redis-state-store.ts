@@ -1,5 +1,13 @@
 import { Redis } from 'ioredis';
-import { closeClient, connectOrExplain, execPipeline, silentLogger, type StateLogger, unavailable, watchConnection } from './redis-connection.js';
+import {
+  closeClient,
+  connectOrExplain,
+  execPipeline,
+  silentLogger,
+  type StateLogger,
+  unavailable,
+  watchConnection,
+} from './redis-connection.js';
 import { RedisEventChannel } from './redis-event-channel.js';
 import { commandClientOptions, subscriberClientOptions, type RedisClientTuning } from './redis-client-options.js';
 import { DEFAULT_PREFIX, redisKeys, type RedisKeys } from './redis-keys.js';
@@ -13,7 +21,14 @@ import {
   touchNodeIndexScript,
 } from './redis-scripts.js';
 import { formatRegistryEntry, isMalformed, parseRegistryEntry } from './registry-entry.js';
-import { compareConnections, compareText, decodeConnectionRecord, decodeDrainRecord, decodeHealthRecord, decodeNodeInfo } from './state-codec.js';
+import {
+  compareConnections,
+  compareText,
+  decodeConnectionRecord,
+  decodeDrainRecord,
+  decodeHealthRecord,
+  decodeNodeInfo,
+} from './state-codec.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
 import type { ConnectionRecord } from '../core/session-record.js';
@@ -149,7 +164,11 @@ export class RedisStateStore implements StateStore {
   removeBackend(id: string): Promise<boolean> {
     return this.run('removeBackend', async () => {
       // Its health goes with it, so the health hash never accumulates removed backends.
-      const pipeline = this.command.pipeline().hdel(this.keys.backends(), id).hdel(this.keys.health(), id).hdel(this.keys.drains(), id);
+      const pipeline = this.command
+        .pipeline()
+        .hdel(this.keys.backends(), id)
+        .hdel(this.keys.health(), id)
+        .hdel(this.keys.drains(), id);
       const [removed] = await execPipeline(pipeline);
       if (removed !== 1) return false;
       await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
@@ -191,7 +210,11 @@ export class RedisStateStore implements StateStore {
       // Info first, index second (same connection, so Redis runs them in this order): a reader
       // that sees the new score also sees the info, and never prunes a live node.
       const [continued] = await Promise.all([
-        heartbeatNodeScript.run(this.command, [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)], [info, ttlMs]),
+        heartbeatNodeScript.run(
+          this.command,
+          [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)],
+          [info, ttlMs],
+        ),
         touchNodeIndexScript.run(this.command, [this.keys.nodes()], [id, heartbeatAt, ttlMs]),
       ]);
       return continued === 1;
@@ -205,7 +228,12 @@ export class RedisStateStore implements StateStore {
   removeNode(id: string): Promise<void> {
     return this.run('removeNode', async () => {
       const nodeKeys = [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)];
-      await execPipeline(this.command.pipeline().del(...nodeKeys).zrem(this.keys.nodes(), id));
+      await execPipeline(
+        this.command
+          .pipeline()
+          .del(...nodeKeys)
+          .zrem(this.keys.nodes(), id),
+      );
     });
   }
 
@@ -254,11 +282,17 @@ export class RedisStateStore implements StateStore {
   }
 
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.run('acquireLease', async () => (await acquireLeaseScript.run(this.command, [this.keys.lease(name)], [holder, ttlMs])) === 1);
+    return this.run(
+      'acquireLease',
+      async () => (await acquireLeaseScript.run(this.command, [this.keys.lease(name)], [holder, ttlMs])) === 1,
+    );
   }
 
   releaseLease(name: string, holder: string): Promise<void> {
-    return this.run('releaseLease', async () => void (await releaseLeaseScript.run(this.command, [this.keys.lease(name)], [holder])));
+    return this.run(
+      'releaseLease',
+      async () => void (await releaseLeaseScript.run(this.command, [this.keys.lease(name)], [holder])),
+    );
   }
 
   /** Merges `records` into the shared health (fields of other backends stay); announces nothing. */
@@ -283,7 +317,10 @@ export class RedisStateStore implements StateStore {
   }
 
   publish(event: StateEvent): Promise<void> {
-    return this.run('publish', async () => void (await this.command.publish(this.keys.events(), JSON.stringify(event))));
+    return this.run(
+      'publish',
+      async () => void (await this.command.publish(this.keys.events(), JSON.stringify(event))),
+    );
   }
 
   /** See RedisEventChannel.subscribe: resolves once subscribed; re-read prompts after a reconnect. */
@@ -319,7 +356,12 @@ export class RedisStateStore implements StateStore {
     return live.sort((a, b) => compareText(a.id, b.id));
   }
 
-  private async applyConnections(node: string, replace: boolean, opened: readonly ConnectionRecord[], closed: readonly string[]): Promise<void> {
+  private async applyConnections(
+    node: string,
+    replace: boolean,
+    opened: readonly ConnectionRecord[],
+    closed: readonly string[],
+  ): Promise<void> {
     const keys = [this.keys.nodeConnections(node), this.keys.nodeCounts(node), this.keys.nodeInfo(node)];
     const args: (string | number)[] = [replace ? '1' : '0', this.orphanTtlMs, opened.length];
     for (const record of opened) args.push(record.id, record.backend, JSON.stringify(record));

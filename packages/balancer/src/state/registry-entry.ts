@@ -43,9 +43,17 @@ export function formatRegistryEntry(backend: RegisteredBackend): string {
 
 /** Validates and normalizes (URL origin) a backend; throws MOORING_ERR_STATE_INVALID_BACKEND. */
 export function validateBackend(backend: RegisteredBackend): RegisteredBackend {
-  const result = backendSchema.safeParse({ id: backend.id, url: backend.url, weight: backend.weight, state: backend.state });
+  const result = backendSchema.safeParse({
+    id: backend.id,
+    url: backend.url,
+    weight: backend.weight,
+    state: backend.state,
+  });
   if (result.success) return result.data;
-  throw new StateError('MOORING_ERR_STATE_INVALID_BACKEND', `backend ${JSON.stringify(backend.id)}: ${describeIssues(result.error)}`);
+  throw new StateError(
+    'MOORING_ERR_STATE_INVALID_BACKEND',
+    `backend ${JSON.stringify(backend.id)}: ${describeIssues(result.error)}`,
+  );
 }
 
 function validate(id: string, raw: string, input: object): RegisteredBackend | MalformedEntry {
@@ -55,5 +63,7 @@ function validate(id: string, raw: string, input: object): RegisteredBackend | M
 
 /** One line naming each offending field, e.g. `weight: Too small: expected number to be >=1`. */
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }

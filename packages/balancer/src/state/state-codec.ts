@@ -61,7 +61,8 @@ function decodeWith<T>(schema: z.ZodType<T>, text: string): T | undefined {
 }
 
 /** A ConnectionRecord from its JSON, or undefined. */
-export const decodeConnectionRecord = (text: string): ConnectionRecord | undefined => decodeWith(connectionRecordSchema, text);
+export const decodeConnectionRecord = (text: string): ConnectionRecord | undefined =>
+  decodeWith(connectionRecordSchema, text);
 /** A NodeInfo from its JSON, or undefined. */
 export const decodeNodeInfo = (text: string): NodeInfo | undefined => decodeWith(nodeInfoSchema, text);
 /** A HealthRecord from its JSON, or undefined. */

@@ -9,6 +9,8 @@ import type { MooringConfig } from '../config/schema.js';
  */
 export function ensureCookieSecret(config: Readonly<MooringConfig>, log: Logger): Readonly<MooringConfig> {
   if (config.sticky !== 'cookie' || config.cookieSecret) return config;
-  log.warn('no --cookie-secret set: generated one for this node only; other nodes will not accept its sticky cookies, so set the same secret on every node');
+  log.warn(
+    'no --cookie-secret set: generated one for this node only; other nodes will not accept its sticky cookies, so set the same secret on every node',
+  );
   return Object.freeze({ ...config, cookieSecret: generateSecret() });
 }

@@ -22,7 +22,12 @@ export type PrimaryToWorker =
   /** The primary scrapes: answer with a `metrics` message carrying the same id. */
   | { readonly type: 'metrics-request'; readonly id: number }
   /** Close one WebSocket gently (drain deadline, shutdown), with this close code. */
-  | { readonly type: 'close-session'; readonly id: string; readonly code: number; readonly reason: 'drain' | 'shutdown' };
+  | {
+      readonly type: 'close-session';
+      readonly id: string;
+      readonly code: number;
+      readonly reason: 'drain' | 'shutdown';
+    };
 
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
 export type WorkerToPrimary =

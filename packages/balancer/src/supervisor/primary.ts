@@ -66,7 +66,11 @@ export class Primary {
   #readyLogged = false;
 
   /** Use {@link Primary.start}, which builds the parts. */
-  constructor(options: PrimaryOptions, config: Readonly<MooringConfig>, parts: { workers: WorkerSupervisor; controlPlane: NodeControlPlane; admin: Server }) {
+  constructor(
+    options: PrimaryOptions,
+    config: Readonly<MooringConfig>,
+    parts: { workers: WorkerSupervisor; controlPlane: NodeControlPlane; admin: Server },
+  ) {
     this.#log = options.log;
     this.#reloadConfig = options.reloadConfig;
     this.#config = config;
@@ -128,7 +132,14 @@ export class Primary {
       listen(cluster, 'listening', (worker: Worker, address: AddressInfo) => this.#onListening(worker, address)),
     );
     this.#state = 'running';
-    log.info({ workers: this.#config.workers, listen: formatHostPort(this.#config.listen), scheduling: this.#config.scheduling }, 'starting workers');
+    log.info(
+      {
+        workers: this.#config.workers,
+        listen: formatHostPort(this.#config.listen),
+        scheduling: this.#config.scheduling,
+      },
+      'starting workers',
+    );
     this.#workers.startAll();
   }
 
@@ -152,7 +163,12 @@ export class Primary {
     this.#readyLogged = true;
     const admin = this.#admin.address() as AddressInfo;
     this.#log.info(
-      { listen: { host: this.#config.listen.host, port: address.port }, admin: { host: admin.address, port: admin.port }, workers: this.#config.workers, scheduling: this.#config.scheduling },
+      {
+        listen: { host: this.#config.listen.host, port: address.port },
+        admin: { host: admin.address, port: admin.port },
+        workers: this.#config.workers,
+        scheduling: this.#config.scheduling,
+      },
       'node ready',
     );
   }
@@ -160,7 +176,15 @@ export class Primary {
   async #stop(signal: string): Promise<void> {
     const config = this.#config;
     this.#state = 'shutting-down';
-    this.#log.info({ signal, deadlineMs: config.shutdownDeadline, closeRate: config.closeRate, live: this.#controlPlane.liveSessions() }, 'shutting down');
+    this.#log.info(
+      {
+        signal,
+        deadlineMs: config.shutdownDeadline,
+        closeRate: config.closeRate,
+        live: this.#controlPlane.liveSessions(),
+      },
+      'shutting down',
+    );
     this.#controlPlane.beginShutdown(config.closeRate, config.closeCode);
     await this.#workers.close(config.shutdownDeadline, config.closeCode);
     await this.#controlPlane.close();
@@ -181,7 +205,10 @@ export class Primary {
       // A generated cookie secret must survive the reload, or every issued cookie breaks.
       const keepSecret = raw.cookieSecret ? raw : Object.freeze({ ...raw, cookieSecret: this.#config.cookieSecret });
       this.#config = ensureCookieSecret(keepSecret, this.#log);
-      this.#log.info({ workers: this.#config.workers }, 'SIGHUP: configuration reloaded, replacing workers one at a time');
+      this.#log.info(
+        { workers: this.#config.workers },
+        'SIGHUP: configuration reloaded, replacing workers one at a time',
+      );
       await this.#controlPlane.reconfigure(this.#config);
       await this.#workers.reload(this.#config);
     } catch (err) {

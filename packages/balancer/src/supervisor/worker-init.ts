@@ -6,7 +6,12 @@ import { configSchema } from '../config/schema.js';
  * its `init` message against. Optional keys (no default) are listed with their type.
  */
 const reference: Readonly<Record<string, unknown>> = configSchema.parse({ nodeId: 'reference', workers: 1 });
-const optionalKeys: Readonly<Record<string, 'string' | 'number'>> = { redis: 'string', cookieSecret: 'string', cookieDomain: 'string', cookieMaxAge: 'number' };
+const optionalKeys: Readonly<Record<string, 'string' | 'number'>> = {
+  redis: 'string',
+  cookieSecret: 'string',
+  cookieDomain: 'string',
+  cookieMaxAge: 'number',
+};
 
 /** Why a value is not the configuration `init` must carry; undefined when it is. */
 function shapeMismatch(config: Record<string, unknown>): string | undefined {
@@ -15,7 +20,8 @@ function shapeMismatch(config: Record<string, unknown>): string | undefined {
   }
   for (const [key, expected] of Object.entries(reference)) {
     const value = config[key];
-    if (Array.isArray(expected) !== Array.isArray(value)) return `${key} must be ${Array.isArray(expected) ? 'an array' : 'a value'}`;
+    if (Array.isArray(expected) !== Array.isArray(value))
+      return `${key} must be ${Array.isArray(expected) ? 'an array' : 'a value'}`;
     if (typeof value !== typeof expected) return `${key} must be a ${typeof expected}`;
   }
   for (const [key, type] of Object.entries(optionalKeys)) {
@@ -34,7 +40,8 @@ export function parseWorkerInit(message: unknown): Readonly<MooringConfig> {
     throw new Error('expected an init message from the primary first');
   }
   const config = (message as { config?: unknown }).config;
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('init message without a configuration');
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new Error('init message without a configuration');
   const mismatch = shapeMismatch(config as Record<string, unknown>);
   if (mismatch) throw new Error(`init message carries an invalid configuration: ${mismatch}`);
   return Object.freeze(config as MooringConfig);

@@ -7,7 +7,12 @@ import type { ProxyServer } from '../proxy/proxy-server.js';
  * HTTP requests in flight may finish until the deadline too. Then everything left is cut.
  * Everything is awaited: the sessions draining, the server closing, or the deadline.
  */
-export async function shutdownWorker(proxy: ProxyServer, log: Logger, deadlineMs: number, closeCode: number): Promise<void> {
+export async function shutdownWorker(
+  proxy: ProxyServer,
+  log: Logger,
+  deadlineMs: number,
+  closeCode: number,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
   try {

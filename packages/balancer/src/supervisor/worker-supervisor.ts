@@ -7,7 +7,6 @@ import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay } from './respawn-backoff.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 
-
 /**
  * Keeps `config.workers` workers serving: forks them, replaces one that dies (the others and
  * their connections are not touched), and on reload replaces them one at a time, each new
@@ -35,9 +34,13 @@ export class WorkerSupervisor {
     cluster.setupPrimary({ exec: workerEntry });
     this.#unsubscribe = [
       listen(cluster, 'listening', (worker: Worker) => this.#listening.add(worker.id)),
-      listen(cluster, 'exit', (worker: Worker, code: number | null, signal: string | null) => this.#onExit(worker, code, signal)),
+      listen(cluster, 'exit', (worker: Worker, code: number | null, signal: string | null) =>
+        this.#onExit(worker, code, signal),
+      ),
       // A worker's IPC error (its channel closing under a send) must never be an uncaught 'error' here.
-      listen(cluster, 'fork', (worker: Worker) => worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error'))),
+      listen(cluster, 'fork', (worker: Worker) =>
+        worker.on('error', (err) => this.#log.warn({ err, workerId: worker.id }, 'worker channel error')),
+      ),
     ];
   }
 
@@ -69,7 +72,12 @@ export class WorkerSupervisor {
     const target = cluster.workers?.[worker];
     // A worker can be exiting while it still looks connected. With a callback, a closed channel
     // is reported to it; without one, the worker would emit 'error' and take the primary down.
-    if (target?.isConnected()) target.send(message, (err: Error | null) => err && this.#log.debug({ err, workerId: worker }, 'message to an exiting worker dropped'));
+    if (target?.isConnected())
+      target.send(
+        message,
+        (err: Error | null) =>
+          err && this.#log.debug({ err, workerId: worker }, 'message to an exiting worker dropped'),
+      );
   }
 
   broadcast(message: PrimaryToWorker): void {
@@ -102,7 +110,10 @@ export class WorkerSupervisor {
     this.#clearRespawns();
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     for (const worker of workers) this.send(worker.id, { type: 'shutdown', deadlineMs, closeCode });
-    const killer = setTimeout(() => workers.forEach((worker) => worker.process.kill('SIGKILL')), deadlineMs + shutdownKillSlackMs);
+    const killer = setTimeout(
+      () => workers.forEach((worker) => worker.process.kill('SIGKILL')),
+      deadlineMs + shutdownKillSlackMs,
+    );
     await Promise.all(workers.map((worker) => (worker.isDead() ? undefined : once(worker, 'exit'))));
     clearTimeout(killer);
     this.#detach();
@@ -144,7 +155,10 @@ export class WorkerSupervisor {
   #retire(id: number): void {
     this.#serving.delete(id);
     this.#retiring.add(id);
-    this.#log.info({ workerId: id }, 'retiring worker: it stops accepting, its websockets stay until they end or the deadline');
+    this.#log.info(
+      { workerId: id },
+      'retiring worker: it stops accepting, its websockets stay until they end or the deadline',
+    );
     this.send(id, { type: 'shutdown', deadlineMs: this.#config.shutdownDeadline, closeCode: this.#config.closeCode });
   }
 
@@ -152,13 +166,17 @@ export class WorkerSupervisor {
     this.#listening.delete(worker.id);
     const lifetime = Date.now() - (this.#startedAt.get(worker.id) ?? Date.now());
     this.#startedAt.delete(worker.id);
-    if (this.#retiring.delete(worker.id)) return void this.#log.info({ workerId: worker.id, code }, 'retired worker exited');
+    if (this.#retiring.delete(worker.id))
+      return void this.#log.info({ workerId: worker.id, code }, 'retired worker exited');
     this.#serving.delete(worker.id);
     if (this.#state !== 'running') return;
     this.#restarts++;
     this.#quickDeaths = lifetime < stableLifetimeMs ? this.#quickDeaths + 1 : 0;
     const delayMs = respawnDelay(lifetime, this.#quickDeaths - 1);
-    this.#log.warn({ workerId: worker.id, workerPid: worker.process.pid, code, signal, lifetimeMs: lifetime, respawnInMs: delayMs }, 'worker exited, replacing it');
+    this.#log.warn(
+      { workerId: worker.id, workerPid: worker.process.pid, code, signal, lifetimeMs: lifetime, respawnInMs: delayMs },
+      'worker exited, replacing it',
+    );
     const timer = setTimeout(() => {
       this.#respawns.delete(timer);
       if (this.#state === 'running') this.#fork();

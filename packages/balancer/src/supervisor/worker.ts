@@ -91,7 +91,9 @@ class WorkerProcess {
       case 'close-session':
         return void this.#proxy.closeSession(message.id, message.code, message.reason);
       case 'metrics-request':
-        return void this.#proxy.metrics.snapshot().then((snapshot) => this.#deps.channel.send({ type: 'metrics', id: message.id, snapshot }));
+        return void this.#proxy.metrics
+          .snapshot()
+          .then((snapshot) => this.#deps.channel.send({ type: 'metrics', id: message.id, snapshot }));
       case 'counts':
         return this.#pool.setClusterCounts(new Map(Object.entries(message.total)));
       case 'health':
@@ -107,7 +109,9 @@ class WorkerProcess {
     if (this.#state !== 'configured') return;
     this.#state = 'listening';
     const { port, host } = this.#config.listen;
-    this.#proxy.server.listen(port, host, () => this.log.info({ address: this.#proxy.server.address() }, 'worker listening'));
+    this.#proxy.server.listen(port, host, () =>
+      this.log.info({ address: this.#proxy.server.address() }, 'worker listening'),
+    );
   }
 
   async #stop(deadlineMs: number, closeCode: number): Promise<void> {
@@ -116,7 +120,11 @@ class WorkerProcess {
     this.log.info({ deadlineMs }, 'worker stopping: no new connections, live ones until they end or the deadline');
     await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode);
     // What this worker counted since the primary's last scrape would die with it otherwise.
-    await this.#deps.channel.sendLast({ type: 'metrics', id: finalMetricsId, snapshot: await this.#proxy.metrics.snapshot() });
+    await this.#deps.channel.sendLast({
+      type: 'metrics',
+      id: finalMetricsId,
+      snapshot: await this.#proxy.metrics.snapshot(),
+    });
     this.#detach();
     this.log.flush?.();
     this.#deps.exit(0);

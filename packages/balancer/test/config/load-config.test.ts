@@ -50,8 +50,13 @@ describe('loadConfig', () => {
   });
 
   it('reads JSON files and backends from file, flags and env', () => {
-    const path = file('backends.json', JSON.stringify({ backends: [{ id: 'a', url: 'http://127.0.0.1:3001', weight: 2 }] }));
-    expect(loadConfig({ file: path }).backends).toEqual([{ id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' }]);
+    const path = file(
+      'backends.json',
+      JSON.stringify({ backends: [{ id: 'a', url: 'http://127.0.0.1:3001', weight: 2 }] }),
+    );
+    expect(loadConfig({ file: path }).backends).toEqual([
+      { id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' },
+    ]);
     const fromFlags = loadConfig({ flags: { backends: ['b=http://127.0.0.1:3002', 'c=http://127.0.0.1:3003/'] } });
     expect(fromFlags.backends.map((backend) => [backend.id, backend.url])).toEqual([
       ['b', 'http://127.0.0.1:3002'],
@@ -65,36 +70,74 @@ describe('loadConfig', () => {
     [{ flags: { workers: 'many' } }, 'workers (--workers): expected a number, got "many"'],
     [{ flags: { workers: '0' } }, 'workers (--workers, MOORING_WORKERS):'],
     [{ flags: { listen: 'localhost' } }, 'listen (--listen, MOORING_LISTEN): expected HOST:PORT'],
-    [{ flags: { handshakeTimeout: 'soon' } }, 'handshakeTimeout (--handshake-timeout, MOORING_HANDSHAKE_TIMEOUT): expected a duration'],
+    [
+      { flags: { handshakeTimeout: 'soon' } },
+      'handshakeTimeout (--handshake-timeout, MOORING_HANDSHAKE_TIMEOUT): expected a duration',
+    ],
     [{ flags: { backends: ['nourl'] } }, 'backends (--backend): expected ID=URL'],
-    [{ flags: { backends: ['a=ftp://x:1'] } }, 'backends.0.url (--backend, MOORING_BACKEND): expected an http:// origin'],
-    [{ flags: { backends: ['a=http://127.0.0.1:1', 'a=http://127.0.0.1:2'] } }, 'backends.1.id (--backend, MOORING_BACKEND): duplicate backend id "a"'],
-    [{ flags: { trustedProxies: ['10.0.0.0/33'] } }, 'trustedProxies.0 (--trusted-proxy, MOORING_TRUSTED_PROXY): expected a CIDR'],
+    [
+      { flags: { backends: ['a=ftp://x:1'] } },
+      'backends.0.url (--backend, MOORING_BACKEND): expected an http:// origin',
+    ],
+    [
+      { flags: { backends: ['a=http://127.0.0.1:1', 'a=http://127.0.0.1:2'] } },
+      'backends.1.id (--backend, MOORING_BACKEND): duplicate backend id "a"',
+    ],
+    [
+      { flags: { trustedProxies: ['10.0.0.0/33'] } },
+      'trustedProxies.0 (--trusted-proxy, MOORING_TRUSTED_PROXY): expected a CIDR',
+    ],
     [{ flags: { balance: 'random' } }, 'balance (--balance, MOORING_BALANCE):'],
     [{ env: { MOORING_WORKERS: 'two' } }, 'workers (MOORING_WORKERS): expected a number, got "two"'],
     [{ env: { MOORING_CLOSE_CODE: '2000' } }, `${closeCodeField}: expected a close code that may be sent`],
     [{ flags: { closeCode: '2000' } }, `${closeCodeField}: expected a close code that may be sent`],
     [{ flags: { closeCode: '1016' } }, `${closeCodeField}:`],
-    [{ flags: { frameTracking: 'false', maxMessageSize: '10' } }, 'frameTracking (--frame-tracking, MOORING_FRAME_TRACKING): maxMessageSize and maxMessageRate need frameTracking: true'],
-    [{ flags: { cookieSameSite: 'None' } }, 'cookieSameSite (--cookie-same-site, MOORING_COOKIE_SAME_SITE): SameSite=None requires cookieSecure: true'],
-    [{ flags: { hashKey: 'uri' } }, 'hashKey (--hash-key, MOORING_HASH_KEY): expected ip, header:NAME, query:NAME or cookie:NAME'],
+    [
+      { flags: { frameTracking: 'false', maxMessageSize: '10' } },
+      'frameTracking (--frame-tracking, MOORING_FRAME_TRACKING): maxMessageSize and maxMessageRate need frameTracking: true',
+    ],
+    [
+      { flags: { cookieSameSite: 'None' } },
+      'cookieSameSite (--cookie-same-site, MOORING_COOKIE_SAME_SITE): SameSite=None requires cookieSecure: true',
+    ],
+    [
+      { flags: { hashKey: 'uri' } },
+      'hashKey (--hash-key, MOORING_HASH_KEY): expected ip, header:NAME, query:NAME or cookie:NAME',
+    ],
     [{ flags: { frameTracking: 'maybe' } }, 'frameTracking (--frame-tracking): expected true or false, got "maybe"'],
   ])('refuses %j with a message naming the field', (sources, expected) => {
     expect(errorOf(() => loadConfig(sources))).toContain(expected);
   });
 
   it('refuses unknown keys and malformed files', () => {
-    expect(errorOf(() => loadConfig({ file: file('typo.yaml', 'listen: 127.0.0.1:1\nworkres: 2\n') }))).toBe('unknown option "workres"');
-    expect(errorOf(() => loadConfig({ file: file('nested.yaml', 'backends:\n  - { id: a, url: "http://127.0.0.1:1", wieght: 2 }\n') }))).toBe(
-      'unknown option "wieght" in backends.0',
+    expect(errorOf(() => loadConfig({ file: file('typo.yaml', 'listen: 127.0.0.1:1\nworkres: 2\n') }))).toBe(
+      'unknown option "workres"',
     );
-    expect(errorOf(() => loadConfig({ file: file('bad.yaml', 'listen: [\n') }))).toMatch(/^config file .*bad\.yaml is not valid YAML/);
-    expect(errorOf(() => loadConfig({ file: file('list.yaml', '- a\n- b\n') }))).toMatch(/must hold a mapping of options/);
-    expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml') }))).toMatch(/cannot read config file .*missing\.yaml: ENOENT/);
+    expect(
+      errorOf(() =>
+        loadConfig({ file: file('nested.yaml', 'backends:\n  - { id: a, url: "http://127.0.0.1:1", wieght: 2 }\n') }),
+      ),
+    ).toBe('unknown option "wieght" in backends.0');
+    expect(errorOf(() => loadConfig({ file: file('bad.yaml', 'listen: [\n') }))).toMatch(
+      /^config file .*bad\.yaml is not valid YAML/,
+    );
+    expect(errorOf(() => loadConfig({ file: file('list.yaml', '- a\n- b\n') }))).toMatch(
+      /must hold a mapping of options/,
+    );
+    expect(errorOf(() => loadConfig({ file: join(dir, 'missing.yaml') }))).toMatch(
+      /cannot read config file .*missing\.yaml: ENOENT/,
+    );
   });
 
   it('ignores the service-link variables Kubernetes injects for a Service named mooring', () => {
-    const env = { MOORING_PORT: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP: 'tcp://10.0.0.1:80', MOORING_PORT_80_TCP_ADDR: '10.0.0.1', MOORING_SERVICE_HOST: '10.0.0.1', MOORING_SERVICE_PORT: '80', MOORING_SERVICE_PORT_HTTP: '80' };
+    const env = {
+      MOORING_PORT: 'tcp://10.0.0.1:80',
+      MOORING_PORT_80_TCP: 'tcp://10.0.0.1:80',
+      MOORING_PORT_80_TCP_ADDR: '10.0.0.1',
+      MOORING_SERVICE_HOST: '10.0.0.1',
+      MOORING_SERVICE_PORT: '80',
+      MOORING_SERVICE_PORT_HTTP: '80',
+    };
     expect(loadConfig({ env }).listen.port).toBe(8080);
   });
 

@@ -24,7 +24,10 @@ function readmeConfigTable(): Row[] {
   const rows: Row[] = [];
   for (const line of section.split('\n')) {
     // Cells are split on pipes that are not escaped: `none\|rr` is one cell.
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const key = /^`(\w+)`$/.exec(cells[0] ?? '')?.[1];
     if (!key || cells.length !== 5) continue;
     rows.push({ key, flag: cells[1]!, env: cells[2]!, default: cells[3]! });

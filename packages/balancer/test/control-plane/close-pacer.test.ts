@@ -150,7 +150,10 @@ describe('ClosePacer', () => {
     expect(vi.getTimerCount()).toBe(0);
 
     pacer = new ClosePacer({
-      sessions: table, drains: () => drains, clusterLive: () => clusterLive, now: () => clock,
+      sessions: table,
+      drains: () => drains,
+      clusterLive: () => clusterLive,
+      now: () => clock,
       close: (record) => void asked.push({ id: record.id, code: 0, reason: 'drain', at: 0 }),
     });
     pacer.beginShutdown(20, 1001);

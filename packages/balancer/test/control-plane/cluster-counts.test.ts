@@ -40,7 +40,10 @@ describe('ClusterCounts', () => {
     expect(counts.total).toEqual({ a: 2, b: 1 });
     fake.failing.clear();
     await vi.advanceTimersByTimeAsync(500);
-    expect(told).toEqual([{ a: 2, b: 1 }, { a: 1, b: 1 }]);
+    expect(told).toEqual([
+      { a: 2, b: 1 },
+      { a: 1, b: 1 },
+    ]);
 
     await counts.close();
     expect(vi.getTimerCount()).toBe(0);

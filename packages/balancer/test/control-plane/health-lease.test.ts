@@ -22,8 +22,14 @@ describe('HealthLease', () => {
     const store = new MemoryStateStore({ shareWith: memory });
     told.set(nodeId, []);
     const lease = new HealthLease({
-      store, tracker: new DegradedTracker(silentLog()), log: silentLog(), nodeId, rise: 2, fall: 2,
-      settings: { ...settings, intervalMs }, backends: () => backends,
+      store,
+      tracker: new DegradedTracker(silentLog()),
+      log: silentLog(),
+      nodeId,
+      rise: 2,
+      fall: 2,
+      settings: { ...settings, intervalMs },
+      backends: () => backends,
       onUnhealthy: (unhealthy) => void told.get(nodeId)!.push(unhealthy),
       probe: async (origin, path) => {
         probes.push({ node: nodeId, origin, path });

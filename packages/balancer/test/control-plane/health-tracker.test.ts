@@ -3,10 +3,30 @@ import { HealthTracker } from '../../src/control-plane/health-tracker.js';
 
 describe('HealthTracker (rise/fall)', () => {
   it.each([
-    { name: 'goes down after `fall` consecutive failures', observations: [false, false], expected: [false, true], healthy: false },
-    { name: 'a pass between failures resets the count', observations: [false, true, false], expected: [false, false, false], healthy: true },
-    { name: 'comes back after `rise` consecutive passes', observations: [false, false, true, true, true], expected: [false, true, false, false, true], healthy: true },
-    { name: 'a failure while coming back resets the rise', observations: [false, false, true, false, true, true], expected: [false, true, false, false, false, false], healthy: false },
+    {
+      name: 'goes down after `fall` consecutive failures',
+      observations: [false, false],
+      expected: [false, true],
+      healthy: false,
+    },
+    {
+      name: 'a pass between failures resets the count',
+      observations: [false, true, false],
+      expected: [false, false, false],
+      healthy: true,
+    },
+    {
+      name: 'comes back after `rise` consecutive passes',
+      observations: [false, false, true, true, true],
+      expected: [false, true, false, false, true],
+      healthy: true,
+    },
+    {
+      name: 'a failure while coming back resets the rise',
+      observations: [false, false, true, false, true, true],
+      expected: [false, true, false, false, false, false],
+      healthy: false,
+    },
   ])('$name', ({ observations, expected, healthy }) => {
     const tracker = new HealthTracker({ rise: 3, fall: 2, node: 'n1' });
     expect(observations.map((passed, time) => tracker.observe('b', passed, time))).toEqual(expected);

@@ -4,15 +4,31 @@ import { ConnectionTable } from '../../src/control-plane/connection-table.js';
 import { RegistryMerge } from '../../src/control-plane/registry-merge.js';
 import { MemoryStateStore } from '../../src/state/memory-state-store.js';
 
-const backend = (id: string, url = `http://127.0.0.1:${id.length}`) => ({ id, url, weight: 1, state: 'active' as const });
-const record = (id: string, worker = 1) => ({ id, node: 'n1', worker, backend: 'a', client: '127.0.0.1', route: 'balance' as const, startedAt: 1 });
+const backend = (id: string, url = `http://127.0.0.1:${id.length}`) => ({
+  id,
+  url,
+  weight: 1,
+  state: 'active' as const,
+});
+const record = (id: string, worker = 1) => ({
+  id,
+  node: 'n1',
+  worker,
+  backend: 'a',
+  client: '127.0.0.1',
+  route: 'balance' as const,
+  startedAt: 1,
+});
 
 describe('RegistryMerge', () => {
   it('lets the registry override static backends by id, reports changes only, and malformed entries once', () => {
     const warnings: unknown[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
     const merge = new RegistryMerge([backend('a'), backend('s')], log);
-    const snapshot = { backends: [backend('a', 'http://10.0.0.1:80')], malformed: [{ id: 'x', raw: 'nope', reason: 'url: bad' }] };
+    const snapshot = {
+      backends: [backend('a', 'http://10.0.0.1:80')],
+      malformed: [{ id: 'x', raw: 'nope', reason: 'url: bad' }],
+    };
     expect(merge.apply(snapshot)?.map((entry) => [entry.id, entry.url])).toEqual([
       ['a', 'http://10.0.0.1:80'],
       ['s', 'http://127.0.0.1:1'],
@@ -36,7 +52,11 @@ describe('ConnectionTable', () => {
     await table.flush(store);
     expect((await store.listConnections()).map((entry) => entry.id)).toEqual(['s2']);
     table.closeWorker(2);
-    const failing = { ...store, recordConnections: () => Promise.reject(new Error('down')), replaceConnections: store.replaceConnections.bind(store) } as unknown as MemoryStateStore;
+    const failing = {
+      ...store,
+      recordConnections: () => Promise.reject(new Error('down')),
+      replaceConnections: store.replaceConnections.bind(store),
+    } as unknown as MemoryStateStore;
     await expect(table.flush(failing)).rejects.toThrow('down');
     table.opened(record('s3'));
     await table.flush(store);

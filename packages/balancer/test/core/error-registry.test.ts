@@ -28,7 +28,10 @@ function readmeErrorTable(): Map<string, string> {
   const section = readme.slice(start + 1).split(/\n#{1,3} /)[0]!;
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const code = /^`(MOORING_ERR_[A-Z_]+)`$/.exec(cells[0] ?? '')?.[1];
     if (!code) continue;
     expect(rows.has(code), `${code} is listed once`).toBe(false);

@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line)) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+  };
 }
 
 describe('createLogger', () => {
@@ -20,7 +28,12 @@ describe('createLogger', () => {
     log.info({ req: { headers: { cookie: 'mooring=secret', authorization: 'Bearer t', host: 'a' } } }, 'request');
     log.child({ component: 'proxy' }).info({ headers: { 'set-cookie': ['s=1'], cookie: 'c=2' } }, 'response');
     const [first, second] = lines();
-    expect(first).toMatchObject({ node: 'n1', worker: 2, msg: 'request', req: { headers: { cookie: '[redacted]', authorization: '[redacted]', host: 'a' } } });
+    expect(first).toMatchObject({
+      node: 'n1',
+      worker: 2,
+      msg: 'request',
+      req: { headers: { cookie: '[redacted]', authorization: '[redacted]', host: 'a' } },
+    });
     expect(second).toMatchObject({ component: 'proxy', headers: { 'set-cookie': '[redacted]', cookie: '[redacted]' } });
     expect(JSON.stringify(lines())).not.toContain('secret');
   });

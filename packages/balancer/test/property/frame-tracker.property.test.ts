@@ -139,7 +139,14 @@ describe('FrameBoundaryTracker properties: well-formed streams', () => {
         const heard: Array<[boolean, number, number]> = [];
         const tracker = new FrameBoundaryTracker((fin, opcode, length) => void heard.push([fin, opcode, length]));
         let offset = 0;
-        for (const chunk of chunksOf(stream, resolveCuts(cuts, stream.length, frames.map((f) => f.start)))) {
+        for (const chunk of chunksOf(
+          stream,
+          resolveCuts(
+            cuts,
+            stream.length,
+            frames.map((f) => f.start),
+          ),
+        )) {
           tracker.observe(chunk);
           offset += chunk.length;
           const actual = {
@@ -164,7 +171,14 @@ describe('FrameBoundaryTracker properties: well-formed streams', () => {
     fc.assert(
       fc.property(validStreamArb, fc.nat(), ({ specs, cuts }, switchAt) => {
         const { stream, frames } = place(specs);
-        const chunks = chunksOf(stream, resolveCuts(cuts, stream.length, frames.map((f) => f.start)));
+        const chunks = chunksOf(
+          stream,
+          resolveCuts(
+            cuts,
+            stream.length,
+            frames.map((f) => f.start),
+          ),
+        );
         // A gentle close: the relay observes whole chunks, then claims the tracker mid-stream.
         const observed = switchAt % (chunks.length + 1);
         const tracker = new FrameBoundaryTracker();
@@ -236,7 +250,13 @@ const hostileStreamArb: fc.Arbitrary<Buffer> = fc.oneof(
   headerNoiseArb,
   fc
     .tuple(
-      fc.array(fc.oneof(dataFrameArb.filter((frame) => frame.length < 2_000), controlFrameArb), { maxLength: 8 }),
+      fc.array(
+        fc.oneof(
+          dataFrameArb.filter((frame) => frame.length < 2_000),
+          controlFrameArb,
+        ),
+        { maxLength: 8 },
+      ),
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
     )
     .map(([specs, writes]) => {
@@ -289,7 +309,7 @@ describe('FrameBoundaryTracker properties: hostile bytes', () => {
         const tracker = new FrameBoundaryTracker();
         tracker.claim();
         for (const chunk of chunksOf(stream, cuts)) {
-          for (let offset = 0; offset < chunk.length; ) {
+          for (let offset = 0; offset < chunk.length;) {
             const next = tracker.consumeToBoundary(chunk, offset);
             expect(next).toBeGreaterThan(offset);
             expect(next).toBeLessThanOrEqual(chunk.length);

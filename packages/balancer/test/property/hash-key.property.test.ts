@@ -79,14 +79,19 @@ const headerNameArb = fc.oneof(
   fc.constantFrom('cookie', 'x-user-id', 'constructor', '__proto__', 'tostring', 'valueof', 'hasownproperty'),
   tokenArb,
 );
-const specArb: fc.Arbitrary<HashKeySpec> = fc.oneof(
-  fc.constant('ip'),
-  headerNameArb.map((name) => `header:${name}`),
-  fc
-    .oneof(headerNameArb.filter((name) => !/[&=#]/.test(name)), fc.constantFrom('room', 'a', 'é'))
-    .map((name) => `query:${name}`),
-  fc.oneof(headerNameArb, fc.constantFrom('session', 'mooring')).map((name) => `cookie:${name}`),
-).map(parseHashKeySpec);
+const specArb: fc.Arbitrary<HashKeySpec> = fc
+  .oneof(
+    fc.constant('ip'),
+    headerNameArb.map((name) => `header:${name}`),
+    fc
+      .oneof(
+        headerNameArb.filter((name) => !/[&=#]/.test(name)),
+        fc.constantFrom('room', 'a', 'é'),
+      )
+      .map((name) => `query:${name}`),
+    fc.oneof(headerNameArb, fc.constantFrom('session', 'mooring')).map((name) => `cookie:${name}`),
+  )
+  .map(parseHashKeySpec);
 
 const headerTextArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),

@@ -30,7 +30,10 @@ const validExamples: Partial<Record<OptionSpec['key'], readonly unknown[]>> = {
   nodeId: ['node-1'],
   backends: [
     [{ id: 'a', url: 'http://127.0.0.1:3000' }],
-    [{ id: 'a', url: 'http://127.0.0.1:3000/', weight: 2 }, { id: 'b', url: 'http://h:1', state: 'draining' }],
+    [
+      { id: 'a', url: 'http://127.0.0.1:3000/', weight: 2 },
+      { id: 'b', url: 'http://h:1', state: 'draining' },
+    ],
   ],
   balance: ['least-connections', 'round-robin'],
   sticky: ['none', 'cookie', 'hash'],
@@ -65,9 +68,37 @@ const validExamples: Partial<Record<OptionSpec['key'], readonly unknown[]>> = {
 };
 /** Near misses: values of the right shape that break one rule. */
 const nearMisses: readonly unknown[] = [
-  '127.0.0.1', '[nope]:1', ':65536', 'RR', 'http://x', 'has space', 'healthz', '', '1 s', '10x', -1, 0, 1, 0.5, 257,
-  1_048_577, 999, 1005, 5000, 'header:', 'uri', 'lax', 'short', ['short'], ['10.0.0.0/33'], [''], 'verbose',
-  [{ id: 'a', url: 'http://h:1' }, { id: 'a', url: 'http://h:2' }],
+  '127.0.0.1',
+  '[nope]:1',
+  ':65536',
+  'RR',
+  'http://x',
+  'has space',
+  'healthz',
+  '',
+  '1 s',
+  '10x',
+  -1,
+  0,
+  1,
+  0.5,
+  257,
+  1_048_577,
+  999,
+  1005,
+  5000,
+  'header:',
+  'uri',
+  'lax',
+  'short',
+  ['short'],
+  ['10.0.0.0/33'],
+  [''],
+  'verbose',
+  [
+    { id: 'a', url: 'http://h:1' },
+    { id: 'a', url: 'http://h:2' },
+  ],
   [{ id: '-a', url: 'https://h' }],
   [{ id: 'a', url: 'http://h:1', wieght: 1 }],
 ];
@@ -149,7 +180,10 @@ function flagsArb(validOnly: boolean): fc.Arbitrary<NonNullable<ConfigSources['f
   const entryArb = fc.constantFrom(...optionsFor(validOnly)).chain((spec) => {
     const text = textValueArb(spec, validOnly);
     const value = validOnly
-      ? fc.oneof(text, text.map((one) => [one]))
+      ? fc.oneof(
+          text,
+          text.map((one) => [one]),
+        )
       : fc.oneof(text, fc.array(text, { maxLength: 3 }), fc.constant(undefined));
     return value.map((flag) => [spec.key, flag] as const);
   });

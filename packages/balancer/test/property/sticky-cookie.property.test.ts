@@ -82,7 +82,10 @@ describe('cookie codec properties', () => {
     | { readonly kind: 'append'; readonly text: string };
   // Positions are biased to the last characters too: the MAC's last one carries 4 unused bits,
   // the place where a lenient base64url decoder lets two texts verify as one.
-  const positionArb = fc.oneof(fc.nat(), fc.integer({ min: 1, max: 3 }).map((fromEnd) => -fromEnd));
+  const positionArb = fc.oneof(
+    fc.nat(),
+    fc.integer({ min: 1, max: 3 }).map((fromEnd) => -fromEnd),
+  );
   const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ kind: fc.constantFrom('replace' as const, 'insert' as const), at: positionArb, char: valueCharArb }),
     fc.record({ kind: fc.constant('shift' as const), at: positionArb, by: fc.integer({ min: 1, max: 15 }) }),

@@ -79,7 +79,13 @@ describe('FrameBoundaryTracker: one frame of each length class', () => {
     // Whole.
     const whole = new FrameBoundaryTracker();
     whole.observe(bytes);
-    expect([whole.atBoundary, whole.frames, whole.bytes, whole.bytesToBoundary(), whole.broken]).toEqual([true, 1, bytes.length, 0, false]);
+    expect([whole.atBoundary, whole.frames, whole.bytes, whole.bytesToBoundary(), whole.broken]).toEqual([
+      true,
+      1,
+      bytes.length,
+      0,
+      false,
+    ]);
 
     // Split at every position of the header (and the first payload byte).
     for (const cut of range(1, Math.min(header + 2, bytes.length))) {
@@ -217,7 +223,12 @@ describe('FrameBoundaryTracker: broken streams', () => {
       }
       expect(tracker.broken).toBe(true);
       expect(tracker.violation).toBe(violation);
-      expect([tracker.atBoundary, tracker.bytesToBoundary(), tracker.frames, tracker.bytes]).toEqual([false, undefined, 1, bytes.length]);
+      expect([tracker.atBoundary, tracker.bytesToBoundary(), tracker.frames, tracker.bytes]).toEqual([
+        false,
+        undefined,
+        1,
+        bytes.length,
+      ]);
       // Once broken, nothing is parsed and consumeToBoundary takes whole chunks.
       expect(tracker.consumeToBoundary(frame(0, { opcode: 0x2 }))).toBe(2);
       expect(tracker.frames).toBe(1);
@@ -277,7 +288,10 @@ describe('FrameBoundaryTracker against a real ws server', () => {
     const blob = randomBytes(200_000);
     let framesSent = 0;
     server.on('connection', (peer) => {
-      const send = (data: string | Buffer, options: { fin?: boolean; binary?: boolean; compress?: boolean } = {}): void => {
+      const send = (
+        data: string | Buffer,
+        options: { fin?: boolean; binary?: boolean; compress?: boolean } = {},
+      ): void => {
         peer.send(data, options);
         framesSent++;
       };
@@ -298,7 +312,12 @@ describe('FrameBoundaryTracker against a real ws server', () => {
     const stream = await captureServerStream(port, tracker);
     expect(framesSent).toBe(9);
     expect(tracker.frames).toBe(framesSent);
-    expect([tracker.atBoundary, tracker.closeSeen, tracker.broken, tracker.bytes]).toEqual([true, true, false, stream.length]);
+    expect([tracker.atBoundary, tracker.closeSeen, tracker.broken, tracker.bytes]).toEqual([
+      true,
+      true,
+      false,
+      stream.length,
+    ]);
     // Compression happened: the text went over in far fewer bytes than it has.
     expect(stream.length).toBeLessThan(text.length + 2 * blob.length);
 

@@ -24,7 +24,12 @@ const spoofed = {
   forwarded: 'for=6.6.6.6',
 };
 
-const handshake = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+const handshake = {
+  upgrade: 'websocket',
+  connection: 'Upgrade',
+  'sec-websocket-version': '13',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
 
 describe('X-Forwarded-* headers', () => {
   const trusted = createAddressMatcher(['10.0.0.0/8', '::1/128']);
@@ -32,13 +37,32 @@ describe('X-Forwarded-* headers', () => {
   it('replaces or drops what an untrusted client sent', () => {
     const req = request({ host: 'app.example', ...spoofed });
     setForwardedHeaders(req, trusted);
-    expect(req.headers).toEqual({ host: 'app.example', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example', 'x-forwarded-port': '8443' });
+    expect(req.headers).toEqual({
+      host: 'app.example',
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'app.example',
+      'x-forwarded-port': '8443',
+    });
   });
 
   it('keeps and appends to what a trusted proxy sent, IPv4-mapped peers included', () => {
-    const req = request({ host: 'lb.internal', 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example' }, '::ffff:10.1.2.3');
+    const req = request(
+      {
+        host: 'lb.internal',
+        'x-forwarded-for': '198.51.100.7',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'app.example',
+      },
+      '::ffff:10.1.2.3',
+    );
     setForwardedHeaders(req, trusted);
-    expect(req.headers).toMatchObject({ 'x-forwarded-for': '198.51.100.7, 10.1.2.3', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example', 'x-forwarded-port': '8443' });
+    expect(req.headers).toMatchObject({
+      'x-forwarded-for': '198.51.100.7, 10.1.2.3',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'app.example',
+      'x-forwarded-port': '8443',
+    });
   });
 
   it('keeps every forwarding header of a trusted proxy', () => {
@@ -56,7 +80,12 @@ describe('validateUpgrade', () => {
     ['a POST', handshake, 'POST', 'MOORING_ERR_UPGRADE_METHOD'],
     ['version 8', { ...handshake, 'sec-websocket-version': '8' }, 'GET', 'MOORING_ERR_UPGRADE_VERSION'],
     ['a short key', { ...handshake, 'sec-websocket-key': 'abc' }, 'GET', 'MOORING_ERR_UPGRADE_KEY'],
-    ['a key of 17 bytes', { ...handshake, 'sec-websocket-key': 'AAAAAAAAAAAAAAAAAAAAAAA=' }, 'GET', 'MOORING_ERR_UPGRADE_KEY'],
+    [
+      'a key of 17 bytes',
+      { ...handshake, 'sec-websocket-key': 'AAAAAAAAAAAAAAAAAAAAAAA=' },
+      'GET',
+      'MOORING_ERR_UPGRADE_KEY',
+    ],
   ])('%s', (_name, headers, method, expected) => {
     expect(validateUpgrade(request(headers, undefined, method), none)).toBe(expected);
   });
@@ -64,7 +93,9 @@ describe('validateUpgrade', () => {
   it('enforces the origin allowlist when one is set', () => {
     const allowed = new Set(['https://app.example']);
     expect(validateUpgrade(request({ ...handshake, origin: 'https://app.example' }), allowed)).toBeUndefined();
-    expect(validateUpgrade(request({ ...handshake, origin: 'https://evil.example' }), allowed)).toBe('MOORING_ERR_UPGRADE_ORIGIN');
+    expect(validateUpgrade(request({ ...handshake, origin: 'https://evil.example' }), allowed)).toBe(
+      'MOORING_ERR_UPGRADE_ORIGIN',
+    );
     expect(validateUpgrade(request(handshake), allowed)).toBe('MOORING_ERR_UPGRADE_ORIGIN');
   });
 
@@ -90,7 +121,11 @@ describe('ClientLimits', () => {
   it('refills the handshake bucket at the configured rate', () => {
     let now = 0;
     const limits = new ClientLimits({ maxConnections: 0, ratePerSecond: 2, now: () => now });
-    expect([limits.admit('a'), limits.admit('a'), limits.admit('a')]).toEqual(['ok', 'ok', 'MOORING_ERR_CLIENT_HANDSHAKE_RATE']);
+    expect([limits.admit('a'), limits.admit('a'), limits.admit('a')]).toEqual([
+      'ok',
+      'ok',
+      'MOORING_ERR_CLIENT_HANDSHAKE_RATE',
+    ]);
     now += 500;
     expect(limits.admit('a')).toBe('ok');
     expect(limits.admit('a')).toBe('MOORING_ERR_CLIENT_HANDSHAKE_RATE');
@@ -99,14 +134,32 @@ describe('ClientLimits', () => {
 
 describe('stripHopByHopHeaders', () => {
   it('removes connection-scoped headers and those Connection names', () => {
-    const headers = { connection: 'close, x-private', 'keep-alive': 'timeout=5', 'x-private': '1', te: 'trailers', host: 'a', 'x-kept': '2' };
+    const headers = {
+      connection: 'close, x-private',
+      'keep-alive': 'timeout=5',
+      'x-private': '1',
+      te: 'trailers',
+      host: 'a',
+      'x-kept': '2',
+    };
     stripHopByHopHeaders(headers);
     expect(headers).toEqual({ host: 'a', 'x-kept': '2' });
   });
 
   it('never removes the framing headers or Host because Connection names them (RFC 9112 §6)', () => {
-    const headers = { connection: 'Content-Length, Transfer-Encoding, Host, X-Forwarded-For', 'content-length': '5', 'transfer-encoding': 'chunked', host: 'a', 'x-forwarded-for': '1.2.3.4' };
+    const headers = {
+      connection: 'Content-Length, Transfer-Encoding, Host, X-Forwarded-For',
+      'content-length': '5',
+      'transfer-encoding': 'chunked',
+      host: 'a',
+      'x-forwarded-for': '1.2.3.4',
+    };
     stripHopByHopHeaders(headers);
-    expect(headers).toEqual({ 'content-length': '5', 'transfer-encoding': 'chunked', host: 'a', 'x-forwarded-for': '1.2.3.4' });
+    expect(headers).toEqual({
+      'content-length': '5',
+      'transfer-encoding': 'chunked',
+      host: 'a',
+      'x-forwarded-for': '1.2.3.4',
+    });
   });
 });

@@ -51,7 +51,12 @@ describe('BackendPool', () => {
     pool.setBackends(backends);
     pool.acquire('a');
     pool.acquire('b');
-    pool.setClusterCounts(new Map([['a', 10], ['b', 4]]));
+    pool.setClusterCounts(
+      new Map([
+        ['a', 10],
+        ['b', 4],
+      ]),
+    );
     pool.acquire('a'); // opened since the snapshot: not in it yet
     pool.release('b'); // closed since the snapshot: still in it
     expect(pool.candidates().map((c) => [c.backend.id, c.liveConnections])).toEqual([

@@ -36,11 +36,31 @@ describe('pickByHash', () => {
   it.each<[string, Load, number | undefined, HashPick]>([
     ['idle fleet: the owner', {}, 1.25, { backendId: 'app-2', route: 'hash' }],
     ['no factor: the owner however loaded', { 'app-2': 100 }, undefined, { backendId: 'app-2', route: 'hash' }],
-    ['owner at cap - 1 (L=4, cap 3, 2+1 ≤ 3)', { 'app-2': 2, 'app-1': 1, 'app-3': 1 }, 1.25, { backendId: 'app-2', route: 'hash' }],
-    ['owner full (L=3, cap 2, 3+1 > 2): next on the ring', { 'app-2': 3 }, 1.25, { backendId: 'app-1', route: 'hash-overflow' }],
+    [
+      'owner at cap - 1 (L=4, cap 3, 2+1 ≤ 3)',
+      { 'app-2': 2, 'app-1': 1, 'app-3': 1 },
+      1.25,
+      { backendId: 'app-2', route: 'hash' },
+    ],
+    [
+      'owner full (L=3, cap 2, 3+1 > 2): next on the ring',
+      { 'app-2': 3 },
+      1.25,
+      { backendId: 'app-1', route: 'hash-overflow' },
+    ],
     ['owner full (L=4, cap 3)', { 'app-2': 4 }, 1.25, { backendId: 'app-1', route: 'hash-overflow' }],
-    ['owner and next full (L=8, cap 4): third', { 'app-2': 4, 'app-1': 4 }, 1.25, { backendId: 'app-3', route: 'hash-overflow' }],
-    ['balanced load (L=9, cap 5): the owner', { 'app-2': 3, 'app-1': 3, 'app-3': 3 }, 1.25, { backendId: 'app-2', route: 'hash' }],
+    [
+      'owner and next full (L=8, cap 4): third',
+      { 'app-2': 4, 'app-1': 4 },
+      1.25,
+      { backendId: 'app-3', route: 'hash-overflow' },
+    ],
+    [
+      'balanced load (L=9, cap 5): the owner',
+      { 'app-2': 3, 'app-1': 3, 'app-3': 3 },
+      1.25,
+      { backendId: 'app-2', route: 'hash' },
+    ],
     ['F=2, owner at cap - 1 (L=3, cap 3)', { 'app-2': 2, 'app-1': 1 }, 2, { backendId: 'app-2', route: 'hash' }],
     ['F=2, owner full (L=3, cap 3, 3+1 > 3)', { 'app-2': 3 }, 2, { backendId: 'app-1', route: 'hash-overflow' }],
     ['F=2, owner full (L=4, cap 4)', { 'app-2': 4 }, 2, { backendId: 'app-1', route: 'hash-overflow' }],
@@ -51,7 +71,11 @@ describe('pickByHash', () => {
 
   // Weights a1 b2 c1 d3 e1, W = 8: cap = ceil(1.25 × (L + 1) × w / 8).
   it.each<[string, Load, HashPick]>([
-    ['owner ws-b (w2) full (L=5, cap 2): ws-d (w3, cap 3)', { 'ws-b': 5 }, { backendId: 'ws-d', route: 'hash-overflow' }],
+    [
+      'owner ws-b (w2) full (L=5, cap 2): ws-d (w3, cap 3)',
+      { 'ws-b': 5 },
+      { backendId: 'ws-d', route: 'hash-overflow' },
+    ],
     ['ws-b at cap - 1 (L=8, cap 3)', { 'ws-b': 2, 'ws-d': 6 }, { backendId: 'ws-b', route: 'hash' }],
     [
       'same load 3: ws-b (cap 3) is full, heavier ws-d (cap 4) is not',
@@ -63,8 +87,16 @@ describe('pickByHash', () => {
   });
 
   it.each<[string, Load, HashPick | undefined]>([
-    ['unhealthy owner: next, still route hash', { 'app-2': { live: 0, healthy: false } }, { backendId: 'app-1', route: 'hash' }],
-    ['draining owner: next, still route hash', { 'app-2': { live: 0, state: 'draining' } }, { backendId: 'app-1', route: 'hash' }],
+    [
+      'unhealthy owner: next, still route hash',
+      { 'app-2': { live: 0, healthy: false } },
+      { backendId: 'app-1', route: 'hash' },
+    ],
+    [
+      'draining owner: next, still route hash',
+      { 'app-2': { live: 0, state: 'draining' } },
+      { backendId: 'app-1', route: 'hash' },
+    ],
     // Only app-1 and app-3 count: L = 2 (not 102), n = 2, cap = ceil(1.25 × 3 / 2) = 2.
     [
       'unhealthy load is not counted',
@@ -73,7 +105,11 @@ describe('pickByHash', () => {
     ],
     [
       'nothing eligible',
-      { 'app-1': { live: 0, healthy: false }, 'app-2': { live: 0, state: 'draining' }, 'app-3': { live: 0, healthy: false } },
+      {
+        'app-1': { live: 0, healthy: false },
+        'app-2': { live: 0, state: 'draining' },
+        'app-3': { live: 0, healthy: false },
+      },
       undefined,
     ],
   ])('eligibility: %s', (_, load, expected) => {

@@ -94,7 +94,14 @@ describe('queryParam', () => {
   });
 
   it('agrees with URLSearchParams.get on well-formed targets', () => {
-    const targets = ['/?a=1&b=2&a=3', '/p?x=%2F%3F&y=a+b', '/?=v&a', '/?a=&a=2', '/?%61=decoded-name', '/?a=%F0%9F%98%80'];
+    const targets = [
+      '/?a=1&b=2&a=3',
+      '/p?x=%2F%3F&y=a+b',
+      '/?=v&a',
+      '/?a=&a=2',
+      '/?%61=decoded-name',
+      '/?a=%F0%9F%98%80',
+    ];
     for (const target of targets) {
       const params = new URL(target, 'http://host').searchParams;
       for (const name of ['a', 'b', 'x', 'y', '']) expect(queryParam(target, name) ?? null).toBe(params.get(name));

@@ -15,7 +15,9 @@ interface PicksFixture {
   }[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/hash-ring-picks.json', import.meta.url), 'utf8')) as PicksFixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/hash-ring-picks.json', import.meta.url), 'utf8'),
+) as PicksFixture;
 
 function buildFixtureRing(members: { id: string; weight: number }[]): HashRing {
   return HashRing.build(members.map((m) => ({ ...m, url: 'http://unused', state: 'active' as const })));
@@ -145,7 +147,10 @@ describe('traffic shares over 10,000 keys', () => {
   const keys = seededKeys(10_000);
 
   it('gives each of 5 equal backends its average share ±15 %', () => {
-    const counts = shares(HashRing.build(backends('backend-1', 'backend-2', 'backend-3', 'backend-4', 'backend-5')), keys);
+    const counts = shares(
+      HashRing.build(backends('backend-1', 'backend-2', 'backend-3', 'backend-4', 'backend-5')),
+      keys,
+    );
     expect(counts.size).toBe(5);
     for (const count of counts.values()) {
       expect(count).toBeGreaterThanOrEqual(2000 * 0.85);

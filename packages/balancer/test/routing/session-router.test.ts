@@ -5,29 +5,78 @@ import { SessionRouter, type RoutingRequest } from '../../src/routing/session-ro
 import { createCookieCodec } from '../../src/routing/sticky-cookie.js';
 
 const codec = createCookieCodec({ secrets: ['unit-test-secret-0123456789'] });
-const backends = ['a', 'b', 'c'].map((id) => ({ id, url: `http://127.0.0.1:1${id.charCodeAt(0)}`, weight: 1, state: 'active' as const }));
+const backends = ['a', 'b', 'c'].map((id) => ({
+  id,
+  url: `http://127.0.0.1:1${id.charCodeAt(0)}`,
+  weight: 1,
+  state: 'active' as const,
+}));
 
 function pool(states: Partial<Record<string, 'active' | 'draining'>> = {}): BackendPool {
   const result = new BackendPool();
   result.setBackends(backends.map((backend) => ({ ...backend, state: states[backend.id] ?? 'active' })));
   return result;
 }
-const request = (headers: Record<string, string> = {}, url = '/'): RoutingRequest => ({ clientAddress: '10.0.0.1', headers, url });
+const request = (headers: Record<string, string> = {}, url = '/'): RoutingRequest => ({
+  clientAddress: '10.0.0.1',
+  headers,
+  url,
+});
 const cookie = (id: string): Record<string, string> => ({ cookie: `other=1; mooring=${codec.encode(id)}` });
 const ids = (order: readonly { backend: { id: string } }[]): string[] => order.map((candidate) => candidate.backend.id);
 
 describe('SessionRouter, cookie mode', () => {
-  const cookieRouter = (p: BackendPool) => new SessionRouter(p, 'least-connections', { mode: 'cookie', cookieName: 'mooring', codec });
+  const cookieRouter = (p: BackendPool) =>
+    new SessionRouter(p, 'least-connections', { mode: 'cookie', cookieName: 'mooring', codec });
 
   it.each([
-    { name: 'no cookie: balanced choice, cookie issued', headers: {}, states: {}, route: 'balance', first: 'a', issue: true },
-    { name: 'valid cookie: pinned, no new cookie', headers: cookie('b'), states: {}, route: 'cookie', first: 'b', issue: false },
-    { name: 'cookie naming a draining backend: re-pinned', headers: cookie('b'), states: { b: 'draining' as const }, route: 'cookie-repinned', first: 'a', issue: true },
-    { name: 'cookie naming an unknown backend: re-pinned', headers: cookie('zz'), states: {}, route: 'cookie-repinned', first: 'a', issue: true },
-    { name: 'tampered cookie: re-pinned', headers: { cookie: `mooring=${codec.encode('b').slice(0, -3)}abc` }, states: {}, route: 'cookie-repinned', first: 'a', issue: true },
+    {
+      name: 'no cookie: balanced choice, cookie issued',
+      headers: {},
+      states: {},
+      route: 'balance',
+      first: 'a',
+      issue: true,
+    },
+    {
+      name: 'valid cookie: pinned, no new cookie',
+      headers: cookie('b'),
+      states: {},
+      route: 'cookie',
+      first: 'b',
+      issue: false,
+    },
+    {
+      name: 'cookie naming a draining backend: re-pinned',
+      headers: cookie('b'),
+      states: { b: 'draining' as const },
+      route: 'cookie-repinned',
+      first: 'a',
+      issue: true,
+    },
+    {
+      name: 'cookie naming an unknown backend: re-pinned',
+      headers: cookie('zz'),
+      states: {},
+      route: 'cookie-repinned',
+      first: 'a',
+      issue: true,
+    },
+    {
+      name: 'tampered cookie: re-pinned',
+      headers: { cookie: `mooring=${codec.encode('b').slice(0, -3)}abc` },
+      states: {},
+      route: 'cookie-repinned',
+      first: 'a',
+      issue: true,
+    },
   ])('$name', ({ headers, states, route, first, issue }) => {
     const decision = cookieRouter(pool(states)).route(request(headers));
-    expect({ route: decision.route, first: decision.order[0]?.backend.id, issue: decision.issueCookie }).toEqual({ route, first, issue });
+    expect({ route: decision.route, first: decision.order[0]?.backend.id, issue: decision.issueCookie }).toEqual({
+      route,
+      first,
+      issue,
+    });
     expect(decision.cookieMode).toBe(true);
   });
 

@@ -33,10 +33,15 @@ describe('cookie codec', () => {
 
   const valid = codec.encode('app-1');
   const [, idPart, macPart] = valid.split('.') as [string, string, string];
-  const flip = (text: string, at: number): string => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+  const flip = (text: string, at: number): string =>
+    text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
 
   it.each<[string, string, 'malformed' | 'bad-signature']>([
-    ['another id with the original MAC', `v1.${Buffer.from('app-2').toString('base64url')}.${macPart}`, 'bad-signature'],
+    [
+      'another id with the original MAC',
+      `v1.${Buffer.from('app-2').toString('base64url')}.${macPart}`,
+      'bad-signature',
+    ],
     ['one MAC character changed', `v1.${idPart}.${flip(macPart, 3)}`, 'bad-signature'],
     ['MAC of another value', `v1.${idPart}.${codec.encode('app-2').split('.')[2]}`, 'bad-signature'],
     ['signed with another secret', createCookieCodec({ secrets: ['someone-else'] }).encode('app-1'), 'bad-signature'],
@@ -48,7 +53,11 @@ describe('cookie codec', () => {
     ['non-base64 id', `v1.app-1!.${macPart}`, 'malformed'],
     ['non-base64 MAC', `v1.${idPart}.${macPart.slice(0, -1)}*`, 'malformed'],
     ['padded base64', `v1.${idPart}=.${macPart}`, 'malformed'],
-    ['non-canonical trailing bits', `v1.${idPart.slice(0, -1)}${idPart.endsWith('x') ? 'y' : 'x'}.${macPart}`, 'malformed'],
+    [
+      'non-canonical trailing bits',
+      `v1.${idPart.slice(0, -1)}${idPart.endsWith('x') ? 'y' : 'x'}.${macPart}`,
+      'malformed',
+    ],
     ['empty id', `v1..${macPart}`, 'malformed'],
     ['unknown version', `v2.${idPart}.${macPart}`, 'malformed'],
     ['extra part', `${valid}.x`, 'malformed'],

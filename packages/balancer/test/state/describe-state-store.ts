@@ -24,8 +24,22 @@ export function nodeInfo(id: string, extra: Partial<NodeInfo> = {}): NodeInfo {
   return { id, startedAt: 1_700_000_000_000, pid: 4242, listen: '0.0.0.0:8080', admin: '127.0.0.1:9090', ...extra };
 }
 
-export function connection(id: string, backend: string, node: string, extra: Partial<ConnectionRecord> = {}): ConnectionRecord {
-  return { id, node, backend, worker: 1, client: '203.0.113.7', route: 'balance', startedAt: 1_700_000_000_000, ...extra };
+export function connection(
+  id: string,
+  backend: string,
+  node: string,
+  extra: Partial<ConnectionRecord> = {},
+): ConnectionRecord {
+  return {
+    id,
+    node,
+    backend,
+    worker: 1,
+    client: '203.0.113.7',
+    route: 'balance',
+    startedAt: 1_700_000_000_000,
+    ...extra,
+  };
 }
 
 function health(healthy: boolean, streak = 3): HealthRecord {
@@ -83,10 +97,16 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       });
 
       it.each([
-        { what: 'a URL with a path', backend: { id: 'x', url: 'http://127.0.0.1:1/app', weight: 1, state: 'active' as const } },
+        {
+          what: 'a URL with a path',
+          backend: { id: 'x', url: 'http://127.0.0.1:1/app', weight: 1, state: 'active' as const },
+        },
         { what: 'a non-http URL', backend: { id: 'x', url: 'ftp://127.0.0.1:1', weight: 1, state: 'active' as const } },
         { what: 'weight 0', backend: { id: 'x', url: 'http://127.0.0.1:1', weight: 0, state: 'active' as const } },
-        { what: 'an invalid id', backend: { id: 'no spaces', url: 'http://127.0.0.1:1', weight: 1, state: 'active' as const } },
+        {
+          what: 'an invalid id',
+          backend: { id: 'no spaces', url: 'http://127.0.0.1:1', weight: 1, state: 'active' as const },
+        },
       ])('refuses to write $what', async ({ backend }) => {
         await expect(store.putBackend(backend)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_INVALID_BACKEND' });
         expect(await store.readRegistry()).toEqual({ backends: [], malformed: [] });
@@ -235,7 +255,11 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       });
 
       it('closes idempotently: an unknown or twice-closed id never pushes a count below zero', async () => {
-        await store.recordConnections('n1', [connection('s1', 'a', 'n1'), connection('s2', 'a', 'n1')], ['never-opened']);
+        await store.recordConnections(
+          'n1',
+          [connection('s1', 'a', 'n1'), connection('s2', 'a', 'n1')],
+          ['never-opened'],
+        );
         await store.recordConnections('n1', [], ['s1']);
         await store.recordConnections('n1', [], ['s1', 's1', 'never-opened']);
         expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: { a: 1 }, n2: {} });
@@ -255,7 +279,11 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       it('replaces a whole table, counts included, leaving other nodes alone', async () => {
         await store.recordConnections('n1', [connection('old', 'a', 'n1')], []);
         await store.recordConnections('n2', [connection('other', 'a', 'n2')], []);
-        await store.replaceConnections('n1', [connection('x', 'b', 'n1'), connection('y', 'b', 'n1'), connection('z', 'c', 'n1')]);
+        await store.replaceConnections('n1', [
+          connection('x', 'b', 'n1'),
+          connection('y', 'b', 'n1'),
+          connection('z', 'c', 'n1'),
+        ]);
         expect(ids(await store.listConnections({ node: 'n1' }))).toEqual(['x', 'y', 'z']);
         expect(perNode((await store.liveCounts()).perNode)).toEqual({ n1: { b: 2, c: 1 }, n2: { a: 1 } });
         await store.replaceConnections('n1', []);
@@ -325,16 +353,31 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
 
     describe('health', () => {
       it('merges written records and shares them', async () => {
-        await store.writeHealth(new Map([['a', health(true)], ['b', health(false, 2)]]));
+        await store.writeHealth(
+          new Map([
+            ['a', health(true)],
+            ['b', health(false, 2)],
+          ]),
+        );
         await store.writeHealth(new Map([['b', health(true, 1)]]));
         await store.writeHealth(new Map());
         const peer = await fx.peer();
-        expect(await peer.readHealth()).toEqual(new Map([['a', health(true)], ['b', health(true, 1)]]));
+        expect(await peer.readHealth()).toEqual(
+          new Map([
+            ['a', health(true)],
+            ['b', health(true, 1)],
+          ]),
+        );
       });
 
       it("drops a backend's health with the backend", async () => {
         await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 1, state: 'active' });
-        await store.writeHealth(new Map([['a', health(false)], ['b', health(true)]]));
+        await store.writeHealth(
+          new Map([
+            ['a', health(false)],
+            ['b', health(true)],
+          ]),
+        );
         await store.removeBackend('a');
         expect([...(await store.readHealth()).keys()]).toEqual(['b']);
       });
@@ -379,7 +422,9 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
     it('rejects every call once closed', async () => {
       await store.close();
       await expect(store.readRegistry()).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
-      await expect(store.heartbeat(nodeInfo('n1'), LONG_TTL)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
+      await expect(store.heartbeat(nodeInfo('n1'), LONG_TTL)).rejects.toMatchObject({
+        code: 'MOORING_ERR_STATE_CLOSED',
+      });
       await expect(store.subscribe(() => undefined)).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
     });
   });

@@ -17,7 +17,12 @@ describe('instrumentStore', () => {
     expect(store.reconnects).toBe(0);
     await store.close();
     await expect(store.readRegistry()).rejects.toMatchObject({ code: 'MOORING_ERR_STATE_CLOSED' });
-    expect(seen).toEqual([['putBackend', true], ['readRegistry', true], ['close', true], ['readRegistry', false]]);
+    expect(seen).toEqual([
+      ['putBackend', true],
+      ['readRegistry', true],
+      ['close', true],
+      ['readRegistry', false],
+    ]);
     expect(durations.every((seconds) => seconds >= 0 && seconds < 5)).toBe(true);
   });
 

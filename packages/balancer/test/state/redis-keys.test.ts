@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PREFIX, redisKeys } from '../../src/state/redis-keys.js';
-import { commandClientOptions, reconnectDelay, redactRedisUrl, subscriberClientOptions } from '../../src/state/redis-client-options.js';
+import {
+  commandClientOptions,
+  reconnectDelay,
+  redactRedisUrl,
+  subscriberClientOptions,
+} from '../../src/state/redis-client-options.js';
 
 /** The hash tag Redis Cluster hashes (cluster spec, "Hash tags"): between the first `{` and the next `}`, if non-empty. */
 function hashTag(key: string): string {
@@ -19,7 +24,16 @@ describe('redisKeys', () => {
 
   it('puts every key under the prefix', () => {
     const keys = redisKeys('edge');
-    const all = [keys.backends(), keys.nodes(), keys.nodeInfo('n1'), keys.nodeConnections('n1'), keys.nodeCounts('n1'), keys.health(), keys.lease('health'), keys.events()];
+    const all = [
+      keys.backends(),
+      keys.nodes(),
+      keys.nodeInfo('n1'),
+      keys.nodeConnections('n1'),
+      keys.nodeCounts('n1'),
+      keys.health(),
+      keys.lease('health'),
+      keys.events(),
+    ];
     for (const key of all) expect(key.startsWith('edge:')).toBe(true);
     expect(new Set(all).size).toBe(all.length);
   });
@@ -53,9 +67,18 @@ describe('Redis client options', () => {
   });
 
   it('fails fast on the command client and resubscribes on the subscriber', () => {
-    expect(commandClientOptions()).toMatchObject({ enableOfflineQueue: false, commandTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: true });
+    expect(commandClientOptions()).toMatchObject({
+      enableOfflineQueue: false,
+      commandTimeout: 500,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    });
     expect(commandClientOptions({ commandTimeoutMs: 200 }).commandTimeout).toBe(200);
-    expect(subscriberClientOptions()).toMatchObject({ enableOfflineQueue: false, autoResubscribe: true, lazyConnect: true });
+    expect(subscriberClientOptions()).toMatchObject({
+      enableOfflineQueue: false,
+      autoResubscribe: true,
+      lazyConnect: true,
+    });
   });
 
   it.each([

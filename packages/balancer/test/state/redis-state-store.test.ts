@@ -40,7 +40,13 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<unkn
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms, 'still pending')));
   try {
-    return await Promise.race([promise.then(() => 'resolved', (err: unknown) => err), deadline]);
+    return await Promise.race([
+      promise.then(
+        () => 'resolved',
+        (err: unknown) => err,
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -101,7 +107,11 @@ describe('RedisStateStore against raw Redis writes', () => {
 
   it('writes the JSON form, readable by any Redis client', async () => {
     await store.putBackend({ id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' });
-    expect(JSON.parse((await raw.hget(keys.backends(), 'a')) ?? '')).toEqual({ url: 'http://127.0.0.1:3001', weight: 2, state: 'active' });
+    expect(JSON.parse((await raw.hget(keys.backends(), 'a')) ?? '')).toEqual({
+      url: 'http://127.0.0.1:3001',
+      weight: 2,
+      state: 'active',
+    });
   });
 
   it('skips undecodable node, connection and health values', async () => {
@@ -110,7 +120,10 @@ describe('RedisStateStore against raw Redis writes', () => {
     await raw.hset(keys.nodeConnections('n1'), 'junk', 'not json');
     await raw.set(keys.nodeInfo('n2'), '{"id":"n2"}', 'PX', 60_000);
     await raw.zadd(keys.nodes(), 1, 'n2');
-    await raw.hset(keys.health(), { a: '{"healthy":true,"since":1,"checkedBy":"n1","streak":1}', b: '{"healthy":"yes"}' });
+    await raw.hset(keys.health(), {
+      a: '{"healthy":true,"since":1,"checkedBy":"n1","streak":1}',
+      b: '{"healthy":"yes"}',
+    });
     expect((await store.listNodes()).map((node) => node.id)).toEqual(['n1']);
     // Undecodable is not expired: the member stays for whoever fixes it.
     expect(await raw.zscore(keys.nodes(), 'n2')).toBe('1');
@@ -135,9 +148,23 @@ describe('RedisStateStore against raw Redis writes', () => {
     await store.acquireLease('health', 'n1', 10_000);
     const p = set.prefix;
     expect((await raw.keys(`${p}:*`)).sort()).toEqual(
-      [`${p}:backends`, `${p}:health`, `${p}:lease:health`, `${p}:nodes`, `${p}:{node:n1}:conns`, `${p}:{node:n1}:counts`, `${p}:{node:n1}:info`].sort(),
+      [
+        `${p}:backends`,
+        `${p}:health`,
+        `${p}:lease:health`,
+        `${p}:nodes`,
+        `${p}:{node:n1}:conns`,
+        `${p}:{node:n1}:counts`,
+        `${p}:{node:n1}:info`,
+      ].sort(),
     );
-    for (const key of [keys.nodes(), keys.nodeInfo('n1'), keys.nodeConnections('n1'), keys.nodeCounts('n1'), keys.lease('health')]) {
+    for (const key of [
+      keys.nodes(),
+      keys.nodeInfo('n1'),
+      keys.nodeConnections('n1'),
+      keys.nodeCounts('n1'),
+      keys.lease('health'),
+    ]) {
       const ttl = await raw.pttl(key);
       expect(ttl, key).toBeGreaterThan(0);
       expect(ttl, key).toBeLessThanOrEqual(10_000);
@@ -217,7 +244,9 @@ describe('RedisStateStore against raw Redis writes', () => {
   it('prunes an expired node from the index when listing', async () => {
     await store.heartbeat(nodeInfo('gone'), 300);
     await store.heartbeat(nodeInfo('kept'), 60_000);
-    await expect.poll(async () => (await store.listNodes()).map((node) => node.id), { timeout: 5_000 }).toEqual(['kept']);
+    await expect
+      .poll(async () => (await store.listNodes()).map((node) => node.id), { timeout: 5_000 })
+      .toEqual(['kept']);
     expect(await raw.zrange(keys.nodes(), 0, -1)).toEqual(['kept']);
   });
 
@@ -250,7 +279,10 @@ describe('RedisStateStore when Redis fails', () => {
   it('explains a failed connect instead of hanging', async () => {
     const url = `redis://127.0.0.1:${await findFreePort()}`;
     const outcome = await settleWithin(RedisStateStore.connect({ url }), 5_000);
-    expect(outcome).toMatchObject({ code: 'MOORING_ERR_STATE_CONNECT', message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(outcome).toMatchObject({
+      code: 'MOORING_ERR_STATE_CONNECT',
+      message: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('rejects at once while Redis is down, and recovers on the same port, subscriber included', async () => {
@@ -263,7 +295,11 @@ describe('RedisStateStore when Redis fails', () => {
 
     await flaky.stop();
     await expect.poll(() => store.available).toBe(false);
-    for (const call of [() => store.readRegistry(), () => store.heartbeat(nodeInfo('n1'), 1_000), () => late.subscribe(() => undefined)]) {
+    for (const call of [
+      () => store.readRegistry(),
+      () => store.heartbeat(nodeInfo('n1'), 1_000),
+      () => late.subscribe(() => undefined),
+    ]) {
       expect(await settleWithin(call(), 1_000)).toMatchObject({ code: 'MOORING_ERR_STATE_UNAVAILABLE' });
     }
 
@@ -277,10 +313,13 @@ describe('RedisStateStore when Redis fails', () => {
     await expect.poll(() => events, { timeout: 10_000 }).toContainEqual({ type: 'health-changed' });
     const marker: StateEvent = { type: 'passive-failure', backend: 'a', node: 'peer' };
     await expect
-      .poll(async () => {
-        await peer.publish(marker);
-        return events.some((event) => event.type === 'passive-failure');
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          await peer.publish(marker);
+          return events.some((event) => event.type === 'passive-failure');
+        },
+        { timeout: 10_000 },
+      )
       .toBe(true);
     await expect(late.subscribe(() => undefined)).resolves.toEqual(expect.any(Function));
   });
@@ -292,8 +331,20 @@ describe('RedisStateStore when Redis fails', () => {
     try {
       await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
       const outcome = await settleWithin(store.readRegistry(), 1_000);
-      expect(outcome).toMatchObject({ code: 'MOORING_ERR_STATE_UNAVAILABLE', message: expect.stringMatching(/timed out/i) });
-      await expect.poll(() => store.readRegistry().then(() => true, () => false), { timeout: 5_000 }).toBe(true);
+      expect(outcome).toMatchObject({
+        code: 'MOORING_ERR_STATE_UNAVAILABLE',
+        message: expect.stringMatching(/timed out/i),
+      });
+      await expect
+        .poll(
+          () =>
+            store.readRegistry().then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 5_000 },
+        )
+        .toBe(true);
     } finally {
       await admin.quit();
     }

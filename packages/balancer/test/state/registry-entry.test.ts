@@ -3,16 +3,36 @@ import { formatRegistryEntry, isMalformed, parseRegistryEntry } from '../../src/
 
 describe('parseRegistryEntry: usable entries', () => {
   it.each([
-    { name: 'bare URL', raw: 'http://10.0.0.5:3000', expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' } },
-    { name: 'bare URL, trailing slash and spaces', raw: ' http://10.0.0.5:3000/ \n', expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' } },
-    { name: 'bare URL, default port', raw: 'http://backend.internal', expected: { url: 'http://backend.internal', weight: 1, state: 'active' } },
-    { name: 'JSON, url only', raw: '{"url":"http://10.0.0.5:3000"}', expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' } },
+    {
+      name: 'bare URL',
+      raw: 'http://10.0.0.5:3000',
+      expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' },
+    },
+    {
+      name: 'bare URL, trailing slash and spaces',
+      raw: ' http://10.0.0.5:3000/ \n',
+      expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' },
+    },
+    {
+      name: 'bare URL, default port',
+      raw: 'http://backend.internal',
+      expected: { url: 'http://backend.internal', weight: 1, state: 'active' },
+    },
+    {
+      name: 'JSON, url only',
+      raw: '{"url":"http://10.0.0.5:3000"}',
+      expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' },
+    },
     {
       name: 'JSON, all fields',
       raw: '{"url":"http://[::1]:3000","weight":5,"state":"draining"}',
       expected: { url: 'http://[::1]:3000', weight: 5, state: 'draining' },
     },
-    { name: 'JSON with whitespace', raw: ' { "url" : "http://h:1", "weight" : 1000 } ', expected: { url: 'http://h:1', weight: 1000, state: 'active' } },
+    {
+      name: 'JSON with whitespace',
+      raw: ' { "url" : "http://h:1", "weight" : 1000 } ',
+      expected: { url: 'http://h:1', weight: 1000, state: 'active' },
+    },
   ])('$name', ({ raw, expected }) => {
     expect(parseRegistryEntry('web-1', raw)).toEqual({ id: 'web-1', ...expected });
   });

@@ -48,6 +48,8 @@ describe('runWorker', () => {
   it('throws on an init that does not carry a valid configuration', () => {
     const link = channel();
     runWorker({ channel: link, workerId: 5, exit: () => undefined });
-    expect(() => link.deliver({ type: 'init', config: { ...config, workers: 'many' } })).toThrow(/workers must be a number/);
+    expect(() => link.deliver({ type: 'init', config: { ...config, workers: 'many' } })).toThrow(
+      /workers must be a number/,
+    );
   });
 });

@@ -7,7 +7,9 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 /** `mooring start`: validate the configuration, then run this node's primary. */
 export function registerStartCommand(program: Command): void {
-  const start = program.command('start').description('start a Mooring node (flags > MOORING_* env > config file > defaults)');
+  const start = program
+    .command('start')
+    .description('start a Mooring node (flags > MOORING_* env > config file > defaults)');
   start.addOption(new Option('-c, --config <file>', 'YAML or JSON configuration file').env('MOORING_CONFIG'));
   for (const spec of startOptions) {
     const repeatable = spec.kind === 'list' || spec.kind === 'backends';

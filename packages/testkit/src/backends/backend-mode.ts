@@ -14,4 +14,13 @@
 export type BackendMode = 'ok' | 'refuse' | 'reset' | 'hang' | 'drop' | 'non101' | 'unhealthy' | 'hold';
 
 /** All modes, for table-driven tests. */
-export const BACKEND_MODES: readonly BackendMode[] = ['ok', 'refuse', 'reset', 'hang', 'drop', 'non101', 'unhealthy', 'hold'];
+export const BACKEND_MODES: readonly BackendMode[] = [
+  'ok',
+  'refuse',
+  'reset',
+  'hang',
+  'drop',
+  'non101',
+  'unhealthy',
+  'hold',
+];

@@ -100,7 +100,9 @@ export async function startTestBackend(options: TestBackendOptions): Promise<Tes
     ws.on('close', (code: number) => state.closeCodes.push(code));
   });
   server.on('request', (req, res) => onRequest(state, req, res));
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => onUpgrade(state, wss, req, socket, head));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+    onUpgrade(state, wss, req, socket, head),
+  );
   const port = await listen(server, 0);
   const handle = makeHandle({ state, server, sockets, wss, port });
   await handle.setMode(options.mode ?? 'ok');
@@ -157,7 +159,13 @@ function sendJson(res: ServerResponse, status: number, backend: string, body: un
   res.end(text);
 }
 
-function onUpgrade(state: BackendState, wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
+function onUpgrade(
+  state: BackendState,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): void {
   state.upgradeRequests += 1;
   state.lastRequestHeaders = req.headers;
   switch (state.mode) {
@@ -191,14 +199,30 @@ function makeHandle({ state, server, sockets, wss, port }: HandleParts): TestBac
     name: state.name,
     url: `http://127.0.0.1:${port}`,
     port,
-    get mode() { return state.mode; },
-    get httpRequests() { return state.httpRequests; },
-    get healthRequests() { return state.healthRequests; },
-    get upgradeRequests() { return state.upgradeRequests; },
-    get openWebSockets() { return wss.clients.size; },
-    get messagesReceived() { return state.messagesReceived; },
-    get closeCodes() { return state.closeCodes; },
-    get lastRequestHeaders() { return state.lastRequestHeaders; },
+    get mode() {
+      return state.mode;
+    },
+    get httpRequests() {
+      return state.httpRequests;
+    },
+    get healthRequests() {
+      return state.healthRequests;
+    },
+    get upgradeRequests() {
+      return state.upgradeRequests;
+    },
+    get openWebSockets() {
+      return wss.clients.size;
+    },
+    get messagesReceived() {
+      return state.messagesReceived;
+    },
+    get closeCodes() {
+      return state.closeCodes;
+    },
+    get lastRequestHeaders() {
+      return state.lastRequestHeaders;
+    },
     sockets,
     webSockets: wss.clients,
     setMode: (mode) => applyMode(state, server, port, mode),
@@ -218,7 +242,12 @@ function makeHandle({ state, server, sockets, wss, port }: HandleParts): TestBac
   };
 }
 
-async function applyMode(state: BackendState, server: ReturnType<typeof createServer>, port: number, mode: BackendMode): Promise<void> {
+async function applyMode(
+  state: BackendState,
+  server: ReturnType<typeof createServer>,
+  port: number,
+  mode: BackendMode,
+): Promise<void> {
   state.mode = mode;
   if (mode !== 'hold') for (const answer of state.held.splice(0)) answer();
   if (mode === 'refuse' && server.listening) {
@@ -233,10 +262,11 @@ async function applyMode(state: BackendState, server: ReturnType<typeof createSe
 
 async function closeWebSockets(wss: WebSocketServer, code = 1001, reason = ''): Promise<void> {
   const closing = [...wss.clients].map(
-    (ws) => new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close(code, reason);
-    }),
+    (ws) =>
+      new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(code, reason);
+      }),
   );
   await Promise.all(closing);
 }

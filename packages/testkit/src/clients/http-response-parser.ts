@@ -96,7 +96,8 @@ export function decodeChunked(data: Buffer): Buffer {
     if (size === 0) return finishTrailers(data, offset, parts);
     if (offset + size + 2 > data.length) malformed('truncated chunk data');
     parts.push(data.subarray(offset, offset + size));
-    if (data.subarray(offset + size, offset + size + 2).toString('latin1') !== '\r\n') malformed('chunk data not followed by CRLF');
+    if (data.subarray(offset + size, offset + size + 2).toString('latin1') !== '\r\n')
+      malformed('chunk data not followed by CRLF');
     offset += size + 2;
   }
 }

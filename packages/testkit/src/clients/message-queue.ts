@@ -32,8 +32,14 @@ export class MessageQueue<T> {
         reject(new TestkitError('TESTKIT_ERR_TIMEOUT', `no message within ${timeoutMs} ms`));
       }, timeoutMs);
       const waiter: Waiter<T> = {
-        resolve: (value) => { clearTimeout(timer); resolve(value); },
-        reject: (err) => { clearTimeout(timer); reject(err); },
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       };
       this.waiters.push(waiter);
     });

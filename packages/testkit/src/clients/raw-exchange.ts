@@ -21,7 +21,11 @@ export interface RawExchangeResult {
  * byte until the peer closes or `silenceMs` pass without data. For malformed
  * handshakes that no well-behaved client library would send.
  */
-export function rawExchange(port: number, requestText: string | Buffer, options: RawExchangeOptions = {}): Promise<RawExchangeResult> {
+export function rawExchange(
+  port: number,
+  requestText: string | Buffer,
+  options: RawExchangeOptions = {},
+): Promise<RawExchangeResult> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: options.host ?? '127.0.0.1', port });
     const chunks: Buffer[] = [];
@@ -52,7 +56,11 @@ export function rawExchange(port: number, requestText: string | Buffer, options:
  * {@link rawExchange} followed by a strict parse: rejects with
  * TESTKIT_ERR_MALFORMED_HTTP unless the answer is one well-formed HTTP response.
  */
-export async function rawUpgrade(port: number, rawRequestText: string | Buffer, options: RawExchangeOptions = {}): Promise<ParsedHttpResponse> {
+export async function rawUpgrade(
+  port: number,
+  rawRequestText: string | Buffer,
+  options: RawExchangeOptions = {},
+): Promise<ParsedHttpResponse> {
   const { raw } = await rawExchange(port, rawRequestText, options);
   return parseHttpResponse(raw);
 }

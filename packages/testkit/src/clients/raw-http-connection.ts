@@ -56,9 +56,15 @@ export class RawHttpConnection {
     for (;;) {
       const response = this.#take(method);
       if (response) return response;
-      if (this.#ended) throw new Error(`connection closed before a complete response: ${JSON.stringify(this.#buffer.toString('latin1'))}`);
+      if (this.#ended)
+        throw new Error(
+          `connection closed before a complete response: ${JSON.stringify(this.#buffer.toString('latin1'))}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no complete response within ${timeoutMs} ms: ${JSON.stringify(this.#buffer.toString('latin1'))}`);
+      if (left <= 0)
+        throw new Error(
+          `no complete response within ${timeoutMs} ms: ${JSON.stringify(this.#buffer.toString('latin1'))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiter = () => {

@@ -98,7 +98,8 @@ export class RawWebSocket {
       if (!frame) return;
       this.frames.push(frame);
       // Answer a close as a client does (RFC 6455 §5.5.1): echo its code, masked.
-      if (frame.opcode === 0x8 && this.socket.writable) this.socket.write(clientFrame(0x8, frame.payload.subarray(0, 2)));
+      if (frame.opcode === 0x8 && this.socket.writable)
+        this.socket.write(clientFrame(0x8, frame.payload.subarray(0, 2)));
     }
   }
 
@@ -112,6 +113,10 @@ export class RawWebSocket {
     const start = 2 + extended;
     if (bytes.length < start + length) return undefined;
     this.#buffer = bytes.subarray(start + length);
-    return { fin: (bytes[0]! & 0x80) !== 0, opcode: bytes[0]! & 0x0f, payload: Buffer.from(bytes.subarray(start, start + length)) };
+    return {
+      fin: (bytes[0]! & 0x80) !== 0,
+      opcode: bytes[0]! & 0x0f,
+      payload: Buffer.from(bytes.subarray(start, start + length)),
+    };
   }
 }

@@ -53,11 +53,18 @@ export class LogCollector {
       };
       const onEnd = (): void => {
         cleanup();
-        reject(new TestkitError('TESTKIT_ERR_CLOSED', `${this.endedReason ?? 'output ended'}; output:\n${this.text()}`));
+        reject(
+          new TestkitError('TESTKIT_ERR_CLOSED', `${this.endedReason ?? 'output ended'}; output:\n${this.text()}`),
+        );
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new TestkitError('TESTKIT_ERR_TIMEOUT', `no matching log line within ${timeoutMs} ms; output:\n${this.text()}`));
+        reject(
+          new TestkitError(
+            'TESTKIT_ERR_TIMEOUT',
+            `no matching log line within ${timeoutMs} ms; output:\n${this.text()}`,
+          ),
+        );
       }, timeoutMs);
       this.events.on('log', onLog);
       this.events.on('end', onEnd);

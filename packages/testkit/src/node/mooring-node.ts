@@ -128,7 +128,10 @@ function makeNode(child: ChildProcess, collector: LogCollector, ready: LogLine):
 function portOf(ready: LogLine, field: 'listen' | 'admin'): number {
   const value = ready[field] as { port?: unknown } | undefined;
   if (typeof value?.port !== 'number') {
-    throw new TestkitError('TESTKIT_ERR_NODE_START', `'node ready' log line has no ${field}.port: ${JSON.stringify(ready)}`);
+    throw new TestkitError(
+      'TESTKIT_ERR_NODE_START',
+      `'node ready' log line has no ${field}.port: ${JSON.stringify(ready)}`,
+    );
   }
   return value.port;
 }

@@ -27,7 +27,11 @@ export interface RunMooringOptions {
  * Runs the `mooring` CLI to completion (config errors, operator commands) and
  * resolves with its exit status and output.
  */
-export async function runMooring(args: string[], env: Record<string, string> = {}, options: RunMooringOptions = {}): Promise<MooringRunResult> {
+export async function runMooring(
+  args: string[],
+  env: Record<string, string> = {},
+  options: RunMooringOptions = {},
+): Promise<MooringRunResult> {
   const child = spawn(process.execPath, [options.bin ?? MOORING_BIN, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...env },
@@ -50,7 +54,8 @@ export async function runMooring(args: string[], env: Record<string, string> = {
     const code = await Promise.race([waitForExit(child), spawnFailed]);
     // Output can still be in flight after 'exit'; 'close' marks its end.
     if (child.stdout.readable || child.stderr.readable) await new Promise((resolve) => child.once('close', resolve));
-    if (timedOut) throw new TestkitError('TESTKIT_ERR_TIMEOUT', `mooring ${args.join(' ')} timed out\n${stdout}${stderr}`);
+    if (timedOut)
+      throw new TestkitError('TESTKIT_ERR_TIMEOUT', `mooring ${args.join(' ')} timed out\n${stdout}${stderr}`);
     return { code, stdout, stderr };
   } finally {
     clearTimeout(timer);

@@ -85,7 +85,8 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   const isDead = (): boolean => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
   if (await waitForRedis(port, { isDead })) return child;
   signalChild(child, 'SIGKILL');
-  const reason = spawnError?.code === 'ENOENT' ? 'redis-server is not on PATH' : `redis-server did not answer PING on port ${port}`;
+  const reason =
+    spawnError?.code === 'ENOENT' ? 'redis-server is not on PATH' : `redis-server did not answer PING on port ${port}`;
   const error = new TestkitError('TESTKIT_ERR_REDIS_START', `${reason}\n${output}`, { cause: spawnError });
   Object.assign(error, { spawnCode: spawnError?.code });
   throw error;

@@ -7,8 +7,11 @@ import type { Socket } from 'node:net';
  */
 export function drainableKeepAlive(agent: Agent): { setDraining(origins: readonly string[]): void } {
   let draining = new Set<string>();
-  const originOf = (options: { host?: string | null; hostname?: string | null; port?: string | number | null }): string =>
-    `http://${options.hostname ?? options.host}:${options.port}`;
+  const originOf = (options: {
+    host?: string | null;
+    hostname?: string | null;
+    port?: string | number | null;
+  }): string => `http://${options.hostname ?? options.host}:${options.port}`;
   agent.on('free', (socket: Socket, options: { host?: string; hostname?: string; port?: number }) => {
     if (draining.size > 0 && draining.has(originOf(options))) socket.destroy();
   });

@@ -33,13 +33,18 @@ type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: str
  * connection will do, `close` once the worker stops accepting (`keepClientAlive` false), so that
  * keep-alive clients move to a serving worker at their next request instead of staying here.
  */
-export function noteBackendAnswered(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, pool: BackendPool, keepClientAlive: boolean): void {
+export function noteBackendAnswered(
+  proxyRes: IncomingMessage,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pool: BackendPool,
+  keepClientAlive: boolean,
+): void {
   const tracked = req as TrackedRequest;
   if (tracked[servedBy] !== undefined) pool.reportSuccess(tracked[servedBy]);
   if (tracked[cookieToSet] !== undefined) appendSetCookie(proxyRes, tracked[cookieToSet]);
   proxyRes.headers.connection = keepClientAlive && res.shouldKeepAlive ? 'keep-alive' : 'close';
 }
-
 
 /** Remembers that http-proxy's own timeout aborted this request, so its error becomes a 504. */
 export function watchProxyRequestTimeout(proxyReq: ClientRequest, req: IncomingMessage): void {
@@ -64,7 +69,12 @@ export function servedBackend(req: IncomingMessage): string {
 }
 
 /** Answers with a Mooring error, counted as a refusal. */
-export function refuseRequest(res: ServerResponse, code: HttpErrorCode, metrics: DataPlaneMetrics, headers?: Record<string, string>): void {
+export function refuseRequest(
+  res: ServerResponse,
+  code: HttpErrorCode,
+  metrics: DataPlaneMetrics,
+  headers?: Record<string, string>,
+): void {
   metrics.refused(code);
   sendHttpError(res, code, headers);
 }
@@ -82,33 +92,50 @@ function isReplayable(req: IncomingMessage): boolean {
  * Forwards a request to the candidates in order: a backend that refuses the connection is
  * skipped for the next, so the request still succeeds while any backend answers.
  */
-export function forwardHttp(req: IncomingMessage, res: ServerResponse, decision: RoutingDecision, ctx: HttpForwardingContext, index = 0): void {
+export function forwardHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  decision: RoutingDecision,
+  ctx: HttpForwardingContext,
+  index = 0,
+): void {
   const { order } = decision;
   const candidate = order[index];
-  if (!candidate) return refuseRequest(res, order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
+  if (!candidate)
+    return refuseRequest(
+      res,
+      order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE',
+      ctx.metrics,
+    );
   const { backend } = candidate;
   ctx.pool.acquire(backend.id);
   (req as TrackedRequest)[servedBy] = backend.id;
   // A failover re-pins the client to the backend that actually answers.
-  if (decision.cookieMode && (decision.issueCookie || index > 0)) (req as TrackedRequest)[cookieToSet] = ctx.stickyCookie(backend.id);
+  if (decision.cookieMode && (decision.issueCookie || index > 0))
+    (req as TrackedRequest)[cookieToSet] = ctx.stickyCookie(backend.id);
   let released = false;
   const release = (): void => {
     if (!released) ctx.pool.release(backend.id);
     released = true;
   };
   res.once('close', release);
-  ctx.proxy.web(req, res, { target: backend.url, agent: ctx.agent, proxyTimeout: ctx.requestTimeoutMs }, (err: Error) => {
-    release();
-    res.removeListener('close', release);
-    if ((req as TrackedRequest)[timedOut]) return refuseRequest(res, 'MOORING_ERR_BACKEND_TIMEOUT', ctx.metrics);
-    if (!isConnectFailure(err)) {
-      ctx.log.warn({ err, backend: backend.id }, 'backend failed while answering');
-      return refuseRequest(res, 'MOORING_ERR_BACKEND_FAILED', ctx.metrics);
-    }
-    ctx.pool.reportFailure(backend.id);
-    ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
-    if (res.headersSent || req.socket.destroyed) return res.destroy();
-    if (!isReplayable(req)) return refuseRequest(res, 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
-    forwardHttp(req, res, decision, ctx, index + 1);
-  });
+  ctx.proxy.web(
+    req,
+    res,
+    { target: backend.url, agent: ctx.agent, proxyTimeout: ctx.requestTimeoutMs },
+    (err: Error) => {
+      release();
+      res.removeListener('close', release);
+      if ((req as TrackedRequest)[timedOut]) return refuseRequest(res, 'MOORING_ERR_BACKEND_TIMEOUT', ctx.metrics);
+      if (!isConnectFailure(err)) {
+        ctx.log.warn({ err, backend: backend.id }, 'backend failed while answering');
+        return refuseRequest(res, 'MOORING_ERR_BACKEND_FAILED', ctx.metrics);
+      }
+      ctx.pool.reportFailure(backend.id);
+      ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
+      if (res.headersSent || req.socket.destroyed) return res.destroy();
+      if (!isReplayable(req)) return refuseRequest(res, 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
+      forwardHttp(req, res, decision, ctx, index + 1);
+    },
+  );
 }

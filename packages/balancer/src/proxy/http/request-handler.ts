@@ -25,11 +25,18 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
   const { router, trusted, forwarding, metrics } = deps;
   return (req, res) => {
     const startedAt = performance.now();
-    res.once('finish', () => metrics.httpAnswered(servedBackend(req), res.statusCode, (performance.now() - startedAt) / 1000));
+    res.once('finish', () =>
+      metrics.httpAnswered(servedBackend(req), res.statusCode, (performance.now() - startedAt) / 1000),
+    );
     if (!deps.accepting()) res.shouldKeepAlive = false;
-    if (!isOriginForm(req.url)) return refuseRequest(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', metrics, { connection: 'close' });
+    if (!isOriginForm(req.url))
+      return refuseRequest(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', metrics, { connection: 'close' });
     stripHopByHopHeaders(req.headers);
-    const decision = router.route({ clientAddress: clientAddressOf(req, trusted), headers: req.headers, url: req.url ?? '/' });
+    const decision = router.route({
+      clientAddress: clientAddressOf(req, trusted),
+      headers: req.headers,
+      url: req.url ?? '/',
+    });
     metrics.routed(decision.route);
     setForwardedHeaders(req, trusted);
     req.headers = headersInClientOrder(req.headers);

@@ -18,7 +18,8 @@ export class ClientLimits {
 
   /** Whether this client may open one more WebSocket now; counts the handshake if so. */
   admit(address: string): 'ok' | 'MOORING_ERR_CLIENT_CONNECTION_LIMIT' | 'MOORING_ERR_CLIENT_HANDSHAKE_RATE' {
-    if (this.#maxConnections > 0 && (this.#live.get(address) ?? 0) >= this.#maxConnections) return 'MOORING_ERR_CLIENT_CONNECTION_LIMIT';
+    if (this.#maxConnections > 0 && (this.#live.get(address) ?? 0) >= this.#maxConnections)
+      return 'MOORING_ERR_CLIENT_CONNECTION_LIMIT';
     if (this.#ratePerSecond > 0 && !this.#takeToken(address)) return 'MOORING_ERR_CLIENT_HANDSHAKE_RATE';
     if (this.#maxConnections > 0) this.#live.set(address, (this.#live.get(address) ?? 0) + 1);
     return 'ok';
@@ -36,7 +37,8 @@ export class ClientLimits {
   sweep(): void {
     const now = this.#now();
     for (const [address, bucket] of this.#buckets) {
-      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.#ratePerSecond >= this.#burst()) this.#buckets.delete(address);
+      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.#ratePerSecond >= this.#burst())
+        this.#buckets.delete(address);
     }
   }
 

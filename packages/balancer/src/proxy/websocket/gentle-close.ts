@@ -67,7 +67,10 @@ const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
  * Service Restart, and the close goes ahead normally. The config and the CLI refuse such codes,
  * but a drain record written by hand or by an old CLI can still carry one.
  */
-export function closeTunnelGently(tunnel: TrackedTunnel, options: GentleCloseOptions = {}): Promise<GentleCloseOutcome> {
+export function closeTunnelGently(
+  tunnel: TrackedTunnel,
+  options: GentleCloseOptions = {},
+): Promise<GentleCloseOutcome> {
   const pending = closing.get(tunnel.client);
   if (pending) return pending;
   // Called from drain timers and signal handlers, where a throw kills the worker and every client
@@ -145,7 +148,8 @@ class Direction {
     }
     const { tracker } = this;
     const answered = tracker.closeSeen;
-    while (offset < chunk.length && !tracker.closeSeen && !tracker.broken) offset = tracker.consumeToBoundary(chunk, offset);
+    while (offset < chunk.length && !tracker.closeSeen && !tracker.broken)
+      offset = tracker.consumeToBoundary(chunk, offset);
     if (tracker.closeSeen && !answered) this.onChange();
   };
 

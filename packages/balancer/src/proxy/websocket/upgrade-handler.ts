@@ -29,7 +29,9 @@ export interface UpgradeHandlerDeps {
  * The server's `upgrade` listener: every guard that needs no backend (validation, origin, limits)
  * runs first and refuses with a proper HTTP response; then a session takes the handshake.
  */
-export function createUpgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeHandler(
+  deps: UpgradeHandlerDeps,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const refuse = (socket: Duplex, code: HttpErrorCode, headers: Record<string, string> = {}): void => {
     deps.metrics.refused(code);
     deps.metrics.upgrade(undefined, code);
@@ -40,11 +42,20 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMe
     socket.on('error', (err) => deps.log.debug({ err }, 'client socket error'));
     if (!isOriginForm(req.url)) return refuse(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
     const invalid = validateUpgrade(req, deps.allowedOrigins);
-    if (invalid) return refuse(socket, invalid, invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {});
+    if (invalid)
+      return refuse(
+        socket,
+        invalid,
+        invalid === 'MOORING_ERR_UPGRADE_VERSION' ? { 'Sec-WebSocket-Version': '13' } : {},
+      );
     const clientAddress = plainAddress((socket as Socket).remoteAddress);
     const admitted = deps.limits.admit(clientAddress);
     if (admitted !== 'ok') return refuse(socket, admitted, { 'Retry-After': '1' });
-    const decision = deps.router.route({ clientAddress: clientAddressOf(req, deps.trusted), headers: req.headers, url: req.url ?? '/' });
+    const decision = deps.router.route({
+      clientAddress: clientAddressOf(req, deps.trusted),
+      headers: req.headers,
+      url: req.url ?? '/',
+    });
     deps.metrics.routed(decision.route);
     setForwardedHeaders(req, deps.trusted);
     req.headers = headersInClientOrder(req.headers);

@@ -74,7 +74,6 @@ let sequence = 0;
 
 const sessionOfSocket = Symbol('mooring.session');
 
-
 /** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
 const backendGoneCloseCode = 1014;
 
@@ -163,7 +162,10 @@ export class WebSocketSession {
   start(decision: RoutingDecision): void {
     this.#decision = decision;
     this.#route = decision.route;
-    this.#handshakeTimer = setTimeout(() => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'), this.#ctx.handshakeTimeoutMs);
+    this.#handshakeTimer = setTimeout(
+      () => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'),
+      this.#ctx.handshakeTimeoutMs,
+    );
     this.#socket.on('close', () => this.#finish(this.#wasOpen ? 'client-close' : 'client-gone-during-handshake'));
     void this.#tryCandidate(0);
   }
@@ -190,7 +192,10 @@ export class WebSocketSession {
     // The code actually sent: one that may not be (a drain record written by hand) becomes 1012.
     this.#closeCode = isSendableCloseCode(code) ? code : defaultCloseCode;
     const done = (): void => this.#finish(reason);
-    this.#closing = closeTunnelGently(this.#tunnel, { code: this.#closeCode, graceMs: this.#ctx.closeGraceMs }).then(done, done);
+    this.#closing = closeTunnelGently(this.#tunnel, { code: this.#closeCode, graceMs: this.#ctx.closeGraceMs }).then(
+      done,
+      done,
+    );
     return this.#closing;
   }
 
@@ -233,7 +238,11 @@ export class WebSocketSession {
     (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
     backendSocket.on('error', () => {}); // reported through the request or the close; never unhandled
     backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
-    const options = { target: backend.url, agent: preconnectedAgent(backendSocket), session: this } as HttpProxy.ServerOptions;
+    const options = {
+      target: backend.url,
+      agent: preconnectedAgent(backendSocket),
+      session: this,
+    } as HttpProxy.ServerOptions;
     this.#ctx.proxy.ws(this.#req, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
   }
 
@@ -268,7 +277,8 @@ export class WebSocketSession {
     this.#clearHandshakeTimer();
     const decision = this.#decision!;
     // http-proxy writes these headers into the 101 right after this listener.
-    if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover')) appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
+    if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover'))
+      appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
     this.#phase = 'open';
     this.#wasOpen = true;
     this.#status = 101;
@@ -409,8 +419,14 @@ export class WebSocketSession {
       backend?.destroy();
     }
     if (this.#backend) this.#ctx.pool.release(this.#backend.id);
-    const reported = this.#wasOpen ? this.#end ?? end : end;
-    if (this.#wasOpen) this.#ctx.metrics.sessionClosed(this.sampleTraffic(), reported, this.#closeCode, (Date.now() - this.startedAt) / 1000);
+    const reported = this.#wasOpen ? (this.#end ?? end) : end;
+    if (this.#wasOpen)
+      this.#ctx.metrics.sessionClosed(
+        this.sampleTraffic(),
+        reported,
+        this.#closeCode,
+        (Date.now() - this.startedAt) / 1000,
+      );
     else if (!this.#answered) this.#ctx.metrics.upgrade(this.#backend?.id, end);
     this.#logEnd(reported, errorCode);
     this.#ctx.onFinished(this, this.#wasOpen);
@@ -418,10 +434,24 @@ export class WebSocketSession {
 
   #logEnd(end: SessionEnd, errorCode: ErrorCode | undefined): void {
     const bytes = this.#wasOpen
-      ? { bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read, bytesToClient: this.#socket.bytesWritten - this.#bytesAtOpen.written }
+      ? {
+          bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read,
+          bytesToClient: this.#socket.bytesWritten - this.#bytesAtOpen.written,
+        }
       : { bytesFromClient: 0, bytesToClient: 0 };
     this.#ctx.log.info(
-      { session: this.id, backend: this.#backend?.id, route: this.#route, client: this.clientAddress, durationMs: Date.now() - this.startedAt, ...bytes, end, status: this.#status, code: errorCode, closeCode: this.#closeCode },
+      {
+        session: this.id,
+        backend: this.#backend?.id,
+        route: this.#route,
+        client: this.clientAddress,
+        durationMs: Date.now() - this.startedAt,
+        ...bytes,
+        end,
+        status: this.#status,
+        code: errorCode,
+        closeCode: this.#closeCode,
+      },
       'websocket session ended',
     );
   }

@@ -30,7 +30,11 @@ async function feed(source: PassThrough, stream: Buffer, cuts: readonly number[]
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-const frames = [clientFrame(0x1, Buffer.from('one')), clientFrame(0x2, Buffer.alloc(300, 2)), clientFrame(0x1, Buffer.from('three'))];
+const frames = [
+  clientFrame(0x1, Buffer.from('one')),
+  clientFrame(0x2, Buffer.alloc(300, 2)),
+  clientFrame(0x1, Buffer.from('three')),
+];
 const stream = Buffer.concat(frames);
 const end = (count: number): number => frames.slice(0, count).reduce((sum, frame) => sum + frame.length, 0);
 

@@ -47,14 +47,21 @@ async function startRelay(backendPort: number): Promise<{ port: number; tunnels:
   cleanups.push(() => backendSockets.forEach((socket) => socket.destroy()));
   server.on('upgrade', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
     client.on('error', () => {});
-    const upstream = http.request({ host: '127.0.0.1', port: backendPort, path: req.url, headers: req.headers, agent: false });
+    const upstream = http.request({
+      host: '127.0.0.1',
+      port: backendPort,
+      path: req.url,
+      headers: req.headers,
+      agent: false,
+    });
     upstream.on('error', () => client.destroy());
     upstream.on('response', () => client.destroy());
     upstream.on('upgrade', (res: http.IncomingMessage, backend: Socket, backendHead: Buffer) => {
       backendSockets.add(backend);
       backend.on('error', () => {});
       const lines = [];
-      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`);
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`);
       client.write(`HTTP/1.1 101 Switching Protocols\r\n${lines.join('')}\r\n`);
       if (backendHead.length > 0) backend.unshift(backendHead);
       if (head.length > 0) client.unshift(head);
@@ -80,11 +87,15 @@ function recordPeer(socket: WebSocket): Peer {
   const peer: Peer = { socket, errors: [], received: [], closed: undefined as never };
   socket.on('error', (err) => peer.errors.push(err));
   socket.on('message', (data: Buffer) => peer.received.push(data));
-  peer.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  peer.closed = new Promise((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return peer;
 }
 
-async function startBackend(options: ConstructorParameters<typeof WebSocketServer>[0] = {}): Promise<{ port: number; peers: EventEmitter }> {
+async function startBackend(
+  options: ConstructorParameters<typeof WebSocketServer>[0] = {},
+): Promise<{ port: number; peers: EventEmitter }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
   const peers = new EventEmitter();
   server.on('connection', (socket) => peers.emit('peer', recordPeer(socket)));
@@ -179,41 +190,50 @@ describe('closeTunnelGently', () => {
   // Each iteration closes at a different point of both streams: the backend sends 1 MiB messages
   // as fragments, the client sends 256 KiB messages as fragments, and the close is called from a
   // `data` listener once a random number of bytes has gone one way or the other.
-  const iterations = Array.from({ length: 8 }, (_, i) => ({ i, deflate: i % 2 === 1, trigger: i % 4 < 2 ? 'backend' : 'client' }));
-  it.each(iterations)('closes at frame boundaries while both sides stream (#$i, deflate $deflate, on $trigger bytes)', async ({ deflate, trigger }) => {
-    const messageBytes = 1 << 20;
-    const backend = await startBackend({ perMessageDeflate: deflate });
-    backend.peers.on('peer', (peer: Peer) => {
-      for (let m = 0; m < 4; m++) sendInPieces(peer.socket, checkedMessage(messageBytes), 64 * 1024 + m * 1000);
-    });
-    const relay = await startRelay(backend.port);
-    const { client, tunnel, backend: server } = await connect(relay, backend.peers);
-    streamFromClient(client.socket, 256 * 1024);
-
-    const source = trigger === 'backend' ? tunnel.backend : tunnel.client;
-    const tracker = trigger === 'backend' ? tunnel.fromBackend : tunnel.fromClient;
-    const threshold = Math.floor(Math.random() * (trigger === 'backend' ? 4 * messageBytes : 2 * messageBytes));
-    const outcome = new Promise((resolve) => {
-      source.on('data', () => {
-        // A generous grace: on a loaded machine the client may take seconds to read the backlog
-        // that sits in socket buffers ahead of its close frame; a real stall still fails the test.
-        if (tracker.bytes >= threshold) resolve(closeTunnelGently(tunnel, { graceMs: 10_000 }));
+  const iterations = Array.from({ length: 8 }, (_, i) => ({
+    i,
+    deflate: i % 2 === 1,
+    trigger: i % 4 < 2 ? 'backend' : 'client',
+  }));
+  it.each(iterations)(
+    'closes at frame boundaries while both sides stream (#$i, deflate $deflate, on $trigger bytes)',
+    async ({ deflate, trigger }) => {
+      const messageBytes = 1 << 20;
+      const backend = await startBackend({ perMessageDeflate: deflate });
+      backend.peers.on('peer', (peer: Peer) => {
+        for (let m = 0; m < 4; m++) sendInPieces(peer.socket, checkedMessage(messageBytes), 64 * 1024 + m * 1000);
       });
-    });
+      const relay = await startRelay(backend.port);
+      const { client, tunnel, backend: server } = await connect(relay, backend.peers);
+      streamFromClient(client.socket, 256 * 1024);
 
-    await expect(outcome, `threshold ${threshold}`).resolves.toBe('clean');
-    await expect(client.closed).resolves.toMatchObject({ code: 1012 });
-    await expect(server!.closed).resolves.toMatchObject({ code: 1012 });
-    expect([client.errors, server!.errors]).toEqual([[], []]);
-    expect(client.received.filter((m) => !intact(m, messageBytes))).toEqual([]);
-    expect(server!.received.filter((m) => !intact(m, 256 * 1024))).toEqual([]);
-    expect([tunnel.fromBackend.broken, tunnel.fromClient.broken]).toEqual([false, false]);
-  });
+      const source = trigger === 'backend' ? tunnel.backend : tunnel.client;
+      const tracker = trigger === 'backend' ? tunnel.fromBackend : tunnel.fromClient;
+      const threshold = Math.floor(Math.random() * (trigger === 'backend' ? 4 * messageBytes : 2 * messageBytes));
+      const outcome = new Promise((resolve) => {
+        source.on('data', () => {
+          // A generous grace: on a loaded machine the client may take seconds to read the backlog
+          // that sits in socket buffers ahead of its close frame; a real stall still fails the test.
+          if (tracker.bytes >= threshold) resolve(closeTunnelGently(tunnel, { graceMs: 10_000 }));
+        });
+      });
+
+      await expect(outcome, `threshold ${threshold}`).resolves.toBe('clean');
+      await expect(client.closed).resolves.toMatchObject({ code: 1012 });
+      await expect(server!.closed).resolves.toMatchObject({ code: 1012 });
+      expect([client.errors, server!.errors]).toEqual([[], []]);
+      expect(client.received.filter((m) => !intact(m, messageBytes))).toEqual([]);
+      expect(server!.received.filter((m) => !intact(m, 256 * 1024))).toEqual([]);
+      expect([tunnel.fromBackend.broken, tunnel.fromClient.broken]).toEqual([false, false]);
+    },
+  );
 
   it('forces the close when the backend never answers, after the grace', async () => {
     const hanging = net.createServer((socket) => answerHandshakeThenHang(socket));
     trackSockets(hanging);
-    const backendClosed = new Promise<void>((resolve) => hanging.on('connection', (socket) => socket.on('close', () => resolve())));
+    const backendClosed = new Promise<void>((resolve) =>
+      hanging.on('connection', (socket) => socket.on('close', () => resolve())),
+    );
     const relay = await startRelay(await listen(hanging));
     const { client, tunnel } = await connect(relay);
 
@@ -227,7 +247,10 @@ describe('closeTunnelGently', () => {
   it('forces the close when a frame never ends, without writing into it', async () => {
     // The backend announces a 1 MiB frame, sends half of it, and stalls.
     const hanging = net.createServer((socket) =>
-      answerHandshakeThenHang(socket, Buffer.concat([Buffer.from([0x82, 0x7f, 0, 0, 0, 0, 0, 0x10, 0, 0]), Buffer.alloc(512 * 1024)])),
+      answerHandshakeThenHang(
+        socket,
+        Buffer.concat([Buffer.from([0x82, 0x7f, 0, 0, 0, 0, 0, 0x10, 0, 0]), Buffer.alloc(512 * 1024)]),
+      ),
     );
     trackSockets(hanging);
     const relay = await startRelay(await listen(hanging));
@@ -275,7 +298,12 @@ describe('closeTunnelGently', () => {
     a.destroy();
     b.destroy();
     await Promise.all([once(a, 'close', timeout()), once(b, 'close', timeout())]);
-    const tunnel = { client: a, backend: b, fromBackend: new FrameBoundaryTracker(), fromClient: new FrameBoundaryTracker() };
+    const tunnel = {
+      client: a,
+      backend: b,
+      fromBackend: new FrameBoundaryTracker(),
+      fromClient: new FrameBoundaryTracker(),
+    };
     await expect(closeTunnelGently(tunnel)).resolves.toBe('clean');
   });
 });
@@ -321,7 +349,9 @@ function answerHandshakeThenHang(socket: Socket, then?: Buffer): void {
     socket.off('data', onData);
     socket.on('data', () => {});
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     if (then) socket.write(then);
   };
   socket.on('data', onData);
