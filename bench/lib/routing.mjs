@@ -14,7 +14,9 @@ console.log(JSON.stringify(m.measureRoutingDecisions()));`;
   if (json.status === 0) {
     try {
       return { rows: JSON.parse(json.stdout.trim().split('\n').pop()) };
-    } catch {}
+    } catch {
+      // Not JSON: fall back to the plain output below.
+    }
   }
   // Fall back to whatever the script prints on its own.
   const plain = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 180_000 });

@@ -24,7 +24,9 @@ function killAll() {
   for (const child of live) {
     try {
       child.kill('SIGKILL');
-    } catch {}
+    } catch {
+      // Already gone.
+    }
   }
 }
 process.on('exit', killAll);

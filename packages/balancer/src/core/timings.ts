@@ -5,10 +5,10 @@
 
 // Data plane (a worker)
 
-/** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout would close them under us. */
+/** Idle keep-alive sockets to backends are dropped before Node's default 5 s server timeout closes them under us. */
 export const backendKeepAliveIdleMs = 4_000;
 
-/** Client keep-alive: longer than the 60 s idle timeout of common load balancers in front of us, so they close first. */
+/** Client keep-alive: longer than the 60 s idle timeout of load balancers in front of us, so they close first. */
 export const clientKeepAliveMs = 65_000;
 
 /** How long peers get to answer a gentle close (their close frame, their FIN) before both sockets are destroyed. */
@@ -27,7 +27,10 @@ export const clientLimitSweepMs = 10_000;
 export const firstPenaltyMs = 1_000;
 export const maxPenaltyMs = 10_000;
 
-/** How long a worker gathers session opens and closes before one IPC report: a handshake storm is not two messages a session. */
+/**
+ * How long a worker gathers session opens and closes before one IPC report: a handshake storm is
+ * not two messages per session.
+ */
 export const sessionReportDelayMs = 20;
 
 // Supervisor (the primary)
@@ -41,7 +44,10 @@ export const shutdownKillSlackMs = 5_000;
 /** A worker that lived at least this long is not crash-looping: it is replaced at once. */
 export const stableLifetimeMs = 5_000;
 
-/** Respawn delay of workers that die right after start, doubling up to the cap, so a bad deploy does not fork in a hot loop. */
+/**
+ * Respawn delay of workers that die right after start, doubling up to the cap, so a bad deploy
+ * does not fork in a hot loop.
+ */
 export const firstRespawnDelayMs = 100;
 export const maxRespawnDelayMs = 5_000;
 

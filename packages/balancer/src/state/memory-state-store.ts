@@ -51,18 +51,18 @@ export class MemoryStateStore implements StateStore {
   /** Always true: memory never goes away. */
   readonly available = true;
   readonly reconnects = 0;
-  private readonly data: MemoryData;
-  private readonly now: () => number;
-  private readonly orphanTtlMs: number;
-  private readonly onListenerError: (err: unknown) => void;
-  private readonly ownListeners = new Set<Listener>();
-  private closed = false;
+  readonly #data: MemoryData;
+  readonly #now: () => number;
+  readonly #orphanTtlMs: number;
+  readonly #onListenerError: (err: unknown) => void;
+  readonly #ownListeners = new Set<Listener>();
+  #closed = false;
 
   constructor(options: MemoryStateStoreOptions = {}) {
-    this.now = options.now ?? Date.now;
-    this.orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
-    this.onListenerError = options.onListenerError ?? (() => undefined);
-    this.data = options.shareWith?.data ?? {
+    this.#now = options.now ?? Date.now;
+    this.#orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
+    this.#onListenerError = options.onListenerError ?? (() => undefined);
+    this.#data = (options.shareWith ? options.shareWith.#data : undefined) ?? {
       backends: new Map(),
       nodes: new Map(),
       tables: new Map(),
@@ -74,100 +74,100 @@ export class MemoryStateStore implements StateStore {
   }
 
   async readRegistry(): Promise<RegistrySnapshot> {
-    this.assertOpen();
-    const backends = [...this.data.backends.values()].sort((a, b) => compareText(a.id, b.id));
+    this.#assertOpen();
+    const backends = [...this.#data.backends.values()].sort((a, b) => compareText(a.id, b.id));
     return { backends, malformed: [] };
   }
 
   async putBackend(backend: RegisteredBackend): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     const valid = validateBackend(backend);
-    this.data.backends.set(valid.id, valid);
+    this.#data.backends.set(valid.id, valid);
     await this.publish({ type: 'registry-changed' });
   }
 
   async removeBackend(id: string): Promise<boolean> {
-    this.assertOpen();
-    const removed = this.data.backends.delete(id);
+    this.#assertOpen();
+    const removed = this.#data.backends.delete(id);
     // Its health would otherwise outlive it (the Redis store drops the field too).
-    this.data.health.delete(id);
-    this.data.drains.delete(id);
+    this.#data.health.delete(id);
+    this.#data.drains.delete(id);
     if (removed) await this.publish({ type: 'registry-changed' });
     return removed;
   }
 
   async readDrains(): Promise<Map<string, DrainRecord>> {
-    this.assertOpen();
-    return new Map(this.data.drains);
+    this.#assertOpen();
+    return new Map(this.#data.drains);
   }
 
   // Atomic here by construction: nothing else runs between the synchronous updates.
   async drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined> {
-    this.assertOpen();
-    const backend = this.data.backends.get(id);
+    this.#assertOpen();
+    const backend = this.#data.backends.get(id);
     if (!backend) return undefined;
-    const recorded = { ...drain, startedAt: this.data.drains.get(id)?.startedAt ?? drain.startedAt };
-    this.data.drains.set(id, recorded);
-    this.data.backends.set(id, { ...backend, state: 'draining' });
+    const recorded = { ...drain, startedAt: this.#data.drains.get(id)?.startedAt ?? drain.startedAt };
+    this.#data.drains.set(id, recorded);
+    this.#data.backends.set(id, { ...backend, state: 'draining' });
     await this.publish({ type: 'registry-changed' });
     return { ...recorded };
   }
 
   async undrainBackend(id: string): Promise<boolean> {
-    this.assertOpen();
-    const backend = this.data.backends.get(id);
+    this.#assertOpen();
+    const backend = this.#data.backends.get(id);
     if (!backend) return false;
-    this.data.drains.delete(id);
-    this.data.backends.set(id, { ...backend, state: 'active' });
+    this.#data.drains.delete(id);
+    this.#data.backends.set(id, { ...backend, state: 'active' });
     await this.publish({ type: 'registry-changed' });
     return true;
   }
 
   async heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {
-    this.assertOpen();
-    const now = this.now();
+    this.#assertOpen();
+    const now = this.#now();
     const expiresAt = now + ttlMs;
-    const previous = this.data.nodes.get(node.id);
+    const previous = this.#data.nodes.get(node.id);
     const continued = previous !== undefined && previous.expiresAt > now;
     // An expired node's table expired with it, as in Redis.
-    if (previous && !continued) this.data.tables.delete(node.id);
-    this.data.nodes.set(node.id, { info: { ...node, heartbeatAt: now }, expiresAt });
-    const table = this.data.tables.get(node.id);
+    if (previous && !continued) this.#data.tables.delete(node.id);
+    this.#data.nodes.set(node.id, { info: { ...node, heartbeatAt: now }, expiresAt });
+    const table = this.#data.tables.get(node.id);
     if (table) table.expiresAt = expiresAt;
     return continued;
   }
 
   async listNodes(): Promise<NodeInfo[]> {
-    this.assertOpen();
-    this.sweep();
-    return [...this.data.nodes.values()].map((entry) => entry.info).sort((a, b) => compareText(a.id, b.id));
+    this.#assertOpen();
+    this.#sweep();
+    return [...this.#data.nodes.values()].map((entry) => entry.info).sort((a, b) => compareText(a.id, b.id));
   }
 
   async removeNode(id: string): Promise<void> {
-    this.assertOpen();
-    this.data.nodes.delete(id);
-    this.data.tables.delete(id);
+    this.#assertOpen();
+    this.#data.nodes.delete(id);
+    this.#data.tables.delete(id);
   }
 
   async recordConnections(node: string, opened: readonly ConnectionRecord[], closed: readonly string[]): Promise<void> {
-    this.assertOpen();
-    const conns = this.tableOf(node);
+    this.#assertOpen();
+    const conns = this.#tableOf(node);
     // Opened first, then closed: a session that opened and closed within one batch is gone.
     for (const record of opened) conns.set(record.id, { ...record });
     for (const id of closed) conns.delete(id);
   }
 
   async replaceConnections(node: string, live: readonly ConnectionRecord[]): Promise<void> {
-    this.assertOpen();
-    this.data.tables.delete(node);
-    const conns = this.tableOf(node);
+    this.#assertOpen();
+    this.#data.tables.delete(node);
+    const conns = this.#tableOf(node);
     for (const record of live) conns.set(record.id, { ...record });
   }
 
   async listConnections(filter: { backend?: string; node?: string } = {}): Promise<ConnectionRecord[]> {
-    this.assertOpen();
+    this.#assertOpen();
     const records: ConnectionRecord[] = [];
-    for (const [node, conns] of this.liveTables()) {
+    for (const [node, conns] of this.#liveTables()) {
       if (filter.node !== undefined && node !== filter.node) continue;
       for (const record of conns.values()) {
         if (filter.backend === undefined || record.backend === filter.backend) records.push(record);
@@ -177,10 +177,10 @@ export class MemoryStateStore implements StateStore {
   }
 
   async liveCounts(): Promise<LiveCounts> {
-    this.assertOpen();
+    this.#assertOpen();
     const total = new Map<string, number>();
     const perNode = new Map<string, Map<string, number>>();
-    for (const [node, conns] of this.liveTables()) {
+    for (const [node, conns] of this.#liveTables()) {
       const counts = new Map<string, number>();
       for (const record of conns.values()) {
         counts.set(record.backend, (counts.get(record.backend) ?? 0) + 1);
@@ -192,96 +192,96 @@ export class MemoryStateStore implements StateStore {
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    this.assertOpen();
-    const now = this.now();
-    const lease = this.data.leases.get(name);
+    this.#assertOpen();
+    const now = this.#now();
+    const lease = this.#data.leases.get(name);
     if (lease && lease.expiresAt > now && lease.holder !== holder) return false;
-    this.data.leases.set(name, { holder, expiresAt: now + ttlMs });
+    this.#data.leases.set(name, { holder, expiresAt: now + ttlMs });
     return true;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    this.assertOpen();
-    const lease = this.data.leases.get(name);
-    if (lease && lease.holder === holder) this.data.leases.delete(name);
+    this.#assertOpen();
+    const lease = this.#data.leases.get(name);
+    if (lease && lease.holder === holder) this.#data.leases.delete(name);
   }
 
   async writeHealth(records: ReadonlyMap<string, HealthRecord>): Promise<void> {
-    this.assertOpen();
-    for (const [backend, record] of records) this.data.health.set(backend, { ...record });
+    this.#assertOpen();
+    for (const [backend, record] of records) this.#data.health.set(backend, { ...record });
   }
 
   async readHealth(): Promise<Map<string, HealthRecord>> {
-    this.assertOpen();
-    return new Map(this.data.health);
+    this.#assertOpen();
+    return new Map(this.#data.health);
   }
 
   async publish(event: StateEvent): Promise<void> {
-    this.assertOpen();
-    const listeners = [...this.data.listeners];
+    this.#assertOpen();
+    const listeners = [...this.#data.listeners];
     // Asynchronous like Redis pub/sub: a listener never runs inside the publisher's call.
     queueMicrotask(() => {
-      for (const listener of listeners) this.deliver(listener, event);
+      for (const listener of listeners) this.#deliver(listener, event);
     });
   }
 
   async subscribe(listener: Listener): Promise<() => Promise<void>> {
-    this.assertOpen();
+    this.#assertOpen();
     // Wrapped so that subscribing the same function twice gives two independent subscriptions.
     const wrapped: Listener = (event) => listener(event);
-    this.data.listeners.add(wrapped);
-    this.ownListeners.add(wrapped);
+    this.#data.listeners.add(wrapped);
+    this.#ownListeners.add(wrapped);
     return async () => {
-      this.data.listeners.delete(wrapped);
-      this.ownListeners.delete(wrapped);
+      this.#data.listeners.delete(wrapped);
+      this.#ownListeners.delete(wrapped);
     };
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const listener of this.ownListeners) this.data.listeners.delete(listener);
-    this.ownListeners.clear();
+    this.#closed = true;
+    for (const listener of this.#ownListeners) this.#data.listeners.delete(listener);
+    this.#ownListeners.clear();
   }
 
-  private deliver(listener: Listener, event: StateEvent): void {
+  #deliver(listener: Listener, event: StateEvent): void {
     // Unsubscribed between publish and delivery: Redis would not deliver either.
-    if (!this.data.listeners.has(listener)) return;
+    if (!this.#data.listeners.has(listener)) return;
     try {
       listener(event);
     } catch (err) {
-      this.onListenerError(err);
+      this.#onListenerError(err);
     }
   }
 
   /** The connection table of `node`, created if needed; it expires with the node's heartbeat. */
-  private tableOf(node: string): Map<string, ConnectionRecord> {
-    this.sweep();
-    let table = this.data.tables.get(node);
+  #tableOf(node: string): Map<string, ConnectionRecord> {
+    this.#sweep();
+    let table = this.#data.tables.get(node);
     if (!table) {
       table = { conns: new Map(), expiresAt: 0 };
-      this.data.tables.set(node, table);
+      this.#data.tables.set(node, table);
     }
-    table.expiresAt = this.data.nodes.get(node)?.expiresAt ?? this.now() + this.orphanTtlMs;
+    table.expiresAt = this.#data.nodes.get(node)?.expiresAt ?? this.#now() + this.#orphanTtlMs;
     return table.conns;
   }
 
   /** The table of every live node (empty when it has none): a dead node's sessions are never counted. */
-  private *liveTables(): Iterable<[string, ReadonlyMap<string, ConnectionRecord>]> {
-    this.sweep();
-    for (const node of [...this.data.nodes.keys()].sort(compareText)) {
-      yield [node, this.data.tables.get(node)?.conns ?? new Map()];
+  *#liveTables(): Iterable<[string, ReadonlyMap<string, ConnectionRecord>]> {
+    this.#sweep();
+    for (const node of [...this.#data.nodes.keys()].sort(compareText)) {
+      yield [node, this.#data.tables.get(node)?.conns ?? new Map()];
     }
   }
 
   /** Drops what has expired, as Redis would have. */
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, entry] of this.data.nodes) if (entry.expiresAt <= now) this.data.nodes.delete(id);
-    for (const [id, table] of this.data.tables) if (table.expiresAt <= now) this.data.tables.delete(id);
-    for (const [name, lease] of this.data.leases) if (lease.expiresAt <= now) this.data.leases.delete(name);
+  #sweep(): void {
+    const now = this.#now();
+    for (const [id, entry] of this.#data.nodes) if (entry.expiresAt <= now) this.#data.nodes.delete(id);
+    for (const [id, table] of this.#data.tables) if (table.expiresAt <= now) this.#data.tables.delete(id);
+    for (const [name, lease] of this.#data.leases) if (lease.expiresAt <= now) this.#data.leases.delete(name);
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new StateError('MOORING_ERR_STATE_CLOSED');
+  #assertOpen(): void {
+    if (this.#closed) throw new StateError('MOORING_ERR_STATE_CLOSED');
   }
 }

@@ -11,16 +11,19 @@ type Listener = (event: StateEvent) => void;
  * users such as the CLI never open it. ioredis re-subscribes after a reconnect.
  */
 export class RedisEventChannel {
-  private readonly listeners = new Set<Listener>();
-  private subscriber: Redis | undefined;
-  private subscribing: Promise<void> | undefined;
-  private closed = false;
+  readonly #listeners = new Set<Listener>();
+  #subscriber: Redis | undefined;
+  #subscribing: Promise<void> | undefined;
+  #closed = false;
+  readonly #createSubscriber: () => Redis;
+  readonly #channel: string;
+  readonly #logger: StateLogger;
 
-  constructor(
-    private readonly createSubscriber: () => Redis,
-    private readonly channel: string,
-    private readonly logger: StateLogger,
-  ) {}
+  constructor(createSubscriber: () => Redis, channel: string, logger: StateLogger) {
+    this.#createSubscriber = createSubscriber;
+    this.#channel = channel;
+    this.#logger = logger;
+  }
 
   /**
    * Resolves once the subscription is confirmed, so every event published afterwards reaches
@@ -29,71 +32,71 @@ export class RedisEventChannel {
    * `health-changed`: events published during the outage are lost, and this makes them re-read.
    */
   async subscribe(listener: Listener): Promise<() => Promise<void>> {
-    await this.ensureSubscribed();
+    await this.#ensureSubscribed();
     // Wrapped so that subscribing the same function twice gives two independent subscriptions.
     const wrapped: Listener = (event) => listener(event);
-    this.listeners.add(wrapped);
-    return async () => void this.listeners.delete(wrapped);
+    this.#listeners.add(wrapped);
+    return async () => void this.#listeners.delete(wrapped);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.listeners.clear();
-    if (this.subscriber) await closeClient(this.subscriber);
+    this.#closed = true;
+    this.#listeners.clear();
+    if (this.#subscriber) await closeClient(this.#subscriber);
   }
 
-  private ensureSubscribed(): Promise<void> {
-    this.subscribing ??= this.start().catch((err: unknown) => {
+  #ensureSubscribed(): Promise<void> {
+    this.#subscribing ??= this.#start().catch((err: unknown) => {
       // Forget the failed attempt, so the next subscribe tries again.
-      this.subscribing = undefined;
+      this.#subscribing = undefined;
       throw unavailable('subscribe', err);
     });
-    return this.subscribing;
+    return this.#subscribing;
   }
 
-  private async start(): Promise<void> {
-    const subscriber = this.createSubscriber();
-    watchConnection(subscriber, 'subscriber', this.logger);
-    subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+  async #start(): Promise<void> {
+    const subscriber = this.#createSubscriber();
+    watchConnection(subscriber, 'subscriber', this.#logger);
+    subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
     let readyBefore = false;
     subscriber.on('ready', () => {
-      if (readyBefore) queueMicrotask(() => this.resync());
+      if (readyBefore) queueMicrotask(() => this.#resync());
       readyBefore = true;
     });
     try {
       await subscriber.connect();
-      await subscriber.subscribe(this.channel);
+      await subscriber.subscribe(this.#channel);
     } catch (err) {
       subscriber.disconnect();
       throw err;
     }
-    this.subscriber = subscriber;
+    this.#subscriber = subscriber;
     // Closed while connecting: do not leave a client reconnecting forever.
-    if (this.closed) await closeClient(subscriber);
+    if (this.#closed) await closeClient(subscriber);
   }
 
-  private onMessage(channel: string, message: string): void {
-    if (channel !== this.channel) return;
+  #onMessage(channel: string, message: string): void {
+    if (channel !== this.#channel) return;
     const event = decodeStateEvent(message);
     if (!event) {
-      this.logger.warn({ channel, message: message.slice(0, 200) }, 'ignored a malformed state event');
+      this.#logger.warn({ channel, message: message.slice(0, 200) }, 'ignored a malformed state event');
       return;
     }
-    this.dispatch(event);
+    this.#dispatch(event);
   }
 
   /** Tells listeners to re-read what they may have missed while the subscriber was away. */
-  private resync(): void {
-    this.dispatch({ type: 'registry-changed' });
-    this.dispatch({ type: 'health-changed' });
+  #resync(): void {
+    this.#dispatch({ type: 'registry-changed' });
+    this.#dispatch({ type: 'health-changed' });
   }
 
-  private dispatch(event: StateEvent): void {
-    for (const listener of [...this.listeners]) {
+  #dispatch(event: StateEvent): void {
+    for (const listener of [...this.#listeners]) {
       try {
         listener(event);
       } catch (err) {
-        this.logger.warn({ err, event: event.type }, 'a state event listener threw');
+        this.#logger.warn({ err, event: event.type }, 'a state event listener threw');
       }
     }
   }

@@ -2,17 +2,21 @@
  * Redis key layout of the shared state. Every key starts with the prefix (`--prefix`, default
  * `mooring`), so one Redis can hold several clusters and `SCAN MATCH <prefix>:*` finds them all.
  *
- * | Key                          | Type       | Contents                                                        | TTL |
- * |------------------------------|------------|-----------------------------------------------------------------|-----|
- * | `<prefix>:backends`          | hash       | backend id → `http://host:port` or JSON `{"url","weight","state"}` (contract) | none |
- * | `<prefix>:nodes`             | sorted set | node id, score = last heartbeat (ms since epoch)                | extended to the longest node TTL on each heartbeat; members whose info key expired are pruned on read |
- * | `<prefix>:{node:<id>}:info`  | string     | JSON NodeInfo (with `heartbeatAt`)                              | node TTL (PX), set on each heartbeat |
- * | `<prefix>:{node:<id>}:conns` | hash       | session id → JSON ConnectionRecord                              | node TTL, refreshed on heartbeat and on each write |
- * | `<prefix>:{node:<id>}:counts`| hash       | backend id → live sessions of that node (kept equal to `conns`) | node TTL, as `conns` |
- * | `<prefix>:health`            | hash       | backend id → JSON HealthRecord (field removed with the backend) | none |
- * | `<prefix>:drains`            | hash       | backend id → JSON DrainRecord (field removed with the backend)  | none |
- * | `<prefix>:lease:<name>`      | string     | holder (node id); e.g. `lease:health` for the active checker    | lease TTL (PX), renewed by its holder only |
- * | `<prefix>:events`            | channel    | JSON StateEvent (pub/sub, not a key)                            | — |
+ * - `<prefix>:backends` (hash, the contract): backend id → `http://host:port` or JSON
+ *   `{"url","weight","state"}`; no TTL.
+ * - `<prefix>:nodes` (sorted set): node id, score = last heartbeat (ms since epoch); extended to
+ *   the longest node TTL on each heartbeat, members whose info key expired pruned on read.
+ * - `<prefix>:{node:<id>}:info` (string): JSON NodeInfo with `heartbeatAt`; node TTL (PX), set on
+ *   each heartbeat.
+ * - `<prefix>:{node:<id>}:conns` (hash): session id → JSON ConnectionRecord; node TTL, refreshed on
+ *   heartbeat and on each write.
+ * - `<prefix>:{node:<id>}:counts` (hash): backend id → live sessions of that node, kept equal to
+ *   `conns`; TTL as `conns`.
+ * - `<prefix>:health` (hash): backend id → JSON HealthRecord, removed with the backend; no TTL.
+ * - `<prefix>:drains` (hash): backend id → JSON DrainRecord, removed with the backend; no TTL.
+ * - `<prefix>:lease:<name>` (string): the holder's node id (`lease:health`: the active checker);
+ *   lease TTL (PX), renewed by its holder only.
+ * - `<prefix>:events` (pub/sub channel, not a key): JSON StateEvent.
  *
  * Redis Cluster: the node scripts touch one node's three keys only, and they share the hash
  * tag `{node:<id>}` and therefore one slot (the tag is whatever lies between the first `{` and

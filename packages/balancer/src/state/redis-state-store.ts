@@ -86,33 +86,33 @@ export interface RedisConnectOptions extends RedisClientTuning {
  * Every failure of Redis rejects with a StateError coded MOORING_ERR_STATE_UNAVAILABLE.
  */
 export class RedisStateStore implements StateStore {
-  private readonly command: Redis;
-  private readonly events: RedisEventChannel;
-  private readonly keys: RedisKeys;
-  private readonly now: () => number;
-  private readonly orphanTtlMs: number;
-  private closed = false;
+  readonly #command: Redis;
+  readonly #events: RedisEventChannel;
+  readonly #keys: RedisKeys;
+  readonly #now: () => number;
+  readonly #orphanTtlMs: number;
+  #closed = false;
 
   constructor(options: RedisStateStoreOptions) {
     const logger = options.logger ?? silentLogger;
-    this.command = options.command;
-    this.keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
-    this.events = new RedisEventChannel(options.createSubscriber, this.keys.events(), logger);
-    this.now = options.now ?? Date.now;
-    this.orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
-    watchConnection(this.command, 'command', logger);
+    this.#command = options.command;
+    this.#keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.#events = new RedisEventChannel(options.createSubscriber, this.#keys.events(), logger);
+    this.#now = options.now ?? Date.now;
+    this.#orphanTtlMs = options.orphanTtlMs ?? DEFAULT_ORPHAN_TTL_MS;
+    watchConnection(this.#command, 'command', logger);
     // Every 'ready' after the first is the connection coming back.
-    let readies = this.command.status === 'ready' ? 1 : 0;
-    this.command.on('ready', () => {
-      if (++readies > 1) this.reconnectCount++;
+    let readies = this.#command.status === 'ready' ? 1 : 0;
+    this.#command.on('ready', () => {
+      if (++readies > 1) this.#reconnectCount++;
     });
   }
 
-  private reconnectCount = 0;
+  #reconnectCount = 0;
 
   /** Times the command client's connection came back after it was lost. */
   get reconnects(): number {
-    return this.reconnectCount;
+    return this.#reconnectCount;
   }
 
   /**
@@ -129,18 +129,18 @@ export class RedisStateStore implements StateStore {
       orphanTtlMs: options.orphanTtlMs,
       logger: options.logger,
     });
-    await connectOrExplain(store.command, options.url);
+    await connectOrExplain(store.#command, options.url);
     return store;
   }
 
   /** True while the command client is connected and ready. */
   get available(): boolean {
-    return !this.closed && this.command.status === 'ready';
+    return !this.#closed && this.#command.status === 'ready';
   }
 
   readRegistry(): Promise<RegistrySnapshot> {
-    return this.run('readRegistry', async () => {
-      const fields = await this.command.hgetall(this.keys.backends());
+    return this.#run('readRegistry', async () => {
+      const fields = await this.#command.hgetall(this.#keys.backends());
       const backends: RegisteredBackend[] = [];
       const malformed: MalformedEntry[] = [];
       for (const id of Object.keys(fields).sort(compareText)) {
@@ -155,31 +155,31 @@ export class RedisStateStore implements StateStore {
   async putBackend(backend: RegisteredBackend): Promise<void> {
     // Validated before any I/O: a backend other nodes would refuse is never written.
     const value = formatRegistryEntry(backend);
-    await this.run('putBackend', async () => {
-      const pipeline = this.command.pipeline().hset(this.keys.backends(), backend.id, value);
-      await execPipeline(pipeline.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' })));
+    await this.#run('putBackend', async () => {
+      const pipeline = this.#command.pipeline().hset(this.#keys.backends(), backend.id, value);
+      await execPipeline(pipeline.publish(this.#keys.events(), JSON.stringify({ type: 'registry-changed' })));
     });
   }
 
   removeBackend(id: string): Promise<boolean> {
-    return this.run('removeBackend', async () => {
+    return this.#run('removeBackend', async () => {
       // Its health goes with it, so the health hash never accumulates removed backends.
-      const pipeline = this.command
+      const pipeline = this.#command
         .pipeline()
-        .hdel(this.keys.backends(), id)
-        .hdel(this.keys.health(), id)
-        .hdel(this.keys.drains(), id);
+        .hdel(this.#keys.backends(), id)
+        .hdel(this.#keys.health(), id)
+        .hdel(this.#keys.drains(), id);
       const [removed] = await execPipeline(pipeline);
       if (removed !== 1) return false;
-      await this.command.publish(this.keys.events(), JSON.stringify({ type: 'registry-changed' }));
+      await this.#command.publish(this.#keys.events(), JSON.stringify({ type: 'registry-changed' }));
       return true;
     });
   }
 
   readDrains(): Promise<Map<string, DrainRecord>> {
-    return this.run('readDrains', async () => {
+    return this.#run('readDrains', async () => {
       const drains = new Map<string, DrainRecord>();
-      for (const [id, text] of Object.entries(await this.command.hgetall(this.keys.drains()))) {
+      for (const [id, text] of Object.entries(await this.#command.hgetall(this.#keys.drains()))) {
         const record = decodeDrainRecord(text);
         if (record) drains.set(id, record);
       }
@@ -188,8 +188,8 @@ export class RedisStateStore implements StateStore {
   }
 
   drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined> {
-    return this.run('drainBackend', () =>
-      this.editDrain<DrainRecord | undefined>(id, undefined, (previous) => {
+    return this.#run('drainBackend', () =>
+      this.#editDrain<DrainRecord | undefined>(id, undefined, (previous) => {
         const recorded = { ...drain, startedAt: previous?.startedAt ?? drain.startedAt };
         return { state: 'draining', drain: recorded, result: recorded };
       }),
@@ -197,61 +197,61 @@ export class RedisStateStore implements StateStore {
   }
 
   undrainBackend(id: string): Promise<boolean> {
-    return this.run('undrainBackend', () =>
-      this.editDrain(id, false, () => ({ state: 'active', drain: undefined, result: true })),
+    return this.#run('undrainBackend', () =>
+      this.#editDrain(id, false, () => ({ state: 'active', drain: undefined, result: true })),
     );
   }
 
   heartbeat(node: NodeInfo, ttlMs: number): Promise<boolean> {
-    return this.run('heartbeat', async () => {
-      const heartbeatAt = this.now();
+    return this.#run('heartbeat', async () => {
+      const heartbeatAt = this.#now();
       const info = JSON.stringify({ ...node, heartbeatAt });
       const { id } = node;
       // Info first, index second (same connection, so Redis runs them in this order): a reader
       // that sees the new score also sees the info, and never prunes a live node.
       const [continued] = await Promise.all([
         heartbeatNodeScript.run(
-          this.command,
-          [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)],
+          this.#command,
+          [this.#keys.nodeInfo(id), this.#keys.nodeConnections(id), this.#keys.nodeCounts(id)],
           [info, ttlMs],
         ),
-        touchNodeIndexScript.run(this.command, [this.keys.nodes()], [id, heartbeatAt, ttlMs]),
+        touchNodeIndexScript.run(this.#command, [this.#keys.nodes()], [id, heartbeatAt, ttlMs]),
       ]);
       return continued === 1;
     });
   }
 
   listNodes(): Promise<NodeInfo[]> {
-    return this.run('listNodes', () => this.liveNodes());
+    return this.#run('listNodes', () => this.#liveNodes());
   }
 
   removeNode(id: string): Promise<void> {
-    return this.run('removeNode', async () => {
-      const nodeKeys = [this.keys.nodeInfo(id), this.keys.nodeConnections(id), this.keys.nodeCounts(id)];
+    return this.#run('removeNode', async () => {
+      const nodeKeys = [this.#keys.nodeInfo(id), this.#keys.nodeConnections(id), this.#keys.nodeCounts(id)];
       await execPipeline(
-        this.command
+        this.#command
           .pipeline()
           .del(...nodeKeys)
-          .zrem(this.keys.nodes(), id),
+          .zrem(this.#keys.nodes(), id),
       );
     });
   }
 
   recordConnections(node: string, opened: readonly ConnectionRecord[], closed: readonly string[]): Promise<void> {
-    return this.run('recordConnections', async () => {
-      if (opened.length > 0 || closed.length > 0) await this.applyConnections(node, false, opened, closed);
+    return this.#run('recordConnections', async () => {
+      if (opened.length > 0 || closed.length > 0) await this.#applyConnections(node, false, opened, closed);
     });
   }
 
   replaceConnections(node: string, live: readonly ConnectionRecord[]): Promise<void> {
-    return this.run('replaceConnections', () => this.applyConnections(node, true, live, []));
+    return this.#run('replaceConnections', () => this.#applyConnections(node, true, live, []));
   }
 
   listConnections(filter: { backend?: string; node?: string } = {}): Promise<ConnectionRecord[]> {
-    return this.run('listConnections', async () => {
-      const nodes = (await this.liveNodes()).filter((info) => filter.node === undefined || info.id === filter.node);
-      const pipeline = this.command.pipeline();
-      for (const info of nodes) pipeline.hgetall(this.keys.nodeConnections(info.id));
+    return this.#run('listConnections', async () => {
+      const nodes = (await this.#liveNodes()).filter((info) => filter.node === undefined || info.id === filter.node);
+      const pipeline = this.#command.pipeline();
+      for (const info of nodes) pipeline.hgetall(this.#keys.nodeConnections(info.id));
       const tables = nodes.length > 0 ? await execPipeline(pipeline) : [];
       const records: ConnectionRecord[] = [];
       for (const table of tables) {
@@ -265,10 +265,10 @@ export class RedisStateStore implements StateStore {
   }
 
   liveCounts(): Promise<LiveCounts> {
-    return this.run('liveCounts', async () => {
-      const nodes = await this.liveNodes();
-      const pipeline = this.command.pipeline();
-      for (const info of nodes) pipeline.hgetall(this.keys.nodeCounts(info.id));
+    return this.#run('liveCounts', async () => {
+      const nodes = await this.#liveNodes();
+      const pipeline = this.#command.pipeline();
+      for (const info of nodes) pipeline.hgetall(this.#keys.nodeCounts(info.id));
       const tables = nodes.length > 0 ? await execPipeline(pipeline) : [];
       const total = new Map<string, number>();
       const perNode = new Map<string, Map<string, number>>();
@@ -282,31 +282,31 @@ export class RedisStateStore implements StateStore {
   }
 
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.run(
+    return this.#run(
       'acquireLease',
-      async () => (await acquireLeaseScript.run(this.command, [this.keys.lease(name)], [holder, ttlMs])) === 1,
+      async () => (await acquireLeaseScript.run(this.#command, [this.#keys.lease(name)], [holder, ttlMs])) === 1,
     );
   }
 
   releaseLease(name: string, holder: string): Promise<void> {
-    return this.run(
+    return this.#run(
       'releaseLease',
-      async () => void (await releaseLeaseScript.run(this.command, [this.keys.lease(name)], [holder])),
+      async () => void (await releaseLeaseScript.run(this.#command, [this.#keys.lease(name)], [holder])),
     );
   }
 
   /** Merges `records` into the shared health (fields of other backends stay); announces nothing. */
   writeHealth(records: ReadonlyMap<string, HealthRecord>): Promise<void> {
-    return this.run('writeHealth', async () => {
+    return this.#run('writeHealth', async () => {
       if (records.size === 0) return;
       const fields = new Map([...records].map(([backend, record]) => [backend, JSON.stringify(record)] as const));
-      await this.command.hset(this.keys.health(), fields);
+      await this.#command.hset(this.#keys.health(), fields);
     });
   }
 
   readHealth(): Promise<Map<string, HealthRecord>> {
-    return this.run('readHealth', async () => {
-      const fields = await this.command.hgetall(this.keys.health());
+    return this.#run('readHealth', async () => {
+      const fields = await this.#command.hgetall(this.#keys.health());
       const health = new Map<string, HealthRecord>();
       for (const [backend, text] of Object.entries(fields)) {
         const record = decodeHealthRecord(text);
@@ -317,31 +317,31 @@ export class RedisStateStore implements StateStore {
   }
 
   publish(event: StateEvent): Promise<void> {
-    return this.run(
+    return this.#run(
       'publish',
-      async () => void (await this.command.publish(this.keys.events(), JSON.stringify(event))),
+      async () => void (await this.#command.publish(this.#keys.events(), JSON.stringify(event))),
     );
   }
 
   /** See RedisEventChannel.subscribe: resolves once subscribed; re-read prompts after a reconnect. */
   async subscribe(listener: (event: StateEvent) => void): Promise<() => Promise<void>> {
-    this.assertOpen();
-    return this.events.subscribe(listener);
+    this.#assertOpen();
+    return this.#events.subscribe(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([this.events.close(), closeClient(this.command)]);
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([this.#events.close(), closeClient(this.#command)]);
   }
 
-  private async liveNodes(): Promise<NodeInfo[]> {
-    const flat = await this.command.zrange(this.keys.nodes(), 0, -1, 'WITHSCORES');
+  async #liveNodes(): Promise<NodeInfo[]> {
+    const flat = await this.#command.zrange(this.#keys.nodes(), 0, -1, 'WITHSCORES');
     const members: { id: string; score: string }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) members.push({ id: flat[i] as string, score: flat[i + 1] as string });
     if (members.length === 0) return [];
-    const pipeline = this.command.pipeline();
-    for (const { id } of members) pipeline.get(this.keys.nodeInfo(id));
+    const pipeline = this.#command.pipeline();
+    for (const { id } of members) pipeline.get(this.#keys.nodeInfo(id));
     const infos = await execPipeline(pipeline);
     const live: NodeInfo[] = [];
     const stale: string[] = [];
@@ -352,21 +352,21 @@ export class RedisStateStore implements StateStore {
       const info = text === null ? undefined : decodeNodeInfo(text);
       if (info) live.push({ ...info, id });
     });
-    if (stale.length > 0) await pruneNodeIndexScript.run(this.command, [this.keys.nodes()], stale);
+    if (stale.length > 0) await pruneNodeIndexScript.run(this.#command, [this.#keys.nodes()], stale);
     return live.sort((a, b) => compareText(a.id, b.id));
   }
 
-  private async applyConnections(
+  async #applyConnections(
     node: string,
     replace: boolean,
     opened: readonly ConnectionRecord[],
     closed: readonly string[],
   ): Promise<void> {
-    const keys = [this.keys.nodeConnections(node), this.keys.nodeCounts(node), this.keys.nodeInfo(node)];
-    const args: (string | number)[] = [replace ? '1' : '0', this.orphanTtlMs, opened.length];
+    const keys = [this.#keys.nodeConnections(node), this.#keys.nodeCounts(node), this.#keys.nodeInfo(node)];
+    const args: (string | number)[] = [replace ? '1' : '0', this.#orphanTtlMs, opened.length];
     for (const record of opened) args.push(record.id, record.backend, JSON.stringify(record));
     args.push(...closed);
-    await applyConnectionsScript.run(this.command, keys, args);
+    await applyConnectionsScript.run(this.#command, keys, args);
   }
 
   /**
@@ -375,15 +375,11 @@ export class RedisStateStore implements StateStore {
    * `backend add` or a second drain meanwhile); the edit is then made again on what is there
    * now, so a concurrent change is never overwritten with a stale copy.
    */
-  private async editDrain<T>(
-    id: string,
-    unregistered: T,
-    edit: (drain: DrainRecord | undefined) => DrainEdit<T>,
-  ): Promise<T> {
-    const backends = this.keys.backends();
-    const drains = this.keys.drains();
+  async #editDrain<T>(id: string, unregistered: T, edit: (drain: DrainRecord | undefined) => DrainEdit<T>): Promise<T> {
+    const backends = this.#keys.backends();
+    const drains = this.#keys.drains();
     for (let attempt = 1; ; attempt += 1) {
-      const read = await execPipeline(this.command.pipeline().hget(backends, id).hget(drains, id));
+      const read = await execPipeline(this.#command.pipeline().hget(backends, id).hget(drains, id));
       const [entryText, drainText] = read as (string | null)[];
       // A malformed entry is no backend to the nodes either.
       const entry = entryText == null ? undefined : parseRegistryEntry(id, entryText);
@@ -395,10 +391,10 @@ export class RedisStateStore implements StateStore {
         drainText ?? '',
         formatRegistryEntry({ ...entry, state: change.state }),
         change.drain ? JSON.stringify(change.drain) : '',
-        this.keys.events(),
+        this.#keys.events(),
         JSON.stringify({ type: 'registry-changed' }),
       ];
-      if ((await setDrainScript.run(this.command, [backends, drains], args)) === 1) return change.result;
+      if ((await setDrainScript.run(this.#command, [backends, drains], args)) === 1) return change.result;
       if (attempt === maxEditAttempts) {
         const message = `backend ${JSON.stringify(id)} kept changing during a drain update`;
         throw new StateError('MOORING_ERR_STATE_UNAVAILABLE', message);
@@ -407,8 +403,8 @@ export class RedisStateStore implements StateStore {
   }
 
   /** Runs one operation, turning any Redis failure into MOORING_ERR_STATE_UNAVAILABLE. */
-  private async run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    this.assertOpen();
+  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
     try {
       return await body();
     } catch (err) {
@@ -416,8 +412,8 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new StateError('MOORING_ERR_STATE_CLOSED');
+  #assertOpen(): void {
+    if (this.#closed) throw new StateError('MOORING_ERR_STATE_CLOSED');
   }
 }
 

@@ -11,7 +11,10 @@ import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
 export type PrimaryToWorker =
   /** The first message a worker gets: its validated configuration (never through the environment). */
   | { readonly type: 'init'; readonly config: Readonly<MooringConfig> }
-  /** Stop accepting; close what is left at the deadline. `retire` (SIGHUP): no pacing from the primary, sessions may run to the deadline. */
+  /**
+   * Stop accepting; close what is left at the deadline. On SIGHUP (a retiring worker) nothing
+   * paces its closes: sessions may run to the deadline.
+   */
   | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
   /** The full membership: static backends merged with the registry. */
   | { readonly type: 'backends'; readonly backends: readonly Backend[] }

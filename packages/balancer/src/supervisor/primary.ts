@@ -87,15 +87,16 @@ export class Primary {
     const store = await openStateStore(config, log);
     const controlPlane = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
     await controlPlane.start();
-    let primary: Primary | undefined;
+    const holder: { primary?: Primary } = {};
     const admin = createAdminServer(() => ({
       listeningWorkers: workers.listeningCount,
-      shuttingDown: primary?.shuttingDown ?? false,
+      shuttingDown: holder.primary?.shuttingDown ?? false,
       degraded: controlPlane.degraded,
     }));
     admin.listen(config.admin.port, config.admin.host);
     await once(admin, 'listening');
-    primary = new Primary(options, config, { workers, controlPlane, admin });
+    const primary = new Primary(options, config, { workers, controlPlane, admin });
+    holder.primary = primary;
     primary.#run();
     return primary;
   }

@@ -7,7 +7,7 @@ import {
   subscriberClientOptions,
 } from '../../src/state/redis-client-options.js';
 
-/** The hash tag Redis Cluster hashes (cluster spec, "Hash tags"): between the first `{` and the next `}`, if non-empty. */
+/** The hash tag Redis Cluster hashes (its spec, "Hash tags"): between the first `{` and the next `}`, if any. */
 function hashTag(key: string): string {
   const open = key.indexOf('{');
   const close = open < 0 ? -1 : key.indexOf('}', open + 1);

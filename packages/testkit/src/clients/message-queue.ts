@@ -8,27 +8,27 @@ type Waiter<T> = { resolve: (value: T) => void; reject: (err: Error) => void };
  * messages separately), so `next()` always means "the next one from now".
  */
 export class MessageQueue<T> {
-  private readonly waiters: Array<Waiter<T>> = [];
-  private closedError: Error | undefined;
+  readonly #waiters: Array<Waiter<T>> = [];
+  #closedError: Error | undefined;
 
   /** Delivers a message to the oldest waiter, if any. */
   push(message: T): void {
-    this.waiters.shift()?.resolve(message);
+    this.#waiters.shift()?.resolve(message);
   }
 
   /** Fails every current and future waiter (the connection is gone). */
   close(reason: string): void {
-    this.closedError = new TestkitError('TESTKIT_ERR_CLOSED', reason);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(this.closedError);
+    this.#closedError = new TestkitError('TESTKIT_ERR_CLOSED', reason);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError);
   }
 
   /** Resolves with the next message; rejects on close or after `timeoutMs`. */
   next(timeoutMs: number): Promise<T> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.#closedError) return Promise.reject(this.#closedError);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
         reject(new TestkitError('TESTKIT_ERR_TIMEOUT', `no message within ${timeoutMs} ms`));
       }, timeoutMs);
       const waiter: Waiter<T> = {
@@ -41,7 +41,7 @@ export class MessageQueue<T> {
           reject(err);
         },
       };
-      this.waiters.push(waiter);
+      this.#waiters.push(waiter);
     });
   }
 }

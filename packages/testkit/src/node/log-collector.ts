@@ -13,19 +13,19 @@ export type LogLine = Record<string, unknown>;
 export class LogCollector {
   readonly logs: LogLine[] = [];
   readonly rawOutput: string[] = [];
-  private readonly events = new EventEmitter();
-  private endedReason: string | undefined;
+  readonly #events = new EventEmitter();
+  #endedReason: string | undefined;
 
   /** Starts reading a stream; JSON is only parsed from `stdout`. */
   attach(stream: Readable, parseJson: boolean): void {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (line) => this.addLine(line, parseJson));
+    lines.on('line', (line) => this.#addLine(line, parseJson));
   }
 
   /** Marks the output finished: pending and future waits fail with `reason`. */
   end(reason: string): void {
-    this.endedReason = reason;
-    this.events.emit('end');
+    this.#endedReason = reason;
+    this.#events.emit('end');
   }
 
   /** The output so far, for error messages. */
@@ -43,8 +43,8 @@ export class LogCollector {
     return new Promise((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
-        this.events.off('log', onLog);
-        this.events.off('end', onEnd);
+        this.#events.off('log', onLog);
+        this.#events.off('end', onEnd);
       };
       const onLog = (line: LogLine): void => {
         if (!predicate(line)) return;
@@ -54,7 +54,7 @@ export class LogCollector {
       const onEnd = (): void => {
         cleanup();
         reject(
-          new TestkitError('TESTKIT_ERR_CLOSED', `${this.endedReason ?? 'output ended'}; output:\n${this.text()}`),
+          new TestkitError('TESTKIT_ERR_CLOSED', `${this.#endedReason ?? 'output ended'}; output:\n${this.text()}`),
         );
       };
       const timer = setTimeout(() => {
@@ -66,13 +66,13 @@ export class LogCollector {
           ),
         );
       }, timeoutMs);
-      this.events.on('log', onLog);
-      this.events.on('end', onEnd);
-      if (this.endedReason !== undefined) onEnd();
+      this.#events.on('log', onLog);
+      this.#events.on('end', onEnd);
+      if (this.#endedReason !== undefined) onEnd();
     });
   }
 
-  private addLine(line: string, parseJson: boolean): void {
+  #addLine(line: string, parseJson: boolean): void {
     this.rawOutput.push(line);
     if (!parseJson || !line.startsWith('{')) return;
     let parsed: unknown;
@@ -83,7 +83,7 @@ export class LogCollector {
     }
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
       this.logs.push(parsed as LogLine);
-      this.events.emit('log', parsed);
+      this.#events.emit('log', parsed);
     }
   }
 }
