@@ -1,6 +1,10 @@
+/*
+ * The balancer's public surface: what the CLI (and a program embedding a node) needs, nothing
+ * more. Everything else is internal and may move without notice.
+ */
 export { loadConfig, type ConfigSources } from './config/load-config.js';
 export { ConfigError } from './config/config-error.js';
-export { configSchema, backendSchema, type MooringConfig, type ConfigInput } from './config/schema.js';
+export type { MooringConfig, ConfigInput } from './config/schema.js';
 export { startOptions, type OptionSpec } from './config/options.js';
 export { parseDuration } from './config/duration.js';
 export { parseHostPort, formatHostPort, type HostPort } from './config/host-port.js';
@@ -19,8 +23,6 @@ export {
   type CodeOfKind,
 } from './core/error-registry.js';
 export type { Backend, Candidate, BackendState } from './core/backend.js';
-export { rankCandidates, eligible, type BalancePolicy } from './routing/choose-backend.js';
-export { BackendPool } from './routing/backend-pool.js';
 export type { ConnectionRecord, RouteKind } from './core/session-record.js';
 export type {
   StateStore,

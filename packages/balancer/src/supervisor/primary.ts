@@ -116,6 +116,16 @@ export class Primary {
     return this.#shutdown;
   }
 
+  /** Stops now: the workers are killed, the shared state and the admin listener closed without waiting. */
+  destroy(): void {
+    this.#state = 'stopped';
+    this.#workers.destroy();
+    this.#controlPlane.destroy();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#admin.close();
+    this.#admin.closeAllConnections();
+  }
+
   /**
    * SIGHUP: reads the configuration again and replaces the workers one at a time. An invalid
    * configuration is logged and the running one kept. Reloads queue behind each other.
