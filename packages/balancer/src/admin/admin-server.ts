@@ -1,44 +1,44 @@
 import { createServer, type Server } from 'node:http';
-import { errorCodes } from '../core/error-registry.js';
+import type { AdminContext } from './admin-context.js';
+import type { AdminRoute } from './admin-route.js';
+import { apiRoutes } from './api/api-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { jsonError } from './json-response.js';
+import { metricsRoute } from './metrics-route.js';
 
-/** What the admin endpoints report about this node. */
-export interface NodeHealth {
-  /** Workers currently listening. */
-  readonly listeningWorkers: number;
-  readonly shuttingDown: boolean;
-  /** The shared state is unreachable: the node routes from its last known state. */
-  readonly degraded: boolean;
-}
+export type { AdminContext, NodeHealth } from './admin-context.js';
+
+const routes: readonly AdminRoute[] = [healthRoutes, metricsRoute, apiRoutes, dashboardRoutes];
 
 /**
- * The admin listener, served by the primary so it answers even while workers restart:
- * `/healthz` says the process is alive, `/readyz` whether it should get traffic (a load
- * balancer in front of Mooring takes the node out on 503, e.g. during shutdown).
+ * The admin listener, served by the primary so it answers even while workers restart: health,
+ * metrics, the JSON API and the dashboard. Unknown paths get 404 `MOORING_ERR_ADMIN_NOT_FOUND`;
+ * a route that fails answers 500 rather than leaving the request hanging.
  */
-export function createAdminServer(health: () => NodeHealth): Server {
+export function createAdminServer(ctx: AdminContext): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const state = health();
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      // Degraded still serves (from the last known state), so it stays in rotation: 200.
-      const ready = state.listeningWorkers > 0 && !state.shuttingDown;
-      const reason = state.shuttingDown ? 'shutting-down' : ready ? undefined : 'no-worker-listening';
-      const status = !ready ? 'not-ready' : state.degraded ? 'degraded' : 'ready';
-      return json(res, ready ? 200 : 503, {
-        status,
-        reason,
-        degraded: state.degraded,
-        workers: state.listeningWorkers,
-      });
-    }
-    const notFound = 'MOORING_ERR_ADMIN_NOT_FOUND';
-    json(res, errorCodes[notFound].status, { code: notFound, message: errorCodes[notFound].message });
+    void dispatch(req, res, ctx);
   });
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+async function dispatch(
+  req: Parameters<AdminRoute>[0],
+  res: Parameters<AdminRoute>[1],
+  ctx: AdminContext,
+): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://admin');
+  } catch {
+    return jsonError(res, 'MOORING_ERR_ADMIN_NOT_FOUND');
+  }
+  try {
+    for (const route of routes) if (await route(req, res, url, ctx)) return;
+    jsonError(res, 'MOORING_ERR_ADMIN_NOT_FOUND');
+  } catch (err) {
+    ctx.log.error({ err, path: url.pathname }, 'admin request failed');
+    if (res.headersSent) res.destroy();
+    else jsonError(res, 'MOORING_ERR_ADMIN_INTERNAL');
+  }
 }

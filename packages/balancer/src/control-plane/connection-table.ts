@@ -12,6 +12,7 @@ export class ConnectionTable {
   #opened: ConnectionRecord[] = [];
   #closed: string[] = [];
   #needsRepublish = true;
+  #openedTotal = 0;
 
   constructor(node: string) {
     this.#node = node;
@@ -19,6 +20,11 @@ export class ConnectionTable {
 
   get size(): number {
     return this.#live.size;
+  }
+
+  /** Sessions opened on this node since it started (accepted handshakes), for rates. */
+  get openedTotal(): number {
+    return this.#openedTotal;
   }
 
   /** Every live session of this node. */
@@ -31,6 +37,7 @@ export class ConnectionTable {
   }
 
   opened(record: ConnectionRecord): void {
+    this.#openedTotal++;
     this.#live.set(record.id, record);
     this.#opened.push(record);
   }

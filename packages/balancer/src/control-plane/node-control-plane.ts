@@ -1,6 +1,7 @@
 import type { MooringConfig } from '../config/schema.js';
+import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
-import type { StateStore } from '../state/state-store.js';
+import type { DrainRecord, StateStore } from '../state/state-store.js';
 import {
   composePieces,
   healthSettings,
@@ -10,6 +11,25 @@ import {
 import type { WorkerSnapshot } from './worker-link.js';
 
 export type { NodeControlPlaneOptions } from './control-plane-pieces.js';
+
+/**
+ * What this node knows right now, from its last reads of the shared state and its own
+ * sessions: the admin API and the metrics serve it, and it stays there while the store is down.
+ */
+export interface ControlPlaneView {
+  readonly degraded: boolean;
+  /** The membership the workers route by (static backends merged with the registry). */
+  readonly backends: readonly Backend[];
+  readonly drains: ReadonlyMap<string, DrainRecord>;
+  /** Backends the shared health check holds down. */
+  readonly unhealthy: readonly string[];
+  /** Cluster-wide live sessions per backend, as last read. */
+  readonly clusterLive: ReadonlyMap<string, number>;
+  /** This node's live sessions. */
+  readonly sessions: readonly ConnectionRecord[];
+  /** Sessions opened on this node since it started. */
+  readonly sessionsOpened: number;
+}
 
 /** Where a {@link NodeControlPlane} is in its life. */
 export type ControlPlaneState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
@@ -48,6 +68,20 @@ export class NodeControlPlane {
   snapshot(): WorkerSnapshot {
     const { registry, health, counts } = this.#pieces;
     return { backends: registry.backends, unhealthy: health.unhealthy, counts: counts.total };
+  }
+
+  /** What this node knows now (see {@link ControlPlaneView}). */
+  view(): ControlPlaneView {
+    const { registry, health, counts, table, tracker } = this.#pieces;
+    return {
+      degraded: tracker.degraded,
+      backends: registry.backends,
+      drains: registry.drains,
+      unhealthy: health.unhealthy,
+      clusterLive: counts.live,
+      sessions: table.records(),
+      sessionsOpened: table.openedTotal,
+    };
   }
 
   /** Live sessions of this node. */

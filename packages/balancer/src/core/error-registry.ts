@@ -62,6 +62,8 @@ export const errorCodes = {
   MOORING_ERR_CLIENT_HANDSHAKE_RATE: http(429, 'too many WebSocket handshakes from this client'),
   /** The admin listener has no such path. */
   MOORING_ERR_ADMIN_NOT_FOUND: http(404, 'no such admin endpoint'),
+  /** An admin request failed inside Mooring (a bug, or a store failure no route expected); logged. */
+  MOORING_ERR_ADMIN_INTERNAL: http(500, 'the admin request failed'),
   /** `mooring start` exits 2 with the message naming the field; on SIGHUP it is logged and the running config kept. */
   MOORING_ERR_CONFIG_INVALID: exit(2, 'the configuration is invalid'),
   /** The store could not be reached at start (`RedisStateStore.connect`); a node starts degraded instead. */

@@ -9,7 +9,11 @@ import type { MooringConfig } from '../config/schema.js';
 import { listen, type Unsubscribe } from '../core/listener.js';
 import { NodeControlPlane } from '../control-plane/node-control-plane.js';
 import type { WorkerLink, WorkerSnapshot } from '../control-plane/worker-link.js';
+import { NodeMetrics } from '../admin/node-metrics.js';
+import { TrafficHistory } from '../admin/traffic-history.js';
+import { instrumentStore } from '../state/instrumented-store.js';
 import { openStateStore } from '../state/open-state-store.js';
+import { MetricsScrape } from './metrics-scrape.js';
 import { ensureCookieSecret } from './ensure-cookie-secret.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
@@ -25,6 +29,15 @@ export interface PrimaryOptions {
   readonly reloadConfig?: ReloadConfig;
   /** The script each worker process runs (the CLI's worker entry). */
   readonly workerEntry: string;
+}
+
+/** What {@link Primary.start} builds. */
+interface PrimaryParts {
+  readonly workers: WorkerSupervisor;
+  readonly controlPlane: NodeControlPlane;
+  readonly admin: Server;
+  readonly scrape: MetricsScrape;
+  readonly history: TrafficHistory;
 }
 
 /** The control plane's calls to workers, as IPC messages. */
@@ -58,6 +71,8 @@ export class Primary {
   readonly #workers: WorkerSupervisor;
   readonly #controlPlane: NodeControlPlane;
   readonly #admin: Server;
+  readonly #scrape: MetricsScrape;
+  readonly #history: TrafficHistory;
   readonly #unsubscribe: Unsubscribe[] = [];
   #config: Readonly<MooringConfig>;
   #state: 'starting' | 'running' | 'shutting-down' | 'stopped' = 'starting';
@@ -66,36 +81,64 @@ export class Primary {
   #readyLogged = false;
 
   /** Use {@link Primary.start}, which builds the parts. */
-  constructor(
-    options: PrimaryOptions,
-    config: Readonly<MooringConfig>,
-    parts: { workers: WorkerSupervisor; controlPlane: NodeControlPlane; admin: Server },
-  ) {
+  constructor(options: PrimaryOptions, config: Readonly<MooringConfig>, parts: PrimaryParts) {
     this.#log = options.log;
     this.#reloadConfig = options.reloadConfig;
     this.#config = config;
     this.#workers = parts.workers;
     this.#controlPlane = parts.controlPlane;
     this.#admin = parts.admin;
+    this.#scrape = parts.scrape;
+    this.#history = parts.history;
   }
 
   /** Starts the shared state, the admin listener and the workers; resolves once they are under way. */
   static async start(options: PrimaryOptions): Promise<Primary> {
     const { log } = options;
     const config = ensureCookieSecret(options.config, log);
+    const startedAt = Date.now();
     const workers = new WorkerSupervisor(config, log, options.workerEntry);
-    const store = await openStateStore(config, log);
+    const holder: { primary?: Primary; nodeMetrics?: NodeMetrics } = {};
+    const rawStore = await openStateStore(config, log);
+    const store = instrumentStore(rawStore, (_operation, seconds) => holder.nodeMetrics?.storeCommand(seconds));
     const controlPlane = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
+    const nodeMetrics = new NodeMetrics({
+      view: () => controlPlane.view(),
+      storeUp: () => rawStore.available,
+      storeReconnects: () => rawStore.reconnects,
+      workers: () => workers.aliveCount,
+      workerRestarts: () => workers.restarts,
+    });
+    holder.nodeMetrics = nodeMetrics;
+    const scrape = new MetricsScrape(workers, () => nodeMetrics.workerTimedOut());
+    const history = new TrafficHistory(() => controlPlane.view());
     await controlPlane.start();
-    const holder: { primary?: Primary } = {};
-    const admin = createAdminServer(() => ({
-      listeningWorkers: workers.listeningCount,
-      shuttingDown: holder.primary?.shuttingDown ?? false,
-      degraded: controlPlane.degraded,
-    }));
+    history.start();
+    const admin = createAdminServer({
+      log: log.child({ component: 'admin' }),
+      now: Date.now,
+      health: () => ({
+        listeningWorkers: workers.listeningCount,
+        shuttingDown: holder.primary?.shuttingDown ?? false,
+        degraded: controlPlane.degraded,
+      }),
+      metricsText: () => scrape.text(nodeMetrics.registry),
+      local: () => ({
+        nodeId: config.nodeId,
+        startedAt,
+        listen: formatHostPort(config.listen),
+        admin: formatHostPort(config.admin),
+        shuttingDown: holder.primary?.shuttingDown ?? false,
+        workers: workers.views(),
+        controlPlane: controlPlane.view(),
+      }),
+      store,
+      adminToken: undefined,
+      trafficHistory: () => history.points(),
+    });
     admin.listen(config.admin.port, config.admin.host);
     await once(admin, 'listening');
-    const primary = new Primary(options, config, { workers, controlPlane, admin });
+    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history });
     holder.primary = primary;
     primary.#run();
     return primary;
@@ -121,6 +164,7 @@ export class Primary {
     this.#state = 'stopped';
     this.#workers.destroy();
     this.#controlPlane.destroy();
+    this.#history.destroy();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#admin.close();
     this.#admin.closeAllConnections();
@@ -139,7 +183,10 @@ export class Primary {
     const log = this.#log;
     this.#unsubscribe.push(
       listen(cluster, 'message', (worker: Worker, message: WorkerToPrimary) => this.#onWorkerMessage(worker, message)),
-      listen(cluster, 'exit', (worker: Worker) => this.#controlPlane.workerExited(worker.id)),
+      listen(cluster, 'exit', (worker: Worker) => {
+        this.#controlPlane.workerExited(worker.id);
+        void this.#scrape.workerExited(worker.id);
+      }),
       listen(cluster, 'listening', (worker: Worker, address: AddressInfo) => this.#onListening(worker, address)),
     );
     this.#state = 'running';
@@ -164,6 +211,9 @@ export class Primary {
         break;
       case 'backend-failed':
         this.#controlPlane.backendFailed(message.backend);
+        break;
+      case 'metrics':
+        this.#scrape.answered(worker.id, message.id, message.snapshot);
         break;
     }
   }
@@ -199,6 +249,7 @@ export class Primary {
     this.#controlPlane.beginShutdown(config.closeRate, config.closeCode);
     await this.#workers.close(config.shutdownDeadline, config.closeCode);
     await this.#controlPlane.close();
+    this.#history.destroy();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // A scraper's keep-alive connection must not hold the exit up.
     const adminClosed = new Promise((resolve) => this.#admin.close(resolve));

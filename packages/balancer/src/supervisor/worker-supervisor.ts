@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
+import type { WorkerView } from '../admin/admin-context.js';
 import { listen, type Unsubscribe } from '../core/listener.js';
 import { reloadListenTimeoutMs, shutdownKillSlackMs, stableLifetimeMs } from '../core/timings.js';
 import type { MooringConfig } from '../config/schema.js';
@@ -54,8 +55,21 @@ export class WorkerSupervisor {
     return this.#serving.size + this.#retiring.size;
   }
 
+  /** The workers alive now, with their pid and whether they serve or retire. */
+  views(): WorkerView[] {
+    const view = (id: number, state: WorkerView['state']): WorkerView => ({
+      id,
+      pid: cluster.workers?.[id]?.process.pid,
+      state,
+    });
+    return [
+      ...[...this.#serving].map((id) => view(id, 'serving')),
+      ...[...this.#retiring].map((id) => view(id, 'retiring')),
+    ];
+  }
+
   /** Ids of the workers alive now, serving or retiring. */
-  get aliveIds(): number[] {
+  aliveIds(): number[] {
     return [...this.#serving, ...this.#retiring];
   }
 
