@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { flattenTlsBlock } from './tls-block.js';
 import { closestMatch } from './edit-distance.js';
 import { startOptions, type OptionSpec } from './options.js';
 import { configSchema, type MooringConfig } from './schema.js';
@@ -43,7 +44,7 @@ const kubernetesServiceLink =
  */
 export function loadConfig(sources: ConfigSources): Readonly<MooringConfig> {
   const env = readEnv(sources.env ?? {});
-  const merged: Record<string, unknown> = { ...readConfigFile(sources.file) };
+  const merged: Record<string, unknown> = flattenTlsBlock(readConfigFile(sources.file));
   for (const [key, value] of Object.entries(env.values)) merged[key] = value;
   for (const spec of startOptions) {
     const raw = sources.flags?.[spec.key];

@@ -17,6 +17,9 @@ const duration = (what: string) =>
     return ms;
   });
 
+/** A file path as given (relative to the working directory); its contents are read and checked at start. */
+const filePath = z.string().min(1, 'expected a file path');
+
 const hostPort = z.string().transform((value, ctx) => {
   const parsed = parseHostPort(value);
   if (!parsed) {
@@ -70,6 +73,22 @@ export const configSchema = z
     listen: hostPort.prefault(defaults.listen.value),
     /** Admin listener: /healthz, /readyz. Keep it off the public interface. */
     admin: hostPort.prefault(defaults.admin.value),
+    /** Where clients connect over TLS (HOST:PORT); needs at least one certificate. Absent: no TLS listener. */
+    listenTls: hostPort.optional(),
+    /** PEM certificate files (each with its chain) of the TLS listener, chosen by SNI; the first is the default. */
+    tlsCert: z.array(filePath).default(defaults.tlsCert.value),
+    /** PEM private key files, in the order of `tlsCert`. */
+    tlsKey: z.array(filePath).default(defaults.tlsKey.value),
+    /** Lowest TLS version the listener accepts. */
+    tlsMinVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default(defaults.tlsMinVersion.value),
+    /** CA bundle (PEM file) that client certificates must chain to (mutual TLS). */
+    tlsClientCa: filePath.optional(),
+    /** Client certificates: `none`; `request` (asked, verified if sent); `require` (refused without a valid one). */
+    tlsClientAuth: z.enum(['none', 'request', 'require']).default(defaults.tlsClientAuth.value),
+    /** 48 bytes (or more, 48 per key: the first is used) of session ticket key, shared by every node. */
+    tlsTicketKeyFile: filePath.optional(),
+    /** CA bundle (PEM file) that `https://` backends must chain to; absent: Node's bundled CAs. */
+    backendCa: filePath.optional(),
     /** Worker processes that proxy; the primary only supervises. */
     workers: z.number().int().min(1).max(256).default(defaults.workers.value),
     /**
@@ -147,8 +166,14 @@ export const configSchema = z
     cookieDomain: z.string().min(1).optional(),
     /** `HttpOnly` on the sticky cookie: page scripts cannot read it. */
     cookieHttpOnly: z.boolean().default(defaults.cookieHttpOnly.value),
-    /** `Secure` on the sticky cookie: sent over HTTPS only (required by `SameSite=None`). */
-    cookieSecure: z.boolean().default(defaults.cookieSecure.value),
+    /**
+     * `Secure` on the sticky cookie, sent over HTTPS only (required by `SameSite=None`): `auto` sets it
+     * on responses of the TLS listener and not on plaintext ones.
+     */
+    cookieSecure: z
+      .union([z.boolean(), z.enum(['auto', 'true', 'false'])])
+      .transform((value) => (value === 'true' ? true : value === 'false' ? false : value))
+      .default(defaults.cookieSecure.value),
     /** `SameSite` of the sticky cookie: whether cross-site requests carry it. */
     cookieSameSite: z.enum(['Strict', 'Lax', 'None']).default(defaults.cookieSameSite.value),
     /** Lifetime of the sticky cookie; absent: a session cookie. */
@@ -215,10 +240,11 @@ export const configSchema = z
       const message = 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)';
       ctx.addIssue({ code: 'custom', path: ['frameTracking'], message });
     }
-    if (config.cookieSameSite === 'None' && !config.cookieSecure) {
+    if (config.cookieSameSite === 'None' && config.cookieSecure !== true) {
       const message = 'SameSite=None requires cookieSecure: true (browsers drop such cookies otherwise)';
       ctx.addIssue({ code: 'custom', path: ['cookieSameSite'], message });
     }
+    tlsIssues(config, ctx);
     const seen = new Set<string>();
     for (const [index, backend] of config.backends.entries()) {
       if (seen.has(backend.id)) {
@@ -228,6 +254,37 @@ export const configSchema = z
       seen.add(backend.id);
     }
   });
+
+/** The cross-field rules of TLS: certificates paired with keys, a listener that has them. */
+function tlsIssues(
+  config: {
+    listenTls?: unknown;
+    tlsCert: readonly string[];
+    tlsKey: readonly string[];
+    tlsClientCa?: string;
+    tlsClientAuth: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.tlsCert.length !== config.tlsKey.length) {
+    const message = `expected one --tls-key per --tls-cert, in the same order (got ${config.tlsCert.length} certificates and ${config.tlsKey.length} keys)`;
+    ctx.addIssue({ code: 'custom', path: ['tlsKey'], message });
+  }
+  if (config.listenTls !== undefined && config.tlsCert.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['listenTls'],
+      message: 'a TLS listener needs at least one --tls-cert and --tls-key',
+    });
+  }
+  if (config.tlsClientAuth !== 'none' && config.tlsClientCa === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tlsClientAuth'],
+      message: `tlsClientAuth ${config.tlsClientAuth} needs --tls-client-ca`,
+    });
+  }
+}
 
 /** Configuration as written by the operator, before defaults. */
 export type ConfigInput = z.input<typeof configSchema>;

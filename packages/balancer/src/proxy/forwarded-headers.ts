@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
+/** Whether a client connection came through the TLS listener. */
+export function isEncrypted(socket: object): boolean {
+  return 'encrypted' in socket && socket.encrypted === true;
+}
+
 /** Strips the IPv4-mapped prefix a dual-stack socket reports, so logs and headers say `10.0.0.1`. */
 export function plainAddress(address: string | undefined): string {
   if (!address) return '';
@@ -30,7 +35,7 @@ const spoofableHeaders = [
 export function setForwardedHeaders(req: IncomingMessage, trusted: (address: string | undefined) => boolean): void {
   const headers = req.headers;
   const peer = plainAddress(req.socket.remoteAddress);
-  const ownProto = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  const ownProto = isEncrypted(req.socket) ? 'https' : 'http';
   const ownPort = String(req.socket.localPort ?? '');
   if (trusted(req.socket.remoteAddress)) {
     const previous = joinHeader(headers['x-forwarded-for']);

@@ -7,6 +7,8 @@ import { sendHttpError } from '../error-response.js';
 import type { BackendPool } from '../../routing/backend-pool.js';
 import type { RoutingDecision } from '../../routing/session-router.js';
 import { appendSetCookie } from '../append-set-cookie.js';
+import { isEncrypted } from '../forwarded-headers.js';
+import type { StickyCookie } from '../sticky-options.js';
 import { isConnectFailure } from '../backend-connect.js';
 
 /** What every forwarded request of a worker shares. */
@@ -17,7 +19,7 @@ export interface HttpForwardingContext {
   readonly log: Logger;
   readonly requestTimeoutMs: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
-  readonly stickyCookie: (backendId: string) => string;
+  readonly stickyCookie: StickyCookie;
   readonly metrics: DataPlaneMetrics;
 }
 
@@ -112,7 +114,7 @@ export function forwardHttp(
   (req as TrackedRequest)[servedBy] = backend.id;
   // A failover re-pins the client to the backend that actually answers.
   if (decision.cookieMode && (decision.issueCookie || index > 0))
-    (req as TrackedRequest)[cookieToSet] = ctx.stickyCookie(backend.id);
+    (req as TrackedRequest)[cookieToSet] = ctx.stickyCookie(backend.id, isEncrypted(req.socket));
   let released = false;
   const release = (): void => {
     if (!released) ctx.pool.release(backend.id);

@@ -10,6 +10,8 @@ import type { RouteKind } from '../../core/session-record.js';
 import type { BackendPool } from '../../routing/backend-pool.js';
 import { refusalFlushMs } from '../../core/timings.js';
 import { appendSetCookie } from '../append-set-cookie.js';
+import { isEncrypted } from '../forwarded-headers.js';
+import type { StickyCookie } from '../sticky-options.js';
 import { connectToBackend, preconnectedAgent } from '../backend-connect.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
@@ -56,7 +58,7 @@ export interface SessionContext {
   readonly maxMessageRate: number;
   readonly metrics: DataPlaneMetrics;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
-  readonly stickyCookie: (backendId: string) => string;
+  readonly stickyCookie: StickyCookie;
   /** Called when the backend has accepted the upgrade. */
   readonly onOpened: (session: WebSocketSession) => void;
   /** Called once when the session is over, whatever the outcome; `wasOpen` says if it ever opened. */
@@ -278,7 +280,7 @@ export class WebSocketSession {
     const decision = this.#decision!;
     // http-proxy writes these headers into the 101 right after this listener.
     if (decision.cookieMode && (decision.issueCookie || this.#route === 'failover'))
-      appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id));
+      appendSetCookie(res, this.#ctx.stickyCookie(this.#backend!.id, isEncrypted(this.#socket)));
     this.#phase = 'open';
     this.#wasOpen = true;
     this.#status = 101;
