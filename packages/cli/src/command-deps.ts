@@ -13,8 +13,19 @@ export interface CommandDeps {
   readonly err: Writer;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
-  /** Waits between polls (drain --wait, remove --drain, rollout); a fake one advances a fake clock. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * Waits between polls (drain --wait, remove --drain, rollout, status --watch); a fake one advances
+   * a fake clock. An aborted `signal` ends the wait early, so Ctrl-C does not wait out an interval.
+   */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Whether `out` is a terminal: `status --watch` redraws in place there, and prints plain text to a pipe. */
+  readonly outIsTTY?: boolean;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) or SIGTERM instead of the default exit, until the returned
+   * remover is called. Only a command that runs until stopped (`status --watch`) asks; the others
+   * keep the default, so Ctrl-C still ends them at once. Absent: never called (tests stop by hand).
+   */
+  readonly onInterrupt?: (handler: () => void) => () => void;
 }
 
 /**

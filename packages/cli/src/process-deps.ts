@@ -11,7 +11,14 @@ export function processDeps(): CliDeps {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     now: Date.now,
-    sleep: async (ms) => void (await wait(ms)),
+    // The only rejection of an aborted wait is its AbortError: the wait is simply over.
+    sleep: async (ms, signal) => void (await wait(ms, undefined, { signal }).catch(() => undefined)),
+    outIsTTY: process.stdout.isTTY === true,
+    onInterrupt: (handler) => {
+      const signals = ['SIGINT', 'SIGTERM'] as const;
+      for (const signal of signals) process.on(signal, handler);
+      return () => signals.forEach((signal) => process.off(signal, handler));
+    },
     openStore: ({ url, prefix }) =>
       RedisStateStore.connect({ url, prefix, connectTimeoutMs: redisTimeoutMs, commandTimeoutMs: redisTimeoutMs }),
   };

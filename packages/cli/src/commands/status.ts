@@ -8,6 +8,7 @@ import { readBackendRows } from '../views/backend-rows.js';
 import { backendTable } from '../views/backend-table.js';
 import type { CommandHost } from './command-host.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
+import { runStatusWatch, watchOptions } from './status-watch.js';
 
 /** One node as `status` shows it; also the stable `--json` shape. */
 interface NodeRow {
@@ -20,14 +21,20 @@ interface NodeRow {
   readonly heartbeatAgeMs: number;
 }
 
-/** `mooring status [--json]`: nodes, backends and whether any node is degraded. */
+/** `mooring status [--json] [--watch [--interval D]]`: nodes, backends and whether any node is degraded. */
 export function registerStatusCommand(program: Command, host: CommandHost): void {
   addStateOptions(program.command('status'))
     .description('nodes (with heartbeat age), backends, health and live connections')
-    .option('--json', 'stable JSON for scripts')
-    .action((options: StateOptions & { json?: boolean }) =>
-      host.run(options, (deps) => runStatus({ json: options.json === true }, deps)),
-    );
+    .option('--json', 'stable JSON for scripts (with --watch: one line per refresh)')
+    .option('--watch', 'refresh the view in place until Ctrl-C')
+    .option('--interval <D>', 'time between refreshes of --watch (default 2s, at least 200ms)')
+    .action((options: StateOptions & { json?: boolean; watch?: boolean; interval?: string }) => {
+      const json = options.json === true;
+      const watch = watchOptions(options);
+      return host.run(options, (deps) =>
+        watch ? runStatusWatch(watch, deps, (io) => runStatus({ json }, io)) : runStatus({ json }, deps),
+      );
+    });
 }
 
 /** Prints the nodes (with heartbeat age), then the backend table. */
