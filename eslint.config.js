@@ -58,4 +58,34 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The dashboard's browser modules: browser globals only, and data never parsed as HTML
+    // (backend ids and URLs come from the registry, which anyone with access to Redis writes).
+    files: ['packages/balancer/src/admin/dashboard/assets/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        EventSource: 'readonly',
+        HTMLElement: 'readonly',
+        SVGElement: 'readonly',
+        SVGSVGElement: 'readonly',
+        Element: 'readonly',
+        Node: 'readonly',
+        Date: 'readonly',
+        process: 'off',
+        Buffer: 'off',
+        setImmediate: 'off',
+      },
+    },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'use textContent or createElement' },
+        { property: 'outerHTML', message: 'use textContent or createElement' },
+        { property: 'insertAdjacentHTML', message: 'use createElement' },
+        { object: 'document', property: 'write', message: 'use createElement' },
+      ],
+    },
+  },
 );

@@ -64,6 +64,8 @@ export const errorCodes = {
   MOORING_ERR_ADMIN_NOT_FOUND: http(404, 'no such admin endpoint'),
   /** An admin request failed inside Mooring (a bug, or a store failure no route expected); logged. */
   MOORING_ERR_ADMIN_INTERNAL: http(500, 'the admin request failed'),
+  /** The dashboard's event streams (`/api/v1/events`) are all taken; a browser retries later. */
+  MOORING_ERR_ADMIN_TOO_MANY_STREAMS: http(503, 'too many dashboard event streams are open'),
   /** `mooring start` exits 2 with the message naming the field; on SIGHUP it is logged and the running config kept. */
   MOORING_ERR_CONFIG_INVALID: exit(2, 'the configuration is invalid'),
   /** The store could not be reached at start (`RedisStateStore.connect`); a node starts degraded instead. */
