@@ -15,8 +15,21 @@ const allowed = {
   state: ['core', 'config', 'logging'],
   proxy: ['core', 'protocol', 'routing', 'config', 'logging'],
   'control-plane': ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy'],
-  admin: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy', 'control-plane'],
-  supervisor: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy', 'control-plane', 'admin'],
+  /** The operator's operations (add, drain, undrain, remove, the views), shared by the CLI and the admin API. */
+  operator: ['core', 'protocol', 'config', 'state'],
+  admin: ['core', 'protocol', 'routing', 'config', 'logging', 'state', 'proxy', 'control-plane', 'operator'],
+  supervisor: [
+    'core',
+    'protocol',
+    'routing',
+    'config',
+    'logging',
+    'state',
+    'proxy',
+    'control-plane',
+    'operator',
+    'admin',
+  ],
 };
 
 const layerRules = Object.entries(allowed).map(([folder, may]) => ({

@@ -38,3 +38,25 @@ export { RedisStateStore } from './state/redis-state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';
 export { StateError, type StateErrorCode } from './state/state-error.js';
 export { validateBackend } from './state/registry-entry.js';
+export { OperatorError, type OperatorErrorCode } from './operator/operator-error.js';
+export { checkBackend, checkBackendId, type BackendInput, type CheckedBackend } from './operator/backend-input.js';
+export { addBackend, type AddedBackend } from './operator/add-backend.js';
+export {
+  checkDrainTerms,
+  drainDefaults,
+  drainTermKeys,
+  type DrainTerms,
+  type DrainTermsInput,
+  type DrainTermNames,
+} from './operator/drain-terms.js';
+export { drainBackend, undrainBackend } from './operator/drain-backend.js';
+export { removeBackend, liveConnectionsOn } from './operator/remove-backend.js';
+export { readBackendRows, type BackendRow, type MalformedRow } from './operator/backend-rows.js';
+export { nodeRow, readNodeRows, type NodeRow } from './operator/node-rows.js';
+export {
+  readConnectionRows,
+  checkConnectionLimit,
+  connectionLimits,
+  type ConnectionRow,
+  type ConnectionQuery,
+} from './operator/connection-rows.js';

@@ -28,7 +28,7 @@ describe('backend add', () => {
   });
 
   it.each([
-    ['chat-1', 'ftp://10.0.0.11:3000', '1', /expected an http:\/\/ origin/],
+    ['chat-1', 'ftp://10.0.0.11:3000', '1', /expected an http:\/\/ (or https:\/\/ )?origin/],
     ['chat-1', 'http://10.0.0.11:3000/path', '1', /url/],
     ['chat-1', 'http://10.0.0.11:3000', 'heavy', /weight/],
     ['chat-1', 'http://10.0.0.11:3000', '0', /weight/],
@@ -50,7 +50,7 @@ describe('backend add', () => {
     const result = await h.cli(['backend', 'add', 'x', 'ftp://127.0.0.1:1', '--redis', 'redis://test']);
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
-    expect(result.err).toMatch(/^mooring: backend "x": url: expected an http:\/\/ origin[^\n]*\n$/);
+    expect(result.err).toMatch(/^mooring: backend "x": url: expected an http:\/\/ (or https:\/\/ )?origin[^\n]*\n$/);
     expect(h.opened).toEqual([]);
   });
 

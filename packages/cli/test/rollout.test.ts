@@ -46,7 +46,7 @@ describe('rollout arguments', () => {
     [{ add: ' , ', retire: ',' }, 'nothing to do: give --add ID=URL,… and/or --retire ID,…'],
     [{ add: 'new-1' }, '--add: expected ID=URL, got "new-1"'],
     [{ add: '=http://10.0.0.1:8080' }, '--add: expected ID=URL, got "=http://10.0.0.1:8080"'],
-    [{ add: 'a=ftp://10.0.0.1:8080' }, /^--add: backend "a": url: expected an http:\/\/ origin/],
+    [{ add: 'a=ftp://10.0.0.1:8080' }, /^--add: backend "a": url: expected an http:\/\/ (or https:\/\/ )?origin/],
     [{ retire: 'x', closeCode: '2000' }, /^--close-code: expected a WebSocket close code that may be sent/],
     [{ retire: 'x', deadline: 'later' }, '--deadline: expected a duration such as 30s, 5m or 1h, got "later"'],
     [{ retire: 'x', closeRate: '0' }, '--close-rate: expected a positive number, got "0"'],

@@ -74,6 +74,8 @@ export const configDefaults = {
   closeCode: { value: defaultCloseCode },
   shutdownDeadline: { value: '30s' },
   logLevel: { value: 'info' },
+  adminTokenFile: { text: 'none (mutations refused)' },
+  adminToken: { text: 'none (mutations refused)' },
 } as const satisfies Record<string, OptionDefault>;
 
 /** The defaults of a backend entry (in a file, a flag or the Redis registry). */

@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { flattenTlsBlock } from './tls-block.js';
 import { closestMatch } from './edit-distance.js';
-import { startOptions, type OptionSpec } from './options.js';
-import { configSchema, type MooringConfig } from './schema.js';
+import { envOnlyOptions, startOptions, type OptionSpec } from './options.js';
+import { adminTokenText, configSchema, type MooringConfig } from './schema.js';
 
 /** Where configuration comes from; later sources win (flags > env > file > defaults). */
 export interface ConfigSources {
@@ -44,7 +44,7 @@ const kubernetesServiceLink =
  */
 export function loadConfig(sources: ConfigSources): Readonly<MooringConfig> {
   const env = readEnv(sources.env ?? {});
-  const merged: Record<string, unknown> = flattenTlsBlock(readConfigFile(sources.file));
+  const merged: Record<string, unknown> = flattenTlsBlock(refuseEnvOnlyKeys(readConfigFile(sources.file)));
   for (const [key, value] of Object.entries(env.values)) merged[key] = value;
   for (const spec of startOptions) {
     const raw = sources.flags?.[spec.key];
@@ -52,13 +52,17 @@ export function loadConfig(sources: ConfigSources): Readonly<MooringConfig> {
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssue(result.error));
-  const config = deepFreeze(result.data);
+  const config = deepFreeze(withAdminToken(result.data));
   for (const name of env.unknown) sources.onWarning?.(unknownEnvWarning(name));
   return config;
 }
 
 /** Variables a person may set, as suggestions for a mistyped one; MOORING_WORKER_CONFIG is internal. */
-const suggestedEnv = [...startOptions.map((spec) => spec.env), 'MOORING_CONFIG'];
+const suggestedEnv = [
+  ...startOptions.map((spec) => spec.env),
+  ...envOnlyOptions.map((spec) => spec.env),
+  'MOORING_CONFIG',
+];
 
 /** `unknown environment variable MOORING_LISTN ignored; did you mean MOORING_LISTEN?` */
 function unknownEnvWarning(name: string): string {
@@ -96,8 +100,14 @@ function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; unk
   const values: Record<string, unknown> = {};
   const unknown: string[] = [];
   const known = new Map(startOptions.map((spec) => [spec.env, spec]));
+  const envOnly = new Map(envOnlyOptions.map((spec) => [spec.env, spec.key]));
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(envPrefix) || value === undefined || isReservedEnv(name)) continue;
+    const envOnlyKey = envOnly.get(name);
+    if (envOnlyKey !== undefined) {
+      values[envOnlyKey] = value;
+      continue;
+    }
     const spec = known.get(name);
     if (!spec) {
       unknown.push(name);
@@ -162,8 +172,45 @@ function describeIssue(error: z.ZodError): string {
     return `unknown option ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}${where}`;
   }
   const spec = startOptions.find((candidate) => candidate.key === issue.path[0]);
-  const hint = spec ? ` (--${spec.flag}, ${spec.env})` : '';
+  const envOnly = envOnlyOptions.find((candidate) => candidate.key === issue.path[0]);
+  const hint = spec ? ` (--${spec.flag}, ${spec.env})` : envOnly ? ` (${envOnly.env})` : '';
   return `${field}${hint}: ${issue.message}`;
+}
+
+/**
+ * A secret set only in the environment is refused in the file too: a config file is often kept in
+ * version control, where a token must not be. `adminTokenFile` names a file of its own instead.
+ */
+function refuseEnvOnlyKeys(file: Record<string, unknown>): Record<string, unknown> {
+  const found = envOnlyOptions.find((spec) => Object.hasOwn(file, spec.key));
+  if (found) {
+    const instead = found.key === 'adminToken' ? ' or name a file holding it with adminTokenFile' : '';
+    throw new ConfigError(`${found.key}: not accepted in a config file; set ${found.env}${instead}`);
+  }
+  return file;
+}
+
+/**
+ * Reads the admin token file (at start, and again on every SIGHUP, which loads the configuration
+ * again) into `adminToken`. Refused: both a file and MOORING_ADMIN_TOKEN, an unreadable file, or
+ * contents that are not a token; messages name the file, never its contents.
+ */
+function withAdminToken(config: MooringConfig): MooringConfig {
+  const path = config.adminTokenFile;
+  if (path === undefined) return config;
+  const field = 'adminTokenFile (--admin-token-file, MOORING_ADMIN_TOKEN_FILE)';
+  if (config.adminToken !== undefined) {
+    throw new ConfigError(`${field}: set the admin token with adminTokenFile or with MOORING_ADMIN_TOKEN, not both`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const token = adminTokenText.safeParse(text);
+  if (!token.success) throw new ConfigError(`${field}: ${path}: ${token.error.issues[0]?.message ?? 'not a token'}`);
+  return { ...config, adminToken: token.data };
 }
 
 function firstLine(err: unknown): string {

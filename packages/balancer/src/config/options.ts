@@ -139,4 +139,27 @@ export const startOptions: readonly OptionSpec[] = [
   option('closeCode', 'close-code', 'integer', 'CODE', 'close code of gentle closes'),
   option('shutdownDeadline', 'shutdown-deadline', 'text', 'DURATION', 'SIGTERM drain deadline'),
   option('logLevel', 'log-level', 'text', 'LEVEL', 'fatal|error|warn|info|debug|trace|silent'),
+  option(
+    'adminTokenFile',
+    'admin-token-file',
+    'text',
+    'FILE',
+    'file holding the bearer token that admin API mutations require (at least 32 characters)',
+  ),
+];
+
+/** A key set only by its `MOORING_*` variable: a secret, which a flag would show to anyone running `ps`. */
+export interface EnvOnlyOptionSpec {
+  readonly key: keyof ConfigInput;
+  readonly env: string;
+  readonly help: string;
+}
+
+/** The options with no flag (README's table lists them after the others, with no flag). */
+export const envOnlyOptions: readonly EnvOnlyOptionSpec[] = [
+  {
+    key: 'adminToken',
+    env: 'MOORING_ADMIN_TOKEN',
+    help: `admin API mutations' bearer token (at least 32 characters) ${helpDefault(configDefaults.adminToken)}`,
+  },
 ];

@@ -20,6 +20,19 @@ const duration = (what: string) =>
 /** A file path as given (relative to the working directory); its contents are read and checked at start. */
 const filePath = z.string().min(1, 'expected a file path');
 
+/**
+ * An admin token as written (a file's trailing newline dropped): a bearer token as RFC 6750 §2.1
+ * spells one (b64token), at least 32 characters so that it cannot be guessed. The message never
+ * quotes the value.
+ */
+export const adminTokenText = z
+  .string()
+  .transform((text) => text.replace(/\r?\n$/, ''))
+  .refine(
+    (text) => text.length >= 32 && /^[A-Za-z0-9\-._~+/]+=*$/.test(text),
+    'expected a token of at least 32 characters: letters, digits and -._~+/= (e.g. openssl rand -hex 32)',
+  );
+
 const hostPort = z.string().transform((value, ctx) => {
   const parsed = parseHostPort(value);
   if (!parsed) {
@@ -234,6 +247,13 @@ export const configSchema = z
     shutdownDeadline: duration('a duration').prefault(defaults.shutdownDeadline.value),
     /** Lowest pino level written; `silent` writes nothing. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel.value),
+    /** File holding the bearer token of admin API mutations; read at start and on SIGHUP (load-config.ts). */
+    adminTokenFile: z.string().min(1, 'expected a file path').optional(),
+    /**
+     * The bearer token of admin API mutations: from MOORING_ADMIN_TOKEN only (a flag would show in `ps`),
+     * or the contents of `adminTokenFile` once read. Absent: mutations are refused.
+     */
+    adminToken: adminTokenText.optional(),
   })
   .superRefine((config, ctx) => {
     if (!config.frameTracking && (config.maxMessageSize > 0 || config.maxMessageRate > 0)) {

@@ -66,6 +66,28 @@ export const errorCodes = {
   MOORING_ERR_ADMIN_INTERNAL: http(500, 'the admin request failed'),
   /** The dashboard's event streams (`/api/v1/events`) are all taken; a browser retries later. */
   MOORING_ERR_ADMIN_TOO_MANY_STREAMS: http(503, 'too many dashboard event streams are open'),
+  /** A known admin API path asked with a method it does not take; the answer's `Allow` lists those it does. */
+  MOORING_ERR_ADMIN_METHOD_NOT_ALLOWED: http(405, 'this admin endpoint does not take that method'),
+  /** An admin API mutation while no admin token is configured (`--admin-token-file`, `MOORING_ADMIN_TOKEN`). */
+  MOORING_ERR_ADMIN_MUTATIONS_DISABLED: http(403, 'admin mutations are disabled: no admin token is configured'),
+  /** A mutation without `Authorization: Bearer <token>`, or with another token; answered with `WWW-Authenticate`. */
+  MOORING_ERR_ADMIN_UNAUTHORIZED: http(401, 'a valid admin token is required (Authorization: Bearer <token>)'),
+  /** An admin API request body that is not `application/json`. */
+  MOORING_ERR_ADMIN_CONTENT_TYPE: http(415, 'the request body must be application/json'),
+  /** An admin API request body over 64 KiB. */
+  MOORING_ERR_ADMIN_BODY_TOO_LARGE: http(413, 'the request body is larger than 64 KiB'),
+  /** An admin API request body that is not a JSON object. */
+  MOORING_ERR_ADMIN_BODY_INVALID: http(400, 'the request body is not a JSON object'),
+  /** An admin API request body that did not arrive in time (10 s). */
+  MOORING_ERR_ADMIN_BODY_TIMEOUT: http(408, 'the request body was not received in time'),
+  /** The admin API needed the shared state and it did not answer (`GET status` answers stale instead). */
+  MOORING_ERR_ADMIN_STATE_UNAVAILABLE: http(503, 'the shared state store did not answer'),
+  /** An operation's argument is not valid: a backend id, URL or weight, drain terms, a limit; the CLI exits 2. */
+  MOORING_ERR_OPERATOR_INVALID_ARGUMENT: http(400, 'an argument of the operation is not valid'),
+  /** An operation named a backend that is not registered; the CLI exits 1. */
+  MOORING_ERR_BACKEND_UNKNOWN: http(404, 'no backend is registered with this id'),
+  /** A backend with live connections cannot be removed without force; the CLI exits 1. */
+  MOORING_ERR_BACKEND_HAS_CONNECTIONS: http(409, 'the backend still has live connections'),
   /** `mooring start` exits 2 with the message naming the field; on SIGHUP it is logged and the running config kept. */
   MOORING_ERR_CONFIG_INVALID: exit(2, 'the configuration is invalid'),
   /** The store could not be reached at start (`RedisStateStore.connect`); a node starts degraded instead. */

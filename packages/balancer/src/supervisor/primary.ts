@@ -133,7 +133,10 @@ export class Primary {
         controlPlane: controlPlane.view(),
       }),
       store,
-      adminToken: undefined,
+      // Read on each request: a SIGHUP reload reads the token (file) again into the primary's config.
+      get adminToken() {
+        return (holder.primary ? holder.primary.#config : config).adminToken;
+      },
       trafficHistory: () => history.points(),
     });
     admin.listen(config.admin.port, config.admin.host);

@@ -11,6 +11,8 @@ const optionalKeys: Readonly<Record<string, 'string' | 'number'>> = {
   cookieSecret: 'string',
   cookieDomain: 'string',
   cookieMaxAge: 'number',
+  adminTokenFile: 'string',
+  adminToken: 'string',
 };
 
 /** Why a value is not the configuration `init` must carry; undefined when it is. */

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configDefaults, helpDefault, readmeDefault, type OptionDefault } from '../../src/config/defaults.js';
-import { startOptions } from '../../src/config/options.js';
+import { envOnlyOptions, startOptions } from '../../src/config/options.js';
 import { backendSchema, configSchema } from '../../src/config/schema.js';
 
 const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
 const schemaSource = readFileSync(new URL('../../src/config/schema.ts', import.meta.url), 'utf8');
 const defaults: Record<string, OptionDefault> = configDefaults;
 const options = startOptions.map((spec) => [spec.key, spec] as const);
+/** Every key: the options with a flag, then those set only by their variable (secrets). */
+const allKeys = [...startOptions, ...envOnlyOptions].map((spec) => spec.key);
 
 interface Row {
   readonly key: string;
@@ -40,8 +42,8 @@ const rowOf = new Map(rows.map((row) => [row.key, row]));
 
 describe('README "Configuration reference"', () => {
   it('has one row per option, in the order of --help, and every schema key is an option', () => {
-    expect(rows.map((row) => row.key)).toEqual(startOptions.map((spec) => spec.key));
-    expect(Object.keys(configSchema.shape).sort()).toEqual(startOptions.map((spec) => spec.key).sort());
+    expect(rows.map((row) => row.key)).toEqual(allKeys);
+    expect(Object.keys(configSchema.shape).sort()).toEqual([...allKeys].sort());
     expect(Object.keys(configDefaults).sort()).toEqual(Object.keys(configSchema.shape).sort());
   });
 
@@ -54,6 +56,21 @@ describe('README "Configuration reference"', () => {
     expect(row!.env, 'environment cell').toMatch(new RegExp(`^\`${spec.env}\`( |$)`));
     expect(row!.default, 'default cell').toBe(readmeDefault(defaults[key]!));
   });
+});
+
+describe('environment-only options', () => {
+  it.each(envOnlyOptions.map((spec) => [spec.key, spec] as const))(
+    '%s: no flag (README says so), its variable and its default agree',
+    (key, spec) => {
+      const row = rowOf.get(key);
+      expect(row, `a README row for ${key}`).toBeDefined();
+      expect(row!.flag, 'flag cell').toBe('— (environment only)');
+      expect(row!.env, 'environment cell').toMatch(new RegExp(`^\`${spec.env}\`( |$)`));
+      expect(row!.default, 'default cell').toBe(readmeDefault(defaults[key]!));
+      expect(startOptions.some((option) => option.key === key || option.env === spec.env)).toBe(false);
+      expect(spec.help.endsWith(` ${helpDefault(defaults[key]!)}`)).toBe(true);
+    },
+  );
 });
 
 describe('mooring start --help', () => {

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
-import { validateBackend, type Backend } from '@mooring/balancer';
-import { CliError, exitCodes, guarded } from '../cli-error.js';
+import { addBackend, checkBackend, type Backend } from '@mooring/balancer';
+import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import type { CommandHost } from './command-host.js';
+import { checked, operation } from './operator-failure.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
 
 /** `backend add` once checked: the backend as the registry will hold it (state aside). */
@@ -23,19 +24,13 @@ export function registerBackendAdd(backend: Command, host: CommandHost): void {
 
 /** Checks the backend as the registry would (bad id, URL or weight: exit 2, before Redis). */
 export function backendAddArgs(id: string, url: string, weight: string): BackendAddArgs {
-  try {
-    return { backend: validateBackend({ id, url, weight: Number(weight), state: 'active' }) };
-  } catch (err) {
-    throw new CliError((err as Error).message, exitCodes.usage);
-  }
+  return { backend: checked(() => checkBackend({ id, url, weight: Number(weight) })) };
 }
 
-/** Registers the backend, or changes the URL and weight of one already registered. */
+/** Registers the backend, or changes the URL and weight of one already registered (a draining one stays so). */
 export function runBackendAdd({ backend }: BackendAddArgs, { store, out, err }: CommandDeps): Promise<number> {
   return guarded(err, async () => {
-    const existing = (await store.readRegistry()).backends.find((entry) => entry.id === backend.id);
-    // Changing a draining backend's URL must not silently undrain it.
-    await store.putBackend({ ...backend, state: existing?.state ?? 'active' });
-    out(`${existing ? 'updated' : 'added'} backend ${backend.id} ${backend.url} (weight ${backend.weight})\n`);
+    const { created, backend: added } = await operation(() => addBackend(store, backend));
+    out(`${created ? 'added' : 'updated'} backend ${added.id} ${added.url} (weight ${added.weight})\n`);
   });
 }

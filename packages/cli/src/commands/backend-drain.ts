@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { checkBackendId } from '@mooring/balancer';
 import { CliError, exitCodes, guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import type { CommandHost } from './command-host.js';
 import { addDrainOptions, drainTerms, type DrainFlags } from './drain-flags.js';
 import { startDrain, waitDrained, type DrainTerms } from './drain-operations.js';
+import { checked } from './operator-failure.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
 
 /** `backend drain` once checked. */
@@ -22,7 +24,11 @@ export function registerBackendDrain(backend: Command, host: CommandHost): void 
     )
     .option('--wait', 'wait until no connection is left; exit 3 if some had to be closed at the deadline')
     .action((id: string, options: StateOptions & DrainFlags & { wait?: boolean }) => {
-      const args: BackendDrainArgs = { id, terms: drainTerms(options), wait: options.wait === true };
+      const args: BackendDrainArgs = {
+        id: checked(() => checkBackendId(id)),
+        terms: drainTerms(options),
+        wait: options.wait === true,
+      };
       return host.run(options, (deps) => runBackendDrain(args, deps));
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { readBackendRows } from '@mooring/balancer';
 import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import { formatJson } from '../output/json.js';
-import { readBackendRows } from '../views/backend-rows.js';
 import { backendTable } from '../views/backend-table.js';
 import type { CommandHost } from './command-host.js';
 import { addStateOptions, type StateOptions } from './state-options.js';

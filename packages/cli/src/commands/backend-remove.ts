@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { CliError, guarded } from '../cli-error.js';
+import { checkBackendId, removeBackend } from '@mooring/balancer';
+import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import type { CommandHost } from './command-host.js';
 import { addDrainOptions, drainTerms, type DrainFlags } from './drain-flags.js';
-import { liveOn, startDrain, waitDrained, type DrainTerms } from './drain-operations.js';
+import { startDrain, waitDrained, type DrainTerms } from './drain-operations.js';
+import { checked, operation } from './operator-failure.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
 
 /** `backend remove` once checked. */
@@ -26,7 +28,7 @@ export function registerBackendRemove(backend: Command, host: CommandHost): void
     .action((id: string, options: RemoveFlags) => {
       // The drain flags have defaults: only --drain makes them matter, and only then are they checked.
       const args: BackendRemoveArgs = {
-        id,
+        id: checked(() => checkBackendId(id)),
         force: options.force === true,
         ...(options.drain ? { drain: drainTerms(options) } : {}),
       };
@@ -45,11 +47,8 @@ export function runBackendRemove({ id, force, drain }: BackendRemoveArgs, deps: 
       );
       if (forced > 0) out(`${forced} connection(s) closed by force at the deadline\n`);
     }
-    const live = await liveOn(store, id);
-    if (live > 0 && !force) {
-      throw new CliError(`backend ${id} has ${live} live connection(s): drain it first (--drain), or --force`);
-    }
-    if (!(await store.removeBackend(id))) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
+    const hints = { MOORING_ERR_BACKEND_HAS_CONNECTIONS: ': drain it first (--drain), or --force' };
+    const { live } = await operation(() => removeBackend(store, id, { force }), hints);
     out(`removed backend ${id}${live > 0 ? ` (${live} live connection(s) left to end on their own)` : ''}\n`);
   });
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import type { ConnectionRecord } from '@mooring/balancer';
+import { checkBackendId, readConnectionRows, type ConnectionRow } from '@mooring/balancer';
 import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import { formatJson } from '../output/json.js';
 import { formatAge, renderTable } from '../output/table.js';
 import type { CommandHost } from './command-host.js';
+import { checked, operation } from './operator-failure.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
 
 /** `connections` once checked. */
@@ -23,32 +24,27 @@ export function registerConnectionsCommand(program: Command, host: CommandHost):
     .action((options: StateOptions & { backend?: string; json?: boolean }) => {
       const args: ConnectionsArgs = {
         json: options.json === true,
-        ...(options.backend ? { backend: options.backend } : {}),
+        ...(options.backend ? { backend: checked(() => checkBackendId(options.backend)) } : {}),
       };
       return host.run(options, (deps) => runConnections(args, deps));
     });
 }
 
-/** Prints the live sessions, oldest first, with their age. */
+/** Prints the live sessions, oldest first, with their age (the admin API's view of them too). */
 export function runConnections(
   { backend, json }: ConnectionsArgs,
   { store, out, err, now }: CommandDeps,
 ): Promise<number> {
   return guarded(err, async () => {
     const at = now();
-    const filter = backend ? { backend } : undefined;
-    const connections = (await store.listConnections(filter)).sort((a, b) => a.startedAt - b.startedAt);
-    if (json) {
-      return void out(
-        formatJson({ connections: connections.map((record) => ({ ...record, ageMs: at - record.startedAt })) }),
-      );
-    }
+    const { connections } = await operation(() => readConnectionRows(store, backend ? { backend } : {}, at));
+    if (json) return void out(formatJson({ connections }));
     if (connections.length === 0) return void out('no live connections\n');
-    out(`${connectionTable(connections, at)}\n`);
+    out(`${connectionTable(connections)}\n`);
   });
 }
 
-function connectionTable(connections: readonly ConnectionRecord[], at: number): string {
+function connectionTable(connections: readonly ConnectionRow[]): string {
   const rows = connections.map((record) => [
     record.id,
     record.node,
@@ -56,7 +52,7 @@ function connectionTable(connections: readonly ConnectionRecord[], at: number): 
     record.backend,
     record.client,
     record.route,
-    formatAge(at - record.startedAt),
+    formatAge(record.ageMs),
   ]);
   return renderTable(['SESSION', 'NODE', 'WORKER', 'BACKEND', 'CLIENT', 'ROUTE', 'AGE'], rows);
 }

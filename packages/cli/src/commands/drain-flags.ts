@@ -1,8 +1,6 @@
 import { Option, type Command } from 'commander';
-import { isSendableCloseCode, sendableCloseCodesText } from '@mooring/balancer';
-import { CliError, exitCodes } from '../cli-error.js';
-import type { DrainTerms } from './drain-operations.js';
-import { durationOption, positiveOption } from './duration-option.js';
+import { checkDrainTerms, drainDefaults, type DrainTermNames, type DrainTerms } from '@mooring/balancer';
+import { checked } from './operator-failure.js';
 
 /** Flags of a drain, as commander hands them over (text). */
 export interface DrainFlags {
@@ -11,25 +9,28 @@ export interface DrainFlags {
   readonly closeCode: string;
 }
 
-/** Adds `--deadline`, `--close-rate` and `--close-code` to a command. */
+/** How the shared check names each term in its messages. */
+const flagNames: DrainTermNames = { deadline: '--deadline', closeRate: '--close-rate', closeCode: '--close-code' };
+
+/** Adds `--deadline`, `--close-rate` and `--close-code` to a command, with the defaults the admin API has too. */
 export function addDrainOptions(command: Command): Command {
   return command
-    .addOption(new Option('--deadline <DURATION>', 'when the remaining connections are closed').default('5m'))
-    .addOption(new Option('--close-rate <N>', 'closes per second after the deadline, cluster-wide').default('100'))
-    .addOption(new Option('--close-code <CODE>', 'WebSocket close code sent to clients').default('1012'));
+    .addOption(
+      new Option('--deadline <DURATION>', 'when the remaining connections are closed').default(drainDefaults.deadline),
+    )
+    .addOption(
+      new Option('--close-rate <N>', 'closes per second after the deadline, cluster-wide').default(
+        String(drainDefaults.closeRate),
+      ),
+    )
+    .addOption(
+      new Option('--close-code <CODE>', 'WebSocket close code sent to clients').default(
+        String(drainDefaults.closeCode),
+      ),
+    );
 }
 
-/** Converts drain flags, refusing bad values with exit 2. */
+/** Converts drain flags with the balancer's one check (the admin API's too), refusing bad values with exit 2. */
 export function drainTerms(flags: DrainFlags): DrainTerms {
-  const closeCode = Number(flags.closeCode);
-  // The data plane's own rule: a code that passes here is one every node can put in a close frame.
-  if (!isSendableCloseCode(closeCode)) {
-    const expected = `a WebSocket close code that may be sent (${sendableCloseCodesText}) such as 1012 or 1001`;
-    throw new CliError(`--close-code: expected ${expected}, got ${JSON.stringify(flags.closeCode)}`, exitCodes.usage);
-  }
-  return {
-    deadlineMs: durationOption('--deadline', flags.deadline),
-    closeRate: positiveOption('--close-rate', flags.closeRate),
-    closeCode,
-  };
+  return checked(() => checkDrainTerms(flags, flagNames));
 }

@@ -1,13 +1,9 @@
-import type { StateStore } from '@mooring/balancer';
+import { drainBackend, liveConnectionsOn, type DrainTerms } from '@mooring/balancer';
 import { CliError } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
+import { operation } from './operator-failure.js';
 
-/** Terms of a drain as the operator gave them. */
-export interface DrainTerms {
-  readonly deadlineMs: number;
-  readonly closeRate: number;
-  readonly closeCode: number;
-}
+export type { DrainTerms } from '@mooring/balancer';
 
 /** How often a waiting command looks at the live count again. */
 const pollMs = 200;
@@ -16,15 +12,9 @@ const beforeDeadlineMs = 25;
 /** After the deadline the closes take remaining/rate seconds; this much longer is a stuck drain. */
 const closingSlackMs = 15_000;
 
-/** Live sessions on a backend, cluster-wide. */
-export async function liveOn(store: StateStore, id: string): Promise<number> {
-  return (await store.liveCounts()).total.get(id) ?? 0;
-}
-
 /**
- * Marks a backend draining on every node (no new sessions, cookies naming it re-pinned) and
- * records when and how its remaining sessions are closed, in one store operation: a crash can
- * never leave the state without its terms or a change unannounced. Draining twice keeps the
+ * Starts (or re-terms) the drain on every node with the balancer's shared operation (the admin
+ * API's too): state, terms and announcement in one store operation. Draining twice keeps the
  * first start but takes the new terms.
  */
 export async function startDrain(
@@ -32,10 +22,7 @@ export async function startDrain(
   id: string,
   terms: DrainTerms,
 ): Promise<{ deadlineAt: number }> {
-  const startedAt = now();
-  const { deadlineMs, closeRate, closeCode } = terms;
-  const drain = await store.drainBackend(id, { startedAt, deadlineAt: startedAt + deadlineMs, closeRate, closeCode });
-  if (!drain) throw new CliError(`unknown backend ${JSON.stringify(id)}`);
+  const drain = await operation(() => drainBackend(store, id, terms, now));
   return { deadlineAt: drain.deadlineAt };
 }
 
@@ -53,7 +40,7 @@ export async function waitDrained(
   let last = -1;
   let atDeadline: number | undefined;
   for (;;) {
-    const live = await liveOn(store, id);
+    const live = await liveConnectionsOn(store, id);
     const at = now();
     // The nodes start closing at the deadline: what was open just before it is what they force.
     if (at >= deadlineAt && atDeadline === undefined) atDeadline = last >= 0 ? last : live;

@@ -1,25 +1,13 @@
 import type { Command } from 'commander';
-import type { NodeInfo } from '@mooring/balancer';
+import { readBackendRows, readNodeRows, type NodeRow } from '@mooring/balancer';
 import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import { formatJson } from '../output/json.js';
 import { formatAge, renderTable } from '../output/table.js';
-import { readBackendRows } from '../views/backend-rows.js';
 import { backendTable } from '../views/backend-table.js';
 import type { CommandHost } from './command-host.js';
 import { addStateOptions, type StateOptions } from './state-options.js';
 import { runStatusWatch, watchOptions } from './status-watch.js';
-
-/** One node as `status` shows it; also the stable `--json` shape. */
-interface NodeRow {
-  readonly id: string;
-  readonly listen: string;
-  readonly admin: string;
-  readonly pid: number;
-  readonly degraded: boolean;
-  readonly startedAt: number;
-  readonly heartbeatAgeMs: number;
-}
 
 /** `mooring status [--json] [--watch [--interval D]]`: nodes, backends and whether any node is degraded. */
 export function registerStatusCommand(program: Command, host: CommandHost): void {
@@ -44,26 +32,13 @@ export function runStatus(
 ): Promise<number> {
   return guarded(err, async () => {
     const at = now();
-    const [nodes, { rows }] = await Promise.all([store.listNodes(), readBackendRows(store)]);
-    const nodeRows = nodes.map((node) => nodeRow(node, at)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    // The balancer's views, shared with the admin API's status.
+    const [nodeRows, { rows }] = await Promise.all([readNodeRows(store, at), readBackendRows(store)]);
     const degraded = nodeRows.some((node) => node.degraded);
     if (json) return void out(formatJson({ degraded, nodes: nodeRows, backends: rows }));
     out(`cluster: ${degraded ? 'degraded' : 'ok'}, ${nodeRows.length} node(s), ${rows.length} backend(s)\n\n`);
     out(`${nodeRows.length > 0 ? nodeTable(nodeRows) : 'no nodes running'}\n\n${backendTable(rows)}\n`);
   });
-}
-
-function nodeRow(node: NodeInfo, at: number): NodeRow {
-  const { id, listen, admin, pid, startedAt } = node;
-  return {
-    id,
-    listen,
-    admin,
-    pid,
-    degraded: node.degraded ?? false,
-    startedAt,
-    heartbeatAgeMs: at - (node.heartbeatAt ?? at),
-  };
 }
 
 function nodeTable(rows: readonly NodeRow[]): string {

@@ -1,5 +1,5 @@
+import type { BackendRow } from '@mooring/balancer';
 import { renderTable } from '../output/table.js';
-import type { BackendRow } from './backend-rows.js';
 
 /** The human table of `backend list` and `status`. */
 export function backendTable(rows: readonly BackendRow[]): string {

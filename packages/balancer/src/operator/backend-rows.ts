@@ -1,11 +1,12 @@
-import type { StateStore } from '@mooring/balancer';
+import type { BackendState } from '../core/backend.js';
+import type { DrainRecord, StateStore } from '../state/state-store.js';
 
-/** One backend as `backend list` and `status` show it; also the stable `--json` shape. */
+/** One backend as `backend list`, `status` and `GET /api/v1/backends` show it; a stable JSON shape. */
 export interface BackendRow {
   readonly id: string;
   readonly url: string;
   readonly weight: number;
-  readonly state: 'active' | 'draining';
+  readonly state: BackendState;
   /** The shared active health check's verdict; `unknown` before the first check. */
   readonly health: 'healthy' | 'unhealthy' | 'unknown';
   /** Live WebSocket sessions, cluster-wide. */
@@ -16,10 +17,14 @@ export interface BackendRow {
   readonly drain?: { readonly deadlineAt: string; readonly closeRate: number; readonly closeCode: number };
 }
 
+/** A registry entry that was skipped, as the rows list it. */
+export interface MalformedRow {
+  readonly id: string;
+  readonly reason: string;
+}
+
 /** Reads the registry, shared health and live counts into rows, sorted by id. */
-export async function readBackendRows(
-  store: StateStore,
-): Promise<{ rows: BackendRow[]; malformed: { id: string; reason: string }[] }> {
+export async function readBackendRows(store: StateStore): Promise<{ rows: BackendRow[]; malformed: MalformedRow[] }> {
   const [registry, health, counts, drains] = await Promise.all([
     store.readRegistry(),
     store.readHealth(),
@@ -29,11 +34,6 @@ export async function readBackendRows(
   const rows = registry.backends
     .map((backend): BackendRow => {
       const record = health.get(backend.id);
-      const liveByNode: Record<string, number> = {};
-      for (const [node, perBackend] of counts.perNode) {
-        const live = perBackend.get(backend.id);
-        if (live) liveByNode[node] = live;
-      }
       return {
         id: backend.id,
         url: backend.url,
@@ -41,7 +41,7 @@ export async function readBackendRows(
         state: backend.state,
         health: record === undefined ? 'unknown' : record.healthy ? 'healthy' : 'unhealthy',
         live: counts.total.get(backend.id) ?? 0,
-        liveByNode,
+        liveByNode: liveByNode(counts.perNode, backend.id),
         ...drainOf(drains.get(backend.id)),
       };
     })
@@ -49,9 +49,20 @@ export async function readBackendRows(
   return { rows, malformed: registry.malformed.map((entry) => ({ id: entry.id, reason: entry.reason })) };
 }
 
-function drainOf(
-  drain: { deadlineAt: number; closeRate: number; closeCode: number } | undefined,
-): Pick<BackendRow, 'drain'> {
+/** The nodes holding live sessions on `backend`, with how many each (nodes with none are left out). */
+export function liveByNode(
+  perNode: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  backend: string,
+): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [node, perBackend] of perNode) {
+    const live = perBackend.get(backend);
+    if (live) result[node] = live;
+  }
+  return result;
+}
+
+function drainOf(drain: DrainRecord | undefined): Pick<BackendRow, 'drain'> {
   if (!drain) return {};
   return {
     drain: {
