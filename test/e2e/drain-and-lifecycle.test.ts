@@ -110,7 +110,7 @@ describe('operator command errors', () => {
       [
         ['backend', 'add', 'x', 'ftp://127.0.0.1:1', '--redis', redis.url, '--prefix', prefix],
         2,
-        /expected an http:\/\/ origin/,
+        /expected an http:\/\/ or https:\/\/ origin/,
       ],
       [
         ['backend', 'add', 'x', 'http://127.0.0.1:1', '--weight', 'heavy', '--redis', redis.url, '--prefix', prefix],

@@ -38,7 +38,8 @@ describe('keep-alive clients of a worker that stops accepting', () => {
       await backends[0]!.setMode('hold');
       const inFlight = client.get('/in-flight');
       await expect.poll(() => backends[0]!.httpRequests).toBe(2);
-      writeFileSync(file, `backends:\n  - { id: k2, url: "${backends[1]!.url}" }\n`);
+      // A worker-level option changes too: new backends alone are applied in place, without new workers.
+      writeFileSync(file, `maxHeaderSize: 20000\nbackends:\n  - { id: k2, url: "${backends[1]!.url}" }\n`);
       process.kill(node.pid, 'SIGHUP');
       await node.waitForLog((line) => line.msg === 'reload complete', 20_000);
       // The retired worker hears of it over IPC: wait until it has stopped accepting.

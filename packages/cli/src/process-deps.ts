@@ -1,6 +1,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { RedisStateStore } from '@mooring/balancer';
 import type { CliDeps } from './command-deps.js';
+import type { StoreTarget } from './commands/state-options.js';
 
 /** Short timeouts: an operator at a terminal wants "cannot connect" in seconds, not a hang. */
 const redisTimeoutMs = 2_000;
@@ -19,7 +20,8 @@ export function processDeps(): CliDeps {
       for (const signal of signals) process.on(signal, handler);
       return () => signals.forEach((signal) => process.off(signal, handler));
     },
-    openStore: ({ url, prefix }) =>
-      RedisStateStore.connect({ url, prefix, connectTimeoutMs: redisTimeoutMs, commandTimeoutMs: redisTimeoutMs }),
+    // Any topology the URL names; a Sentinel or Cluster client follows a failover on its own.
+    openStore: (where: StoreTarget) =>
+      RedisStateStore.connect({ ...where, connectTimeoutMs: redisTimeoutMs, commandTimeoutMs: redisTimeoutMs }),
   };
 }

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { writeSync } from 'node:fs';
 import { runWorker } from '@mooring/balancer';
 
 /*
@@ -24,6 +25,8 @@ const worker = runWorker({
 process.on('uncaughtException', (err) => {
   // A bug must not leave a half-working worker behind: the primary replaces us.
   worker.log?.fatal({ err }, 'uncaught exception in worker, exiting');
+  // The logger writes asynchronously and the process ends now: say it on stderr too, synchronously.
+  writeSync(2, `mooring worker: uncaught exception: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(70);
 });
 // The primary orchestrates shutdown; a signal sent to the whole process group is not ours to act on.

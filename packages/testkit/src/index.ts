@@ -13,6 +13,15 @@ export {
 export { provideRedis, REDIS_IMAGE, type ProvidedRedis } from './redis/provide-redis.js';
 export { pingRedis, waitForRedis } from './redis/redis-ping.js';
 export { dockerAnswers, dockerMayBeAvailable } from './redis/docker-probe.js';
+export { answersRedis } from './redis/redis-ping.js';
+export { redisCli, redisInfo, type RedisCliOptions } from './redis/redis-cli.js';
+export { startRedisCluster, type RedisCluster, type StartRedisClusterOptions } from './redis/redis-cluster.js';
+export { parseClusterNodes, type ClusterNodeLine } from './redis/cluster-nodes.js';
+export {
+  startRedisSentinelGroup,
+  type RedisSentinelGroup,
+  type StartSentinelGroupOptions,
+} from './redis/redis-sentinel-group.js';
 
 export { type BackendMode, BACKEND_MODES } from './backends/backend-mode.js';
 export {

@@ -106,6 +106,15 @@ export class NodeMetrics {
       },
     });
     new Counter({
+      name: 'mooring_state_reseeds_total',
+      help: 'Times this node re-seeded a shared state that had lost its data (its marker was gone)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.view().reseeds);
+      },
+    });
+    new Counter({
       name: 'mooring_worker_restarts_total',
       help: 'Workers replaced after they died',
       registers,

@@ -34,6 +34,8 @@ export const configDefaults = {
   workers: { value: () => availableParallelism(), text: 'CPU count' },
   scheduling: { value: 'none' },
   redis: { text: 'embedded in-memory state, one node' },
+  redisCa: { text: "Node's CAs" },
+  redisSentinelPassword: { text: 'none' },
   prefix: { value: 'mooring' },
   heartbeatInterval: { value: '1s' },
   healthPath: { value: '/' },

@@ -56,7 +56,15 @@ export const startOptions: readonly OptionSpec[] = [
   option('backendCa', 'backend-ca', 'text', 'FILE', 'CA bundle that https:// backends must chain to'),
   option('workers', 'workers', 'integer', 'N', 'worker processes'),
   option('scheduling', 'scheduling', 'text', 'none|rr', 'how connections reach workers'),
-  option('redis', 'redis', 'text', 'URL', 'shared state in Redis'),
+  option(
+    'redis',
+    'redis',
+    'text',
+    'URL',
+    'shared state in Redis: redis://, rediss://, redis+sentinel://HOST:PORT,…/MASTER, redis+cluster://HOST:PORT,…',
+  ),
+  option('redisCa', 'redis-ca', 'text', 'FILE', 'PEM CA bundle for a rediss:// Redis'),
+  option('redisSentinelPassword', 'redis-sentinel-password', 'text', 'PASSWORD', "the sentinels' own password"),
   option('prefix', 'prefix', 'text', 'NAME', 'Redis key prefix'),
   option(
     'heartbeatInterval',

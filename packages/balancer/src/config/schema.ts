@@ -47,22 +47,23 @@ const backendId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a backend id of letters, digits, ".", "_" or "-" (at most 64)');
 
-/** A backend URL: http only (TLS to backends is not supported yet), origin only. */
+/** A backend URL: http:// or https://, origin only. */
 export const backendUrl = z.string().refine((text) => {
   try {
     const url = new URL(text);
     const originOnly = (url.pathname === '/' || url.pathname === '') && !url.search;
-    return url.protocol === 'http:' && url.hostname !== '' && originOnly;
+    const scheme = url.protocol === 'http:' || url.protocol === 'https:';
+    return scheme && url.hostname !== '' && url.username === '' && url.password === '' && originOnly;
   } catch {
     return false;
   }
-}, 'expected an http:// origin such as http://127.0.0.1:3000 (no path or query)');
+}, 'expected an http:// or https:// origin such as http://127.0.0.1:3000 (no path, query or credentials)');
 
 /** One backend as configured in a file, a flag or the Redis registry. */
 export const backendSchema = z.strictObject({
   /** Stable name of the backend: in cookies, logs, metrics and the registry. */
   id: backendId,
-  /** Where it listens, an http:// origin; kept as the origin only. */
+  /** Where it listens, an http:// or https:// origin (https: TLS verified, see backendCa); kept as the origin only. */
   url: backendUrl.transform((text) => new URL(text).origin),
   /** Share of new sessions relative to the other backends (1 to 1000). */
   weight: z.number().int().min(1).max(1000).default(backendDefaults.weight),

@@ -10,6 +10,7 @@ import type { Probe } from './health-checker.js';
 import { HealthLease, type HealthSettings } from './health-lease.js';
 import { NodeHeartbeat, type NodeAnnouncement } from './node-heartbeat.js';
 import { RegistrySync } from './registry-sync.js';
+import { StateRecovery } from './state-recovery.js';
 import type { WorkerLink } from './worker-link.js';
 
 /** Options of NodeControlPlane. */
@@ -35,6 +36,7 @@ export interface ControlPlanePieces {
   readonly counts: ClusterCounts;
   readonly health: HealthLease;
   readonly pacer: ClosePacer;
+  readonly recovery: StateRecovery;
 }
 
 /** The health check's settings in a config. */
@@ -58,10 +60,18 @@ export function composePieces(
   const log = options.log.child({ component: 'state' });
   const tracker = new DegradedTracker(log);
   const table = new ConnectionTable(first.nodeId);
-  const registry = new RegistrySync({
+  const recovery = new StateRecovery({
+    store,
+    log,
+    now,
+    nodeId: first.nodeId,
+    seed: () => ({ backends: registry.registered, drains: registry.drains, health: health.verdicts }),
+  });
+  const registry: RegistrySync = new RegistrySync({
     store,
     tracker,
     log,
+    recovery,
     staticBackends: first.backends,
     onBackends: (backends) => workers.broadcastBackends(backends),
     onEvent: (event) => health.onEvent(event),
@@ -97,7 +107,7 @@ export function composePieces(
     clusterLive: () => counts.live,
     close: (record, code, reason) => workers.closeSession(record.worker, record.id, code, reason),
   });
-  return { tracker, table, registry, heartbeat, counts, health, pacer };
+  return { tracker, table, registry, heartbeat, counts, health, pacer, recovery };
 }
 
 /** The node's entry: addresses, and the backends it would route a new session to now. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../core/backend.js';
-import type { StateEvent, StateStore } from '../state/state-store.js';
+import type { HealthRecord, StateEvent, StateStore } from '../state/state-store.js';
 import type { DegradedTracker } from './degraded-tracker.js';
 import { HealthChecker, type Probe } from './health-checker.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -59,6 +59,7 @@ export class HealthLease {
   #state: HealthLeaseState = 'idle';
   #role: LeaseRole = 'follower';
   #unhealthy: readonly string[] = [];
+  #verdicts: ReadonlyMap<string, HealthRecord> = new Map();
   #closing: Promise<void> | undefined;
 
   constructor(options: HealthLeaseOptions) {
@@ -81,6 +82,11 @@ export class HealthLease {
   /** Backends the shared verdicts hold down, sorted, as last read. */
   get unhealthy(): readonly string[] {
     return this.#unhealthy;
+  }
+
+  /** The shared verdicts as last read: what a re-seed writes back after a data loss. */
+  get verdicts(): ReadonlyMap<string, HealthRecord> {
+    return this.#verdicts;
   }
 
   /** Checks every interval from now on (the first one interval from now). */
@@ -152,6 +158,7 @@ export class HealthLease {
 
   async #readVerdicts(): Promise<void> {
     const records = await this.#options.store.readHealth();
+    this.#verdicts = records;
     const unhealthy = [...records]
       .filter(([, record]) => !record.healthy)
       .map(([id]) => id)

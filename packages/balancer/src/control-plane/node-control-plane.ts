@@ -29,6 +29,8 @@ export interface ControlPlaneView {
   readonly sessions: readonly ConnectionRecord[];
   /** Sessions opened on this node since it started. */
   readonly sessionsOpened: number;
+  /** Times this node re-seeded a shared state that had lost its data. */
+  readonly reseeds: number;
 }
 
 /** Where a {@link NodeControlPlane} is in its life. */
@@ -37,7 +39,8 @@ export type ControlPlaneState = 'created' | 'starting' | 'running' | 'closing' |
 /**
  * The primary's link to the shared state, composed of one piece per job: NodeHeartbeat (the
  * node's entry and connection table), RegistrySync (membership, drains, store events),
- * ClusterCounts, HealthLease and ClosePacer, all sharing one DegradedTracker. Workers never wait
+ * ClusterCounts, HealthLease and ClosePacer, all sharing one DegradedTracker, and StateRecovery,
+ * which re-seeds a store that lost its data from what RegistrySync and HealthLease applied last. Workers never wait
  * on the store: when it is unreachable they keep routing from the last snapshot and the node
  * reports degraded. It knows workers only through the WorkerLink it is given.
  */
@@ -72,7 +75,7 @@ export class NodeControlPlane {
 
   /** What this node knows now (see {@link ControlPlaneView}). */
   view(): ControlPlaneView {
-    const { registry, health, counts, table, tracker } = this.#pieces;
+    const { registry, health, counts, table, tracker, recovery } = this.#pieces;
     return {
       degraded: tracker.degraded,
       backends: registry.backends,
@@ -81,6 +84,7 @@ export class NodeControlPlane {
       clusterLive: counts.live,
       sessions: table.records(),
       sessionsOpened: table.openedTotal,
+      reseeds: recovery.reseeds,
     };
   }
 

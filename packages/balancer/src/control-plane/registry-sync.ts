@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Backend } from '../core/backend.js';
-import type { DrainRecord, StateEvent, StateStore } from '../state/state-store.js';
+import type { DrainRecord, RegisteredBackend, StateEvent, StateStore } from '../state/state-store.js';
 import type { DegradedTracker } from './degraded-tracker.js';
+import type { StateRecovery } from './state-recovery.js';
 import { PeriodicTask } from './periodic-task.js';
 import { RegistryMerge } from './registry-merge.js';
 import { registryPollMs } from '../core/timings.js';
@@ -22,6 +23,11 @@ export interface RegistrySyncOptions {
   readonly onEvent?: (event: StateEvent) => void;
   /** Period of the safety-net poll. */
   readonly pollMs?: number;
+  /**
+   * Judges each read's marker before it is applied (a store that lost its data is re-seeded, not
+   * applied). Absent: every read is applied.
+   */
+  readonly recovery?: StateRecovery;
 }
 
 /**
@@ -30,7 +36,9 @@ export interface RegistrySyncOptions {
  * announce nothing, within 2 s), merges them with the static backends, and emits the
  * membership when it changed. It owns the node's one subscription to store events: pub/sub is
  * first of all how registry changes arrive; the other events are handed on through `onEvent`.
- * Reads never overlap, so an older answer never overwrites a newer one.
+ * Reads never overlap, so an older answer never overwrites a newer one. Each read takes the
+ * registry, the drains and the marker in one atomic step; a read from a store that lost its data
+ * is never applied (StateRecovery re-seeds it from what was applied last, kept here).
  */
 export class RegistrySync {
   readonly #options: RegistrySyncOptions;
@@ -39,6 +47,7 @@ export class RegistrySync {
   #state: RegistrySyncState = 'idle';
   #backends: readonly Backend[];
   #drains: ReadonlyMap<string, DrainRecord> = new Map();
+  #registered: readonly RegisteredBackend[] = [];
   #subscription: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(options: RegistrySyncOptions) {
@@ -60,6 +69,11 @@ export class RegistrySync {
   /** Drains in progress, as last read. */
   get drains(): ReadonlyMap<string, DrainRecord> {
     return this.#drains;
+  }
+
+  /** The registry's own backends as last applied (without the static ones): what a re-seed writes back. */
+  get registered(): readonly RegisteredBackend[] {
+    return this.#registered;
   }
 
   /** Reads once, subscribes, then polls. */
@@ -111,9 +125,12 @@ export class RegistrySync {
   }
 
   async #read(): Promise<void> {
-    const { store, log, onBackends } = this.#options;
-    const [registry, drains] = await Promise.all([store.readRegistry(), store.readDrains()]);
+    const { store, log, onBackends, recovery } = this.#options;
+    const { registry, drains, marker } = await store.readShared();
+    // A store that lost its data: keep routing from what was applied; the re-seed announces itself.
+    if (recovery && !(await recovery.admit(marker))) return;
     this.#drains = drains;
+    this.#registered = registry.backends;
     const merged = this.#merge.apply(registry);
     if (!merged) return;
     this.#backends = merged;

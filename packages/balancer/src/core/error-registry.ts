@@ -48,6 +48,8 @@ export const errorCodes = {
   MOORING_ERR_BACKEND_FAILED: http(502, 'the backend failed while answering'),
   /** `--handshake-timeout` or `--request-timeout` ran out. */
   MOORING_ERR_BACKEND_TIMEOUT: http(504, 'the backend did not answer in time'),
+  /** No `https://` backend passed its TLS handshake: certificate not verified (`--backend-ca`), or no TLS spoken. */
+  MOORING_ERR_BACKEND_TLS: http(502, "the backend's TLS certificate could not be verified"),
   MOORING_ERR_REQUEST_ABSOLUTE_FORM: http(400, 'absolute-form request targets are refused (not a forward proxy)'),
   MOORING_ERR_REQUEST_CONNECT: http(405, 'CONNECT is refused (not a forward proxy)'),
   MOORING_ERR_REQUEST_MALFORMED: http(400, 'the request could not be parsed'),

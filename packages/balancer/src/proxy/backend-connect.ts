@@ -1,5 +1,6 @@
 import type { ClientRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /**
  * Errors that mean the backend never took the connection, so another backend may be tried. A
@@ -19,27 +20,63 @@ const connectFailureCodes = new Set([
   'EAI_FAIL',
 ]);
 
+/**
+ * Errors of a TLS handshake with an `https://` backend: its certificate does not verify (unknown
+ * CA, expired, wrong name) or it does not speak TLS. Nothing was sent either: another backend may
+ * be tried, and the failure is reported as MOORING_ERR_BACKEND_TLS when none is left.
+ */
+const tlsFailureCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** Whether an error is a failed TLS handshake with a backend (see {@link tlsFailureCodes}). */
+export function isTlsFailure(err: unknown): boolean {
+  return tlsFailureCodes.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /** Whether an error from a backend connection happened before it took the request. */
 export function isConnectFailure(err: unknown): boolean {
-  return connectFailureCodes.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return connectFailureCodes.has((err as NodeJS.ErrnoException | undefined)?.code ?? '') || isTlsFailure(err);
 }
 
 /**
- * Opens a TCP connection to a backend, failing with ETIMEDOUT after `timeoutMs`. WebSocket
- * handshakes connect first and only then hand the socket to http-proxy: its ws path ends the
- * client socket on any backend error, so a refused backend could not be failed over otherwise.
+ * Opens a connection to a backend, TCP for `http://` and TLS for `https://` (verified against
+ * `ca`, or Node's CAs, with the URL's host as SNI name), failing with ETIMEDOUT after
+ * `timeoutMs`. WebSocket handshakes connect first and only then hand the socket to http-proxy:
+ * its ws path ends the client socket on any backend error, so a refused backend could not be
+ * failed over otherwise.
  */
-export function connectToBackend(target: URL, timeoutMs: number): Promise<Socket> {
+export function connectToBackend(target: URL, timeoutMs: number, ca?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({
-      host: target.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(target.port || 80),
-      noDelay: true,
-    });
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    const secure = target.protocol === 'https:';
+    const port = Number(target.port || (secure ? 443 : 80));
+    const socket = secure
+      ? connectTls({
+          host,
+          port,
+          servername: isIP(host) ? undefined : host,
+          ALPNProtocols: ['http/1.1'],
+          ...(ca === undefined ? {} : { ca }),
+        })
+      : connect({ host, port, noDelay: true });
+    if (secure) socket.setNoDelay(true);
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`connect to ${target.host} timed out`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeListener('error', onError);
       resolve(socket);

@@ -1,4 +1,4 @@
-import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import HttpProxy from 'http-proxy';
@@ -10,15 +10,11 @@ import { refuseUpgrade } from './error-response.js';
 import type { BackendPool } from '../routing/backend-pool.js';
 import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
-import {
-  backendKeepAliveIdleMs,
-  clientKeepAliveMs,
-  clientLimitSweepMs,
-  closeGraceMs,
-  wholeRequestTimeoutMs,
-} from '../core/timings.js';
+import { clientLimitSweepMs, closeGraceMs } from '../core/timings.js';
 import { ClientLimits } from './websocket/client-limits.js';
-import { drainableKeepAlive } from './http/drainable-keep-alive.js';
+import { BackendAgents } from './backend-agents.js';
+import { ClientListeners } from './client-listeners.js';
+import type { TlsMaterial } from './tls/tls-material.js';
 import { DataPlaneMetrics } from './data-plane-metrics.js';
 import { createRequestHandler } from './http/request-handler.js';
 import {
@@ -35,22 +31,14 @@ import { WebSocketSession, type SessionContext } from './websocket/websocket-ses
 export type { SessionObserver } from './websocket/session-registry.js';
 
 /**
- * How often Node looks for requests past their deadline. Its default, 30 s, would let a request
- * head outlive `--request-head-timeout` by up to that much; a tenth of the timeout (50 ms to
- * 1 s) keeps the cut within 10 % and the sweep cheap (it walks only connections mid-request).
- */
-function headTimeoutSweepMs(timeoutMs: number): number {
-  return Math.min(1_000, Math.max(50, Math.round(timeoutMs / 10)));
-}
-
-/**
  * A worker's proxy: the HTTP server, its live WebSocket sessions, and how to stop it. Stopping is
  * in steps, because a worker may let its sessions run until a deadline: `stopAccepting()`, then
  * `sessionsDrained()` and `connectionsClosed()` tell when things have ended on their own; `close()`
  * ends them gently and `destroy()` at once.
  */
 export interface ProxyServer {
-  readonly server: Server;
+  /** The plaintext listener, and the TLS one once its material has come. */
+  readonly listeners: ClientListeners;
   /** The worker's data-plane metrics, for the primary's scrape. */
   readonly metrics: DataPlaneMetrics;
   readonly sessions: ReadonlySet<WebSocketSession>;
@@ -68,6 +56,8 @@ export interface ProxyServer {
   destroy(): void;
   /** The membership changed: keep-alive connections to draining backends are closed once idle. */
   backendsChanged(backends: readonly Backend[]): void;
+  /** The primary's TLS material: the listener's certificates and the backends' CA. */
+  tlsChanged(material: TlsMaterial): void;
 }
 
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
@@ -78,8 +68,8 @@ export function createProxyServer(
   observer?: SessionObserver,
 ): ProxyServer {
   const proxy = keepRequestFraming(HttpProxy.createProxyServer({ xfwd: false, ws: true }));
-  const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: backendKeepAliveIdleMs });
-  const keepAlive = drainableKeepAlive(agent);
+  const agents = new BackendAgents();
+  let backendCa: string | undefined;
   const sticky = createStickyOptions(config);
   const router = new SessionRouter(pool, config.balance, sticky.options);
   const sessions = new SessionRegistry(observer);
@@ -94,7 +84,7 @@ export function createProxyServer(
   const httpContext: HttpForwardingContext = {
     proxy,
     pool,
-    agent,
+    agents,
     log,
     requestTimeoutMs: config.requestTimeout,
     stickyCookie: sticky.setCookie,
@@ -107,6 +97,7 @@ export function createProxyServer(
     pool,
     log,
     stickyCookie: sticky.setCookie,
+    backendCa: () => backendCa,
     onOpened: (session) => sessions.opened(session),
     onFinished: (session, wasOpen) => {
       limits.release(session.clientAddress);
@@ -116,42 +107,32 @@ export function createProxyServer(
   let accepting = true;
   wireProxyEvents(proxy, pool, log, () => accepting);
 
-  const server = createServer({
-    maxHeaderSize: config.maxHeaderSize,
-    noDelay: true,
-    keepAliveTimeout: clientKeepAliveMs,
-    headersTimeout: config.requestHeadTimeout,
-    requestTimeout: wholeRequestTimeoutMs,
-    connectionsCheckingInterval: headTimeoutSweepMs(config.requestHeadTimeout),
-  });
-  server.on(
-    'request',
-    createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }),
+  const listeners = new ClientListeners(
+    config,
+    {
+      request: createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }),
+      upgrade: createUpgradeHandler({
+        log,
+        router,
+        limits,
+        sessions,
+        sessionContext,
+        trusted,
+        allowedOrigins: new Set(config.allowedOrigins),
+        metrics,
+      }),
+      refuse: (server) => refuseNonProxyTraffic(server, log, metrics),
+    },
+    log,
   );
-  server.on(
-    'upgrade',
-    createUpgradeHandler({
-      log,
-      router,
-      limits,
-      sessions,
-      sessionContext,
-      trusted,
-      allowedOrigins: new Set(config.allowedOrigins),
-      metrics,
-    }),
-  );
-  refuseNonProxyTraffic(server, log, metrics);
 
-  let serverClosed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
     accepting = false;
-    serverClosed ??= new Promise((resolve) => server.close(() => resolve()));
-    return serverClosed;
+    return listeners.stopAccepting();
   };
   let closing: Promise<void> | undefined;
   return {
-    server,
+    listeners,
     metrics,
     sessions: sessions.all,
     stopAccepting: () => void stopAccepting(),
@@ -164,12 +145,17 @@ export function createProxyServer(
       return closing;
     },
     backendsChanged: (backends) =>
-      keepAlive.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
+      agents.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
+    tlsChanged: (material) => {
+      listeners.tlsMaterial(material);
+      if (material.backendCa !== backendCa) agents.setBackendCa(material.backendCa);
+      backendCa = material.backendCa;
+    },
     destroy: () => {
       clearInterval(sweep);
       sessions.destroy();
-      server.closeAllConnections();
-      agent.destroy();
+      listeners.closeAllConnections();
+      agents.destroy();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 
 /**
  * A Lua script run by its SHA-1 (EVALSHA), sent in full (EVAL) only when the server does not
@@ -14,7 +14,7 @@ export class LuaScript {
   }
 
   /** Runs the script; every key in `keys` must hash to one slot (Redis Cluster). */
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     // Arguments travel as one array: spreading a large table into a call could exceed the engine's argument limit.
     const tail = [keys.length, ...keys, ...args];
     try {

@@ -10,7 +10,10 @@ import type {
   NodeInfo,
   RegisteredBackend,
   RegistrySnapshot,
+  SharedSnapshot,
   StateEvent,
+  StateMarker,
+  StateSeed,
   StateStore,
 } from './state-store.js';
 
@@ -24,6 +27,7 @@ interface MemoryData {
   readonly leases: Map<string, { holder: string; expiresAt: number }>;
   readonly health: Map<string, HealthRecord>;
   readonly drains: Map<string, DrainRecord>;
+  marker: StateMarker | undefined;
   readonly listeners: Set<Listener>;
 }
 
@@ -69,8 +73,19 @@ export class MemoryStateStore implements StateStore {
       leases: new Map(),
       health: new Map(),
       drains: new Map(),
+      marker: undefined,
       listeners: new Set(),
     };
+  }
+
+  /**
+   * Forgets everything but the subscriptions, for every store sharing this state: what a Redis
+   * restarted without persistence looks like to its clients. For tests of data-loss recovery.
+   */
+  clear(): void {
+    const data = this.#data;
+    for (const map of [data.backends, data.nodes, data.tables, data.leases, data.health, data.drains]) map.clear();
+    data.marker = undefined;
   }
 
   async readRegistry(): Promise<RegistrySnapshot> {
@@ -214,6 +229,35 @@ export class MemoryStateStore implements StateStore {
   async readHealth(): Promise<Map<string, HealthRecord>> {
     this.#assertOpen();
     return new Map(this.#data.health);
+  }
+
+  async readShared(): Promise<SharedSnapshot> {
+    const [registry, drains] = [await this.readRegistry(), await this.readDrains()];
+    return { registry, drains, marker: this.#data.marker };
+  }
+
+  async claimMarker(marker: StateMarker): Promise<StateMarker> {
+    this.#assertOpen();
+    this.#data.marker ??= marker;
+    return this.#data.marker;
+  }
+
+  // Atomic here by construction, as the Redis script is: nothing else runs between the updates.
+  async reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean> {
+    this.#assertOpen();
+    const valid = seed.backends.map(validateBackend);
+    if (this.#data.marker?.id !== expected) return false;
+    for (const backend of valid) {
+      if (this.#data.backends.has(backend.id)) continue;
+      this.#data.backends.set(backend.id, backend);
+      const drain = backend.state === 'draining' ? seed.drains.get(backend.id) : undefined;
+      if (drain && !this.#data.drains.has(backend.id)) this.#data.drains.set(backend.id, { ...drain });
+    }
+    for (const [id, record] of seed.health) if (!this.#data.health.has(id)) this.#data.health.set(id, { ...record });
+    this.#data.marker = marker;
+    await this.publish({ type: 'registry-changed' });
+    await this.publish({ type: 'health-changed' });
+    return true;
   }
 
   async publish(event: StateEvent): Promise<void> {

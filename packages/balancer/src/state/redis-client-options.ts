@@ -49,14 +49,3 @@ export function commandClientOptions(tuning: RedisClientTuning = {}): RedisOptio
 export function subscriberClientOptions(tuning: RedisClientTuning = {}): RedisOptions {
   return { ...commandClientOptions(tuning), autoResubscribe: true, connectionName: 'mooring-subscriber' };
 }
-
-/** The URL as it may be logged: any password replaced by `***`. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid Redis URL>';
-  }
-}

@@ -1,6 +1,8 @@
-import type { ChainableCommander, Redis } from 'ioredis';
-import { redactRedisUrl } from './redis-client-options.js';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { StateError } from './state-error.js';
+
+/** A client of any topology: one Redis (standalone, or the master found through Sentinel) or a Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** The few pino methods the state layer logs with; a pino Logger fits. */
 export interface StateLogger {
@@ -16,7 +18,7 @@ export const silentLogger: StateLogger = { debug: () => undefined, info: () => u
  * Logs connection transitions once each (lost, restored) rather than every failed retry, and
  * gives ioredis an `error` listener so it never prints "Unhandled error event".
  */
-export function watchConnection(client: Redis, role: 'command' | 'subscriber', logger: StateLogger): void {
+export function watchConnection(client: RedisClient, role: 'command' | 'subscriber', logger: StateLogger): void {
   let lost = false;
   client.on('error', (err: Error) => {
     if (lost) return;
@@ -32,29 +34,36 @@ export function watchConnection(client: Redis, role: 'command' | 'subscriber', l
 
 /**
  * Connects a lazy client, or explains why not with the underlying error (ECONNREFUSED, NOAUTH…)
- * rather than ioredis' bare "Connection is closed"; throws MOORING_ERR_STATE_CONNECT.
+ * rather than ioredis' bare "Connection is closed"; throws MOORING_ERR_STATE_CONNECT naming
+ * `where` (the target as it may be logged: no password). `deadlineMs` bounds the whole attempt:
+ * ioredis keeps asking unreachable sentinels forever, and a cluster tries each seed in turn.
  */
-export async function connectOrExplain(client: Redis, url: string): Promise<void> {
+export async function connectOrExplain(client: RedisClient, where: string, deadlineMs: number): Promise<void> {
   let lastError: Error | undefined;
   const remember = (err: Error): void => void (lastError = err);
   client.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  const connecting = client.connect();
+  connecting.catch(() => {}); // still rejects after the deadline won: handled below, not unhandled
   try {
-    await client.connect();
+    await Promise.race([connecting, deadline]);
   } catch (err) {
     // A failed connect leaves the retry loop running: stop it, nobody will use this client.
     client.disconnect();
     const cause = lastError ?? err;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new StateError('MOORING_ERR_STATE_CONNECT', `cannot connect to Redis at ${redactRedisUrl(url)}: ${detail}`, {
-      cause,
-    });
+    const detail = describeCause(cause);
+    throw new StateError('MOORING_ERR_STATE_CONNECT', `cannot connect to Redis at ${where}: ${detail}`, { cause });
   } finally {
+    clearTimeout(timer);
     client.off('error', remember);
   }
 }
 
 /** QUIT when connected (replies in flight are delivered), else drop the connection and its retries. */
-export async function closeClient(client: Redis): Promise<void> {
+export async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();
@@ -79,4 +88,11 @@ export async function execPipeline(pipeline: ChainableCommander): Promise<unknow
 export function unavailable(operation: string, cause: unknown): StateError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new StateError('MOORING_ERR_STATE_UNAVAILABLE', `Redis ${operation} failed: ${detail}`, { cause });
+}
+
+/** An error's message, with the last node's error when a whole cluster failed ("Failed to refresh slots cache"). */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const last = (cause as { lastNodeError?: unknown }).lastNodeError;
+  return last instanceof Error ? `${cause.message} (${last.message})` : cause.message;
 }

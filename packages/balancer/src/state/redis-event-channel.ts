@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { closeClient, type StateLogger, unavailable, watchConnection } from './redis-connection.js';
+import { closeClient, type RedisClient, type StateLogger, unavailable, watchConnection } from './redis-connection.js';
 import { decodeStateEvent } from './state-codec.js';
 import type { StateEvent } from './state-store.js';
 
@@ -8,18 +7,21 @@ type Listener = (event: StateEvent) => void;
 /**
  * The receiving side of the events channel: one dedicated subscriber connection (a connection
  * in subscribe mode can run nothing else), opened on the first `subscribe` so that one-shot
- * users such as the CLI never open it. ioredis re-subscribes after a reconnect.
+ * users such as the CLI never open it. ioredis re-subscribes after a reconnect: a standalone or
+ * Sentinel client on its new connection (to the new master after a failover), a Cluster client on
+ * whichever node it picks next. Classic PUBLISH reaches every node of a Redis Cluster, so one
+ * subscription anywhere hears every event.
  */
 export class RedisEventChannel {
   readonly #listeners = new Set<Listener>();
-  #subscriber: Redis | undefined;
+  #subscriber: RedisClient | undefined;
   #subscribing: Promise<void> | undefined;
   #closed = false;
-  readonly #createSubscriber: () => Redis;
+  readonly #createSubscriber: () => RedisClient;
   readonly #channel: string;
   readonly #logger: StateLogger;
 
-  constructor(createSubscriber: () => Redis, channel: string, logger: StateLogger) {
+  constructor(createSubscriber: () => RedisClient, channel: string, logger: StateLogger) {
     this.#createSubscriber = createSubscriber;
     this.#channel = channel;
     this.#logger = logger;

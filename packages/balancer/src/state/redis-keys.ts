@@ -1,32 +1,30 @@
 /**
- * Redis key layout of the shared state. Every key starts with the prefix (`--prefix`, default
- * `mooring`), so one Redis can hold several clusters and `SCAN MATCH <prefix>:*` finds them all.
+ * Redis key layout of the shared state. Every key belongs to the prefix (`--prefix`, default
+ * `mooring`), so one Redis can hold several clusters; `SCAN MATCH *<prefix>:*` finds them all.
  *
  * - `<prefix>:backends` (hash, the contract): backend id → `http://host:port` or JSON
  *   `{"url","weight","state"}`; no TTL.
- * - `<prefix>:nodes` (sorted set): node id, score = last heartbeat (ms since epoch); extended to
- *   the longest node TTL on each heartbeat, members whose info key expired pruned on read.
- * - `<prefix>:{node:<id>}:info` (string): JSON NodeInfo with `heartbeatAt`; node TTL (PX), set on
- *   each heartbeat.
- * - `<prefix>:{node:<id>}:conns` (hash): session id → JSON ConnectionRecord; node TTL, refreshed on
- *   heartbeat and on each write.
- * - `<prefix>:{node:<id>}:counts` (hash): backend id → live sessions of that node, kept equal to
- *   `conns`; TTL as `conns`.
- * - `<prefix>:health` (hash): backend id → JSON HealthRecord, removed with the backend; no TTL.
- * - `<prefix>:drains` (hash): backend id → JSON DrainRecord, removed with the backend; no TTL.
- * - `<prefix>:lease:<name>` (string): the holder's node id (`lease:health`: the active checker);
- *   lease TTL (PX), renewed by its holder only.
+ * - `{<prefix>:backends}:drains` (hash): backend id → JSON DrainRecord, removed with the backend.
+ * - `{<prefix>:backends}:health` (hash): backend id → JSON HealthRecord, removed with the backend.
+ * - `{<prefix>:backends}:nodes` (sorted set): node id, score = last heartbeat (ms since epoch);
+ *   extended to the longest node TTL on each heartbeat, members whose info key expired pruned on read.
+ * - `{<prefix>:backends}:lease:<name>` (string): the holder's node id (`health`: the active
+ *   checker; `reseed`: the node re-seeding a store that lost its data); lease TTL (PX).
+ * - `{<prefix>:backends}:marker` (string): JSON StateMarker, written once by the first node on a
+ *   fresh store and replaced only by a re-seed; no TTL. A store without it lost everything.
+ * - `<prefix>:{node:<id>}:info` (string): JSON NodeInfo with `heartbeatAt`; node TTL (PX).
+ * - `<prefix>:{node:<id>}:conns` (hash): session id → JSON ConnectionRecord; node TTL.
+ * - `<prefix>:{node:<id>}:counts` (hash): backend id → live sessions of that node; node TTL.
  * - `<prefix>:events` (pub/sub channel, not a key): JSON StateEvent.
  *
- * Redis Cluster: the node scripts touch one node's three keys only, and they share the hash
- * tag `{node:<id>}` and therefore one slot (the tag is whatever lies between the first `{` and
- * the next `}`; since the three keys begin with the same `<prefix>:{node:<id>}`, they always
- * agree even when the prefix or id contains braces). Two operations are not yet cluster-ready:
- * a drain or undrain runs one script over `backends` and `drains` (atomic: the state, the terms
- * and the announcement are one step), and `removeBackend` pipelines `backends`, `health` and
- * `drains`. Those keys carry no common tag, because the registry key `<prefix>:backends` is a
- * contract; on a cluster they would need one (e.g. a prefix that is itself a tag, `{mooring}`,
- * which puts every cluster-wide key of the prefix in one slot).
+ * Redis Cluster hashes a key by its hash tag, what lies between the first `{` and the next `}`.
+ * The registry's name is a contract and has no tag, so the other cluster-wide keys take the
+ * registry's whole name as theirs: `{mooring:backends}:drains` hashes as `mooring:backends`, the
+ * slot of the registry itself. Every script and multi-key command over cluster-wide keys (a drain,
+ * a removal, a re-seed, the atomic read of registry, drains and marker) therefore stays in one
+ * slot. A node's keys share the tag `{node:<id>}`: one slot per node, nodes spread over the
+ * cluster. No command ever mixes the two kinds. A prefix may not contain braces, which would
+ * give the registry a tag of its own.
  */
 
 /** The prefix used when none is configured. */
@@ -51,25 +49,43 @@ export interface RedisKeys {
   drains(): string;
   /** String: the holder of a named lease. */
   lease(name: string): string;
+  /** String: the marker that tells a store that lost its data from one that did not. */
+  marker(): string;
   /** Pub/sub channel of StateEvents. */
   events(): string;
 }
 
-/** Builds the key names for `prefix`; throws on an empty prefix, which would collide with other apps. */
+/**
+ * Builds the key names for `prefix`. Throws on an empty prefix, which would collide with other
+ * apps, and on one with braces, which would move the registry out of its own hash tag.
+ */
 export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
   if (prefix === '') throw new RangeError('the Redis key prefix must not be empty');
+  if (/[{}]/.test(prefix)) throw new RangeError('the Redis key prefix must not contain { or }');
+  const registry = `${prefix}:backends`;
+  // Tagged with the registry's name: the slot of the registry itself (see above).
+  const global = (what: string): string => `{${registry}}:${what}`;
   // One tag per node: the node's keys live in one slot, different nodes spread over the cluster.
   const node = (id: string, what: string): string => `${prefix}:{node:${id}}:${what}`;
   return {
     prefix,
-    backends: () => `${prefix}:backends`,
-    nodes: () => `${prefix}:nodes`,
+    backends: () => registry,
+    nodes: () => global('nodes'),
     nodeInfo: (id) => node(id, 'info'),
     nodeConnections: (id) => node(id, 'conns'),
     nodeCounts: (id) => node(id, 'counts'),
-    health: () => `${prefix}:health`,
-    drains: () => `${prefix}:drains`,
-    lease: (name) => `${prefix}:lease:${name}`,
+    health: () => global('health'),
+    drains: () => global('drains'),
+    lease: (name) => global(`lease:${name}`),
+    marker: () => global('marker'),
     events: () => `${prefix}:events`,
   };
+}
+
+/**
+ * Keys of the layout before Redis Cluster support, which a node moves once at start (see
+ * redis-legacy-layout.ts). Their nodes index and leases are not moved: they expire on their own.
+ */
+export function legacyKeys(prefix: string = DEFAULT_PREFIX): { readonly drains: string; readonly health: string } {
+  return { drains: `${prefix}:drains`, health: `${prefix}:health` };
 }

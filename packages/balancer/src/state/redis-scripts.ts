@@ -2,8 +2,8 @@ import { LuaScript } from './lua-script.js';
 
 /*
  * Lua scripts of RedisStateStore. Each is atomic, which a pipeline is not: a reader never sees
- * a table and its counts disagree. Each touches keys of one slot only (see redis-keys.ts),
- * except setDrainScript, whose two keys need a shared hash tag before Redis Cluster.
+ * a table and its counts disagree. Each touches keys of one slot only (see redis-keys.ts): one
+ * node's keys, or cluster-wide keys, never both, so every one of them runs on Redis Cluster.
  */
 
 /**
@@ -115,4 +115,59 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 if ARGV[5] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[5]) end
 redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
+`);
+
+/**
+ * Writes the marker unless there is one. KEYS: marker. ARGV: marker JSON. Returns the marker in
+ * force (the one written, or the one found).
+ */
+export const claimMarkerScript = new LuaScript(`
+local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`);
+
+/**
+ * Re-seeds a store that lost its data, only if its marker's id is still the one the caller read
+ * (a compare and set). A marker's id is its JSON "id" field, or the whole text when it is not such JSON:
+ * the rule of decodeStateMarker. Adds, never overwrites: a backend is written only where the
+ * registry lacks it, its drain terms only with it, a health record only where there is none.
+ * KEYS: marker, backends, drains, health. ARGV: expected id ('' for none), new marker JSON,
+ * events channel, registry event JSON, health event JSON, n backends, then n triples (id, registry
+ * value, drain JSON or ''), then pairs (backend id, health JSON). Returns 1 when written, 0 when
+ * the marker had changed (nothing written).
+ */
+export const reseedScript = new LuaScript(`
+local current = redis.call('GET', KEYS[1])
+local id = ''
+if current then
+  local ok, marker = pcall(cjson.decode, current)
+  if ok and type(marker) == 'table' and type(marker.id) == 'string' and marker.id ~= '' then id = marker.id
+  else id = current end
+end
+if id ~= ARGV[1] then return 0 end
+local i = 7
+for _ = 1, tonumber(ARGV[6]) do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 and ARGV[i + 2] ~= '' then
+    redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 2])
+  end
+  i = i + 3
+end
+for j = i, #ARGV, 2 do redis.call('HSETNX', KEYS[4], ARGV[j], ARGV[j + 1]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('PUBLISH', ARGV[3], ARGV[5])
+return 1
+`);
+
+/**
+ * Publishes one event from the master of the registry's slot. PUBLISH names no key, so a Cluster
+ * client would send it to any node, and events of one publisher sent through different nodes may
+ * overtake each other on the cluster bus; routed by the registry key (declared, never touched),
+ * every announcement of a store leaves from the node where the scripts publish theirs, in order.
+ * On a standalone Redis this is a PUBLISH. KEYS: backends. ARGV: channel, message.
+ */
+export const publishScript = new LuaScript(`
+return redis.call('PUBLISH', ARGV[1], ARGV[2])
 `);

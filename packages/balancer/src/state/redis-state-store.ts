@@ -1,31 +1,36 @@
-import { Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import { describeRedisTarget, parseRedisUrl, redactRedisUrl, type RedisTarget } from '../config/redis-url.js';
+import { redisClientFactory, type RedisClientFactory } from './redis-clients.js';
 import {
   closeClient,
   connectOrExplain,
   execPipeline,
+  type RedisClient,
   silentLogger,
   type StateLogger,
   unavailable,
   watchConnection,
 } from './redis-connection.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type RedisClientTuning } from './redis-client-options.js';
+import { editDrain } from './redis-drain-edit.js';
 import { RedisEventChannel } from './redis-event-channel.js';
-import { commandClientOptions, subscriberClientOptions, type RedisClientTuning } from './redis-client-options.js';
 import { DEFAULT_PREFIX, redisKeys, type RedisKeys } from './redis-keys.js';
+import { migrateLegacyLayout, type LegacyMigration } from './redis-legacy-layout.js';
 import {
   acquireLeaseScript,
   applyConnectionsScript,
   heartbeatNodeScript,
   pruneNodeIndexScript,
+  publishScript,
   releaseLeaseScript,
-  setDrainScript,
   touchNodeIndexScript,
 } from './redis-scripts.js';
-import { formatRegistryEntry, isMalformed, parseRegistryEntry } from './registry-entry.js';
+import { claimMarker, parseDrains, parseRegistry, readShared, reseed } from './redis-shared-state.js';
+import { formatRegistryEntry } from './registry-entry.js';
 import {
   compareConnections,
   compareText,
   decodeConnectionRecord,
-  decodeDrainRecord,
   decodeHealthRecord,
   decodeNodeInfo,
 } from './state-codec.js';
@@ -36,30 +41,22 @@ import type {
   DrainRecord,
   HealthRecord,
   LiveCounts,
-  MalformedEntry,
   NodeInfo,
   RegisteredBackend,
   RegistrySnapshot,
+  SharedSnapshot,
   StateEvent,
+  StateMarker,
+  StateSeed,
   StateStore,
 } from './state-store.js';
 
-/** How often a drain update is tried again when its backend changed under it (practically never twice). */
-const maxEditAttempts = 5;
-
-/** What a drain update writes: the registry state, the drain terms (none: removed), and what it resolves with. */
-interface DrainEdit<T> {
-  readonly state: RegisteredBackend['state'];
-  readonly drain: DrainRecord | undefined;
-  readonly result: T;
-}
-
 /** Options of `new RedisStateStore(…)`; most callers use {@link RedisStateStore.connect}. */
 export interface RedisStateStoreOptions {
-  /** The command client, connected (or connecting) and failing fast (see commandClientOptions). */
-  command: Redis;
+  /** The command client, connected (or connecting) and failing fast (see redis-clients.ts). */
+  command: RedisClient;
   /** Makes the dedicated subscriber client, on the first `subscribe`; it must not be connected yet. */
-  createSubscriber: () => Redis;
+  createSubscriber: () => RedisClient;
   /** Key prefix; default `mooring`. */
   prefix?: string;
   /** Clock for `heartbeatAt`; default Date.now. TTLs themselves are Redis's. */
@@ -71,8 +68,16 @@ export interface RedisStateStoreOptions {
 
 /** Options of {@link RedisStateStore.connect}. */
 export interface RedisConnectOptions extends RedisClientTuning {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  /**
+   * `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS),
+   * `redis+sentinel://[user:password@]host:port[,host:port…]/MASTER_NAME[/db]` or
+   * `redis+cluster://[user:password@]host:port[,host:port…]`.
+   */
   url: string;
+  /** PEM CA bundle for `rediss://` (the file's contents, not its path). */
+  tlsCa?: string | Buffer;
+  /** The sentinels' own password, for `redis+sentinel://`. */
+  sentinelPassword?: string;
   prefix?: string;
   logger?: StateLogger;
   now?: () => number;
@@ -86,12 +91,15 @@ export interface RedisConnectOptions extends RedisClientTuning {
  * Every failure of Redis rejects with a StateError coded MOORING_ERR_STATE_UNAVAILABLE.
  */
 export class RedisStateStore implements StateStore {
-  readonly #command: Redis;
+  readonly #command: RedisClient;
   readonly #events: RedisEventChannel;
   readonly #keys: RedisKeys;
   readonly #now: () => number;
   readonly #orphanTtlMs: number;
   #closed = false;
+  #reconnectCount = 0;
+  /** Whether the last command got an answer (a Redis error is an answer; a timeout or a lost connection is not). */
+  #answered = true;
 
   constructor(options: RedisStateStoreOptions) {
     const logger = options.logger ?? silentLogger;
@@ -104,11 +112,10 @@ export class RedisStateStore implements StateStore {
     // Every 'ready' after the first is the connection coming back.
     let readies = this.#command.status === 'ready' ? 1 : 0;
     this.#command.on('ready', () => {
+      this.#answered = true;
       if (++readies > 1) this.#reconnectCount++;
     });
   }
-
-  #reconnectCount = 0;
 
   /** Times the command client's connection came back after it was lost. */
   get reconnects(): number {
@@ -116,46 +123,71 @@ export class RedisStateStore implements StateStore {
   }
 
   /**
-   * Creates both clients' settings, connects the command client and resolves once Redis answers.
-   * Rejects with MOORING_ERR_STATE_CONNECT (naming the URL, password redacted) when it does not;
-   * afterwards the clients reconnect on their own for as long as the store is open.
+   * The target a `--redis` URL names. Throws MOORING_ERR_STATE_URL_INVALID with the reason (never
+   * echoing a password): the CLI checks a URL this way before it contacts anything.
+   */
+  static parseUrl(url: string): RedisTarget {
+    const parsed = parseRedisUrl(url);
+    if (parsed.ok) return parsed.target;
+    throw new StateError(
+      'MOORING_ERR_STATE_URL_INVALID',
+      `${parsed.reason}, got ${JSON.stringify(redactRedisUrl(url))}`,
+    );
+  }
+
+  /**
+   * Creates both clients for the URL's topology, connects the command client and resolves once
+   * Redis answers. Rejects with MOORING_ERR_STATE_URL_INVALID for a URL of no known form, and with
+   * MOORING_ERR_STATE_CONNECT (naming the target, password redacted) when Redis does not answer
+   * within three connect timeouts; afterwards the clients reconnect on their own while the store is open.
    */
   static async connect(options: RedisConnectOptions): Promise<RedisStateStore> {
+    const { store, where } = RedisStateStore.#create(options);
+    await connectOrExplain(store.#command, where, 3 * (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
+    return store;
+  }
+
+  /**
+   * The store at once, its command client connecting in the background: for a node whose Redis
+   * is unreachable at start, which starts degraded and catches up when Redis answers.
+   */
+  static connectInBackground(options: RedisConnectOptions): RedisStateStore {
+    const { store } = RedisStateStore.#create(options);
+    store.#command.connect().catch(() => {});
+    return store;
+  }
+
+  static #create(options: RedisConnectOptions): { store: RedisStateStore; where: string } {
+    const target = RedisStateStore.parseUrl(options.url);
+    const clients: RedisClientFactory = redisClientFactory(
+      { target, tlsCa: options.tlsCa, sentinelPassword: options.sentinelPassword },
+      options,
+    );
     const store = new RedisStateStore({
-      command: new Redis(options.url, commandClientOptions(options)),
-      createSubscriber: () => new Redis(options.url, subscriberClientOptions(options)),
+      command: clients.command(),
+      createSubscriber: () => clients.subscriber(),
       prefix: options.prefix,
       now: options.now,
       orphanTtlMs: options.orphanTtlMs,
       logger: options.logger,
     });
-    await connectOrExplain(store.#command, options.url);
-    return store;
+    return { store, where: describeRedisTarget(target) };
   }
 
-  /** True while the command client is connected and ready. */
+  /** True while the command client is connected and its last command got an answer. */
   get available(): boolean {
-    return !this.#closed && this.#command.status === 'ready';
+    return !this.#closed && this.#command.status === 'ready' && this.#answered;
   }
 
   readRegistry(): Promise<RegistrySnapshot> {
-    return this.#run('readRegistry', async () => {
-      const fields = await this.#command.hgetall(this.#keys.backends());
-      const backends: RegisteredBackend[] = [];
-      const malformed: MalformedEntry[] = [];
-      for (const id of Object.keys(fields).sort(compareText)) {
-        const entry = parseRegistryEntry(id, fields[id] ?? '');
-        if (isMalformed(entry)) malformed.push(entry);
-        else backends.push(entry);
-      }
-      return { backends, malformed };
-    });
+    return this.#run('readRegistry', async () => parseRegistry(await this.#command.hgetall(this.#keys.backends())));
   }
 
   async putBackend(backend: RegisteredBackend): Promise<void> {
     // Validated before any I/O: a backend other nodes would refuse is never written.
     const value = formatRegistryEntry(backend);
     await this.#run('putBackend', async () => {
+      // One pipeline goes to one node (the registry's slot), so the PUBLISH leaves from there too.
       const pipeline = this.#command.pipeline().hset(this.#keys.backends(), backend.id, value);
       await execPipeline(pipeline.publish(this.#keys.events(), JSON.stringify({ type: 'registry-changed' })));
     });
@@ -171,25 +203,18 @@ export class RedisStateStore implements StateStore {
         .hdel(this.#keys.drains(), id);
       const [removed] = await execPipeline(pipeline);
       if (removed !== 1) return false;
-      await this.#command.publish(this.#keys.events(), JSON.stringify({ type: 'registry-changed' }));
+      await this.#announce({ type: 'registry-changed' });
       return true;
     });
   }
 
   readDrains(): Promise<Map<string, DrainRecord>> {
-    return this.#run('readDrains', async () => {
-      const drains = new Map<string, DrainRecord>();
-      for (const [id, text] of Object.entries(await this.#command.hgetall(this.#keys.drains()))) {
-        const record = decodeDrainRecord(text);
-        if (record) drains.set(id, record);
-      }
-      return drains;
-    });
+    return this.#run('readDrains', async () => parseDrains(await this.#command.hgetall(this.#keys.drains())));
   }
 
   drainBackend(id: string, drain: DrainRecord): Promise<DrainRecord | undefined> {
     return this.#run('drainBackend', () =>
-      this.#editDrain<DrainRecord | undefined>(id, undefined, (previous) => {
+      editDrain<DrainRecord | undefined>(this.#command, this.#keys, id, undefined, (previous) => {
         const recorded = { ...drain, startedAt: previous?.startedAt ?? drain.startedAt };
         return { state: 'draining', drain: recorded, result: recorded };
       }),
@@ -198,7 +223,7 @@ export class RedisStateStore implements StateStore {
 
   undrainBackend(id: string): Promise<boolean> {
     return this.#run('undrainBackend', () =>
-      this.#editDrain(id, false, () => ({ state: 'active', drain: undefined, result: true })),
+      editDrain(this.#command, this.#keys, id, false, () => ({ state: 'active', drain: undefined, result: true })),
     );
   }
 
@@ -228,12 +253,8 @@ export class RedisStateStore implements StateStore {
   removeNode(id: string): Promise<void> {
     return this.#run('removeNode', async () => {
       const nodeKeys = [this.#keys.nodeInfo(id), this.#keys.nodeConnections(id), this.#keys.nodeCounts(id)];
-      await execPipeline(
-        this.#command
-          .pipeline()
-          .del(...nodeKeys)
-          .zrem(this.#keys.nodes(), id),
-      );
+      // Two commands, not one pipeline: the node's keys and the index live in different slots.
+      await Promise.all([this.#command.del(...nodeKeys), this.#command.zrem(this.#keys.nodes(), id)]);
     });
   }
 
@@ -250,12 +271,11 @@ export class RedisStateStore implements StateStore {
   listConnections(filter: { backend?: string; node?: string } = {}): Promise<ConnectionRecord[]> {
     return this.#run('listConnections', async () => {
       const nodes = (await this.#liveNodes()).filter((info) => filter.node === undefined || info.id === filter.node);
-      const pipeline = this.#command.pipeline();
-      for (const info of nodes) pipeline.hgetall(this.#keys.nodeConnections(info.id));
-      const tables = nodes.length > 0 ? await execPipeline(pipeline) : [];
+      // One command per node (each node's table has a slot of its own), all sent at once.
+      const tables = await Promise.all(nodes.map((info) => this.#command.hgetall(this.#keys.nodeConnections(info.id))));
       const records: ConnectionRecord[] = [];
       for (const table of tables) {
-        for (const text of Object.values(table as Record<string, string>)) {
+        for (const text of Object.values(table)) {
           const record = decodeConnectionRecord(text);
           if (record && (filter.backend === undefined || record.backend === filter.backend)) records.push(record);
         }
@@ -267,13 +287,11 @@ export class RedisStateStore implements StateStore {
   liveCounts(): Promise<LiveCounts> {
     return this.#run('liveCounts', async () => {
       const nodes = await this.#liveNodes();
-      const pipeline = this.#command.pipeline();
-      for (const info of nodes) pipeline.hgetall(this.#keys.nodeCounts(info.id));
-      const tables = nodes.length > 0 ? await execPipeline(pipeline) : [];
+      const tables = await Promise.all(nodes.map((info) => this.#command.hgetall(this.#keys.nodeCounts(info.id))));
       const total = new Map<string, number>();
       const perNode = new Map<string, Map<string, number>>();
       nodes.forEach((info, index) => {
-        const counts = parseCounts(tables[index] as Record<string, string>);
+        const counts = parseCounts(tables[index]);
         perNode.set(info.id, counts);
         for (const [backend, count] of counts) total.set(backend, (total.get(backend) ?? 0) + count);
       });
@@ -316,11 +334,31 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  readShared(): Promise<SharedSnapshot> {
+    return this.#run('readShared', () => readShared(this.#command, this.#keys));
+  }
+
+  claimMarker(marker: StateMarker): Promise<StateMarker> {
+    return this.#run('claimMarker', () => claimMarker(this.#command, this.#keys, marker));
+  }
+
+  async reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean> {
+    // Validated before any I/O, as putBackend: a backend other nodes would refuse is never written.
+    for (const backend of seed.backends) formatRegistryEntry(backend);
+    return await this.#run('reseed', () => reseed(this.#command, this.#keys, seed, marker, expected));
+  }
+
+  /**
+   * Moves what the layout before Redis Cluster support kept under other names (drains and health:
+   * `<prefix>:drains` → `{<prefix>:backends}:drains`…) once, at a node's start; see
+   * redis-legacy-layout.ts. Resolves with what was moved.
+   */
+  migrateLegacyLayout(): Promise<LegacyMigration> {
+    return this.#run('migrateLegacyLayout', () => migrateLegacyLayout(this.#command, this.#keys));
+  }
+
   publish(event: StateEvent): Promise<void> {
-    return this.#run(
-      'publish',
-      async () => void (await this.#command.publish(this.#keys.events(), JSON.stringify(event))),
-    );
+    return this.#run('publish', async () => void (await this.#announce(event)));
   }
 
   /** See RedisEventChannel.subscribe: resolves once subscribed; re-read prompts after a reconnect. */
@@ -335,18 +373,21 @@ export class RedisStateStore implements StateStore {
     await Promise.all([this.#events.close(), closeClient(this.#command)]);
   }
 
+  /** PUBLISHes from the registry's slot, as the scripts do (see publishScript): a publisher's events stay in order. */
+  async #announce(event: StateEvent): Promise<void> {
+    await publishScript.run(this.#command, [this.#keys.backends()], [this.#keys.events(), JSON.stringify(event)]);
+  }
+
   async #liveNodes(): Promise<NodeInfo[]> {
     const flat = await this.#command.zrange(this.#keys.nodes(), 0, -1, 'WITHSCORES');
     const members: { id: string; score: string }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) members.push({ id: flat[i] as string, score: flat[i + 1] as string });
     if (members.length === 0) return [];
-    const pipeline = this.#command.pipeline();
-    for (const { id } of members) pipeline.get(this.#keys.nodeInfo(id));
-    const infos = await execPipeline(pipeline);
+    const infos = await Promise.all(members.map(({ id }) => this.#command.get(this.#keys.nodeInfo(id))));
     const live: NodeInfo[] = [];
     const stale: string[] = [];
     members.forEach(({ id, score }, index) => {
-      const text = infos[index] as string | null;
+      const text = infos[index] ?? null;
       // No info key: its TTL ran out, the node is dead. Info that does not decode is skipped, not pruned.
       if (text === null) stale.push(id, score);
       const info = text === null ? undefined : decodeNodeInfo(text);
@@ -369,45 +410,16 @@ export class RedisStateStore implements StateStore {
     await applyConnectionsScript.run(this.#command, keys, args);
   }
 
-  /**
-   * Reads a backend's entry and drain, then writes both and announces the change in one script
-   * (setDrainScript). The script refuses when a field changed after the read (an operator's
-   * `backend add` or a second drain meanwhile); the edit is then made again on what is there
-   * now, so a concurrent change is never overwritten with a stale copy.
-   */
-  async #editDrain<T>(id: string, unregistered: T, edit: (drain: DrainRecord | undefined) => DrainEdit<T>): Promise<T> {
-    const backends = this.#keys.backends();
-    const drains = this.#keys.drains();
-    for (let attempt = 1; ; attempt += 1) {
-      const read = await execPipeline(this.#command.pipeline().hget(backends, id).hget(drains, id));
-      const [entryText, drainText] = read as (string | null)[];
-      // A malformed entry is no backend to the nodes either.
-      const entry = entryText == null ? undefined : parseRegistryEntry(id, entryText);
-      if (entryText == null || !entry || isMalformed(entry)) return unregistered;
-      const change = edit(drainText == null ? undefined : decodeDrainRecord(drainText));
-      const args = [
-        id,
-        entryText,
-        drainText ?? '',
-        formatRegistryEntry({ ...entry, state: change.state }),
-        change.drain ? JSON.stringify(change.drain) : '',
-        this.#keys.events(),
-        JSON.stringify({ type: 'registry-changed' }),
-      ];
-      if ((await setDrainScript.run(this.#command, [backends, drains], args)) === 1) return change.result;
-      if (attempt === maxEditAttempts) {
-        const message = `backend ${JSON.stringify(id)} kept changing during a drain update`;
-        throw new StateError('MOORING_ERR_STATE_UNAVAILABLE', message);
-      }
-    }
-  }
-
   /** Runs one operation, turning any Redis failure into MOORING_ERR_STATE_UNAVAILABLE. */
   async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
     this.#assertOpen();
     try {
-      return await body();
+      const result = await body();
+      this.#answered = true;
+      return result;
     } catch (err) {
+      // A Redis error reply (WRONGTYPE…) or our own refusal still means Redis answered.
+      this.#answered = err instanceof ReplyError || err instanceof StateError;
       throw err instanceof StateError ? err : unavailable(operation, err);
     }
   }

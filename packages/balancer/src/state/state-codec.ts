@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionRecord } from '../core/session-record.js';
-import type { DrainRecord, HealthRecord, NodeInfo, StateEvent } from './state-store.js';
+import type { DrainRecord, HealthRecord, NodeInfo, StateEvent, StateMarker } from './state-store.js';
 
 /*
  * Decoders for what other processes wrote into the shared state. Anything can write to Redis,
@@ -41,6 +41,15 @@ const healthRecordSchema = z.object({
   since: z.number(),
   checkedBy: z.string(),
   streak: z.number().int().min(0),
+});
+
+/** Lenient on purpose: only the id decides (the re-seed script reads it the same way, see redis-scripts). */
+const stateMarkerSchema = z.object({
+  id: z.string().min(1),
+  by: z.string().catch('unknown'),
+  at: z.number().catch(0),
+  reseeded: z.boolean().catch(false),
+  covers: z.array(z.string()).catch([]),
 });
 
 const stateEventSchema = z.discriminatedUnion('type', [
@@ -88,3 +97,11 @@ export function countByBackend(records: Iterable<ConnectionRecord>): Map<string,
 }
 /** A DrainRecord from its JSON, or undefined. */
 export const decodeDrainRecord = (text: string): DrainRecord | undefined => decodeWith(drainRecordSchema, text);
+
+/**
+ * A StateMarker from its JSON. Anything else in the key (written by hand) is still a marker, whose
+ * id is the text itself: a store that has one has not lost its data, whatever it reads.
+ */
+export function decodeStateMarker(text: string): StateMarker {
+  return decodeWith(stateMarkerSchema, text) ?? { id: text, by: 'unknown', at: 0, reseeded: false, covers: [] };
+}

@@ -63,6 +63,40 @@ export interface HealthRecord {
   readonly streak: number;
 }
 
+/**
+ * The marker of one shared state (`{<prefix>:backends}:marker` in Redis): written once on a fresh
+ * store and replaced only by a re-seed. A store without it, or with one that a node cannot trace
+ * back to the marker it knew, has lost its data (a restart without persistence, a failover to an
+ * empty replica).
+ */
+export interface StateMarker {
+  /** Random, unique per marker. */
+  readonly id: string;
+  /** Node that wrote it. */
+  readonly by: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** Written by a re-seed (true), or on a fresh store (false). */
+  readonly reseeded: boolean;
+  /** Ids of the markers this one replaces: a node that knew one of them knows this state too. */
+  readonly covers: readonly string[];
+}
+
+/** The registry, drains and marker, read in one atomic step: what a node applies. */
+export interface SharedSnapshot {
+  readonly registry: RegistrySnapshot;
+  readonly drains: Map<string, DrainRecord>;
+  /** Absent: a fresh store, or one that lost its data. */
+  readonly marker: StateMarker | undefined;
+}
+
+/** What a node re-seeds a store that lost its data with: the registry, drains and health it last applied. */
+export interface StateSeed {
+  readonly backends: readonly RegisteredBackend[];
+  readonly drains: ReadonlyMap<string, DrainRecord>;
+  readonly health: ReadonlyMap<string, HealthRecord>;
+}
+
 /** A change announced to every node (pub/sub in Redis, direct in memory). */
 export type StateEvent =
   | { readonly type: 'registry-changed' }
@@ -128,6 +162,20 @@ export interface StateStore {
   releaseLease(name: string, holder: string): Promise<void>;
   writeHealth(records: ReadonlyMap<string, HealthRecord>): Promise<void>;
   readHealth(): Promise<Map<string, HealthRecord>>;
+
+  // Marker and re-seed (recovery from a store that lost its data)
+  /** The registry, the drains and the marker in one atomic read, so they never disagree. */
+  readShared(): Promise<SharedSnapshot>;
+  /** Writes `marker` unless the store has one; resolves with the marker in force. */
+  claimMarker(marker: StateMarker): Promise<StateMarker>;
+  /**
+   * Re-seeds a store that lost its data, in one atomic step, only if its marker is still the one
+   * the caller read (`expected`: that marker's id, undefined for none): adds each backend of `seed`
+   * the registry lacks (with its drain terms) and each health record the store lacks, overwriting
+   * nothing that is there; writes `marker`; announces `registry-changed` and `health-changed`.
+   * Resolves false, having written nothing, when the marker had changed meanwhile.
+   */
+  reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean>;
 
   // Events
   publish(event: StateEvent): Promise<void>;

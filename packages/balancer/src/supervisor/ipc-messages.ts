@@ -2,6 +2,7 @@ import type { MooringConfig } from '../config/schema.js';
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
+import type { TlsMaterial } from '../proxy/tls/tls-material.js';
 
 /**
  * Messages the primary sends its workers over the cluster IPC channel. Workers never talk to
@@ -16,6 +17,8 @@ export type PrimaryToWorker =
    * paces its closes: sessions may run to the deadline.
    */
   | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
+  /** TLS certificates and CAs, read and checked by the primary (before `backends` in a new worker's state). */
+  | { readonly type: 'tls'; readonly material: TlsMaterial }
   /** The full membership: static backends merged with the registry. */
   | { readonly type: 'backends'; readonly backends: readonly Backend[] }
   /** Cluster-wide live sessions per backend. */

@@ -7,6 +7,7 @@ import { createAdminServer } from '../admin/admin-server.js';
 import { formatHostPort } from '../config/host-port.js';
 import type { MooringConfig } from '../config/schema.js';
 import { listen, type Unsubscribe } from '../core/listener.js';
+import { probeBackend } from '../control-plane/http-probe.js';
 import { NodeControlPlane } from '../control-plane/node-control-plane.js';
 import type { WorkerLink, WorkerSnapshot } from '../control-plane/worker-link.js';
 import { NodeMetrics } from '../admin/node-metrics.js';
@@ -14,6 +15,9 @@ import { TrafficHistory } from '../admin/traffic-history.js';
 import { instrumentStore } from '../state/instrumented-store.js';
 import { openStateStore } from '../state/open-state-store.js';
 import { MetricsScrape } from './metrics-scrape.js';
+import type { TlsMaterial } from '../proxy/tls/tls-material.js';
+import { readTlsMaterial, usesTls } from './tls-loader.js';
+import { TlsFileWatcher } from './tls-watcher.js';
 import { ensureCookieSecret } from './ensure-cookie-secret.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
@@ -31,6 +35,47 @@ export interface PrimaryOptions {
   readonly workerEntry: string;
 }
 
+/** Every file TLS reads, to watch for changes. */
+function tlsFiles(config: Readonly<MooringConfig>): string[] {
+  const optional = [config.tlsClientCa, config.backendCa, config.tlsTicketKeyFile];
+  return [...config.tlsCert, ...config.tlsKey, ...optional.filter((file): file is string => file !== undefined)];
+}
+
+/** The certificates in use, with their names and expiry: one line each, at start and on every reload. */
+function logCertificates(log: Logger, material: TlsMaterial | undefined, reason = 'start'): void {
+  for (const certificate of material?.certificates ?? []) {
+    const expires = new Date(certificate.validTo).toISOString();
+    log.info({ file: certificate.file, names: certificate.names, expires, reason }, 'TLS certificate in use');
+  }
+}
+
+/**
+ * Options the primary applies without new workers: TLS files (their material is handed to the
+ * workers), the static backends and the health checks (the control plane merges and tells the
+ * workers), and the admin token (read by the primary per request).
+ */
+const appliedInPlace: ReadonlyArray<keyof MooringConfig> = [
+  'tlsCert',
+  'tlsKey',
+  'tlsClientCa',
+  'tlsTicketKeyFile',
+  'backendCa',
+  'backends',
+  'heartbeatInterval',
+  'healthPath',
+  'healthInterval',
+  'healthTimeout',
+  'adminToken',
+  'adminTokenFile',
+];
+
+/** Whether a reload changed only what the primary applies in place (see {@link appliedInPlace}). */
+function changesInPlaceOnly(a: Readonly<MooringConfig>, b: Readonly<MooringConfig>): boolean {
+  const rest = (config: Readonly<MooringConfig>): string =>
+    JSON.stringify({ ...config, ...Object.fromEntries(appliedInPlace.map((key) => [key, undefined])) });
+  return rest(a) === rest(b);
+}
+
 /** What {@link Primary.start} builds. */
 interface PrimaryParts {
   readonly workers: WorkerSupervisor;
@@ -38,6 +83,7 @@ interface PrimaryParts {
   readonly admin: Server;
   readonly scrape: MetricsScrape;
   readonly history: TrafficHistory;
+  readonly tls: TlsMaterial | undefined;
 }
 
 /** The control plane's calls to workers, as IPC messages. */
@@ -73,6 +119,8 @@ export class Primary {
   readonly #admin: Server;
   readonly #scrape: MetricsScrape;
   readonly #history: TrafficHistory;
+  #tls: TlsMaterial | undefined;
+  #tlsWatcher: TlsFileWatcher | undefined;
   readonly #unsubscribe: Unsubscribe[] = [];
   #config: Readonly<MooringConfig>;
   #state: 'starting' | 'running' | 'shutting-down' | 'stopped' = 'starting';
@@ -90,18 +138,25 @@ export class Primary {
     this.#admin = parts.admin;
     this.#scrape = parts.scrape;
     this.#history = parts.history;
+    this.#tls = parts.tls;
   }
 
   /** Starts the shared state, the admin listener and the workers; resolves once they are under way. */
   static async start(options: PrimaryOptions): Promise<Primary> {
     const { log } = options;
     const config = ensureCookieSecret(options.config, log);
+    // Before anything starts: a certificate that does not parse or match its key is exit 2.
+    const tls = usesTls(config) ? readTlsMaterial(config) : undefined;
+    logCertificates(log, tls);
     const startedAt = Date.now();
     const workers = new WorkerSupervisor(config, log, options.workerEntry);
     const holder: { primary?: Primary; nodeMetrics?: NodeMetrics } = {};
     const rawStore = await openStateStore(config, log);
     const store = instrumentStore(rawStore, (_operation, seconds) => holder.nodeMetrics?.storeCommand(seconds));
-    const controlPlane = new NodeControlPlane({ store, config, log, workers: workerLink(workers) });
+    // Health checks of https:// backends verify them against the CA the workers use.
+    const probe = (origin: string, path: string, timeoutMs: number): Promise<boolean> =>
+      probeBackend(origin, path, timeoutMs, holder.primary?.backendCa ?? tls?.backendCa);
+    const controlPlane = new NodeControlPlane({ store, config, log, workers: workerLink(workers), probe });
     const nodeMetrics = new NodeMetrics({
       view: () => controlPlane.view(),
       storeUp: () => rawStore.available,
@@ -141,10 +196,15 @@ export class Primary {
     });
     admin.listen(config.admin.port, config.admin.host);
     await once(admin, 'listening');
-    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history });
+    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history, tls });
     holder.primary = primary;
     primary.#run();
     return primary;
+  }
+
+  /** The CA bundle `https://` backends must chain to, as last read. */
+  get backendCa(): string | undefined {
+    return this.#tls?.backendCa;
   }
 
   /** Whether shutdown has begun (/readyz answers 503 from then on). */
@@ -168,6 +228,7 @@ export class Primary {
     this.#workers.destroy();
     this.#controlPlane.destroy();
     this.#history.destroy();
+    this.#tlsWatcher?.close();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#admin.close();
     this.#admin.closeAllConnections();
@@ -193,6 +254,7 @@ export class Primary {
       listen(cluster, 'listening', (worker: Worker, address: AddressInfo) => this.#onListening(worker, address)),
     );
     this.#state = 'running';
+    this.#watchTls();
     log.info(
       {
         workers: this.#config.workers,
@@ -207,6 +269,7 @@ export class Primary {
   #onWorkerMessage(worker: Worker, message: WorkerToPrimary): void {
     switch (message?.type) {
       case 'ready-for-state': // a new worker gets the current state before it accepts its first connection
+        if (this.#tls) this.#workers.send(worker.id, { type: 'tls', material: this.#tls });
         for (const snapshot of snapshotMessages(this.#controlPlane.snapshot())) this.#workers.send(worker.id, snapshot);
         break;
       case 'sessions':
@@ -253,6 +316,7 @@ export class Primary {
     await this.#workers.close(config.shutdownDeadline, config.closeCode);
     await this.#controlPlane.close();
     this.#history.destroy();
+    this.#tlsWatcher?.close();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // A scraper's keep-alive connection must not hold the exit up.
     const adminClosed = new Promise((resolve) => this.#admin.close(resolve));
@@ -269,15 +333,53 @@ export class Primary {
       const raw = this.#reloadConfig();
       // A generated cookie secret must survive the reload, or every issued cookie breaks.
       const keepSecret = raw.cookieSecret ? raw : Object.freeze({ ...raw, cookieSecret: this.#config.cookieSecret });
-      this.#config = ensureCookieSecret(keepSecret, this.#log);
-      this.#log.info(
-        { workers: this.#config.workers },
-        'SIGHUP: configuration reloaded, replacing workers one at a time',
-      );
-      await this.#controlPlane.reconfigure(this.#config);
-      await this.#workers.reload(this.#config);
+      const next = ensureCookieSecret(keepSecret, this.#log);
+      const inPlaceOnly = changesInPlaceOnly(this.#config, next);
+      const configChanged = JSON.stringify(this.#config) !== JSON.stringify(next);
+      this.#config = next;
+      const certificatesChanged = this.#reloadTls('SIGHUP');
+      this.#watchTls();
+      await this.#controlPlane.reconfigure(next);
+      // What can change in place, does (certificates, static backends, health checks, the admin
+      // token). TLS tunnels cannot move between processes, so such a SIGHUP replaces no worker. A
+      // SIGHUP that changes nothing at all is how new code on disk is picked up: it replaces them.
+      if (inPlaceOnly && (configChanged || certificatesChanged)) {
+        return void this.#log.info('SIGHUP: configuration applied in place, no worker replaced');
+      }
+      this.#log.info({ workers: next.workers }, 'SIGHUP: configuration reloaded, replacing workers one at a time');
+      await this.#workers.reload(next);
     } catch (err) {
       this.#log.error({ err }, 'SIGHUP: reload failed, keeping the running configuration');
     }
+  }
+
+  /** Watches the TLS files of the current configuration (again after a reload). */
+  #watchTls(): void {
+    this.#tlsWatcher?.close();
+    this.#tlsWatcher = usesTls(this.#config)
+      ? new TlsFileWatcher(tlsFiles(this.#config), () => this.#reloadTls('file changed'))
+      : undefined;
+  }
+
+  /**
+   * Reads the TLS files again and, when they changed, hands the material to every worker (and says
+   * so: true). A file
+   * that does not parse, or a certificate that does not match its key, is logged and the current
+   * material kept: a bad renewal never takes the listener down.
+   */
+  #reloadTls(reason: string): boolean {
+    if (!usesTls(this.#config)) return false;
+    let material: TlsMaterial;
+    try {
+      material = readTlsMaterial(this.#config);
+    } catch (err) {
+      this.#log.error({ err, reason }, 'TLS reload failed, keeping the current certificates');
+      return false;
+    }
+    if (JSON.stringify(material) === JSON.stringify(this.#tls)) return false;
+    this.#tls = material;
+    logCertificates(this.#log, material, reason);
+    this.#workers.broadcast({ type: 'tls', material });
+    return true;
   }
 }

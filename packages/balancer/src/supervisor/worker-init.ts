@@ -6,8 +6,12 @@ import { configSchema } from '../config/schema.js';
  * its `init` message against. Optional keys (no default) are listed with their type.
  */
 const reference: Readonly<Record<string, unknown>> = configSchema.parse({ nodeId: 'reference', workers: 1 });
-const optionalKeys: Readonly<Record<string, 'string' | 'number'>> = {
+const optionalKeys: Readonly<Record<string, 'string' | 'number' | 'object'>> = {
   redis: 'string',
+  listenTls: 'object',
+  tlsClientCa: 'string',
+  tlsTicketKeyFile: 'string',
+  backendCa: 'string',
   cookieSecret: 'string',
   cookieDomain: 'string',
   cookieMaxAge: 'number',

@@ -154,7 +154,9 @@ export class WorkerSupervisor {
     // The configuration goes over IPC, not the environment: the cookie secret must not sit in
     // every worker's /proc/PID/environ. The worker asks for it once it listens for messages.
     const worker = cluster.fork();
-    const config = this.#config;
+    // Workers never need the admin token (the primary answers the admin API): it stays out of
+    // the processes that parse untrusted traffic.
+    const config = { ...this.#config, adminToken: undefined, adminTokenFile: undefined };
     const onMessage = (message: WorkerToPrimary): void => {
       if (message?.type !== 'ready-for-init') return;
       worker.off('message', onMessage);

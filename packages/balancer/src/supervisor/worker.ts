@@ -62,7 +62,6 @@ export function runWorker(deps: WorkerDeps): RunningWorker {
 /** One worker once configured: the proxy and its reactions to the primary's messages. */
 class WorkerProcess {
   readonly log: Logger;
-  readonly #config: Readonly<MooringConfig>;
   readonly #deps: WorkerDeps;
   readonly #pool: BackendPool;
   readonly #proxy: ProxyServer;
@@ -70,7 +69,6 @@ class WorkerProcess {
   #state: 'configured' | 'listening' | 'stopping' = 'configured';
 
   constructor(config: Readonly<MooringConfig>, deps: WorkerDeps, detach: () => void) {
-    this.#config = config;
     this.#deps = deps;
     this.#detach = detach;
     this.log = createLogger({ node: config.nodeId, worker: deps.workerId, level: config.logLevel });
@@ -90,6 +88,8 @@ class WorkerProcess {
         return this.#listenOnce();
       case 'close-session':
         return void this.#proxy.closeSession(message.id, message.code, message.reason);
+      case 'tls':
+        return this.#proxy.tlsChanged(message.material);
       case 'metrics-request':
         return void this.#proxy.metrics
           .snapshot()
@@ -108,10 +108,7 @@ class WorkerProcess {
   #listenOnce(): void {
     if (this.#state !== 'configured') return;
     this.#state = 'listening';
-    const { port, host } = this.#config.listen;
-    this.#proxy.server.listen(port, host, () =>
-      this.log.info({ address: this.#proxy.server.address() }, 'worker listening'),
-    );
+    this.#proxy.listeners.listen((server) => this.log.info({ address: server.address() }, 'worker listening'));
   }
 
   async #stop(deadlineMs: number, closeCode: number): Promise<void> {

@@ -77,7 +77,7 @@ describe('loadConfig', () => {
     [{ flags: { backends: ['nourl'] } }, 'backends (--backend): expected ID=URL'],
     [
       { flags: { backends: ['a=ftp://x:1'] } },
-      'backends.0.url (--backend, MOORING_BACKEND): expected an http:// origin',
+      'backends.0.url (--backend, MOORING_BACKEND): expected an http:// or https:// origin',
     ],
     [
       { flags: { backends: ['a=http://127.0.0.1:1', 'a=http://127.0.0.1:2'] } },

@@ -93,7 +93,7 @@ describe('NodeControlPlane wiring', () => {
     // Beats (200 ms) well before the registry poll (1 s): what follows the outage is the beat's doing.
     const settings = config({ heartbeatInterval: 200 });
     plane = new NodeControlPlane({ store: fake.store, config: settings, log: silentLog(), workers: link });
-    fake.failing.add('heartbeat').add('readRegistry').add('subscribe'); // the store is away at start
+    fake.failing.add('heartbeat').add('readShared').add('subscribe'); // the store is away at start
     await plane.start();
     expect(plane.degraded).toBe(true);
     await peer.putBackend(backend('late')); // nobody hears it

@@ -76,7 +76,7 @@ describe('RegistrySync', () => {
     expect(emitted).toEqual([['s'], ['b', 's']]);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(emitted).toHaveLength(2);
-    expect(fake.count('readRegistry')).toBe(7);
+    expect(fake.count('readShared')).toBe(7);
   });
 
   it('merges new static backends at once (SIGHUP)', async () => {
@@ -113,10 +113,10 @@ describe('RegistrySync', () => {
     const registry = newSync();
     await registry.start();
     await registry.close();
-    const reads = fake.count('readRegistry');
+    const reads = fake.count('readShared');
     await peer.putBackend(backend('b'));
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(fake.count('readRegistry')).toBe(reads);
+    expect(fake.count('readShared')).toBe(reads);
     expect(vi.getTimerCount()).toBe(0);
 
     const early = newSync();

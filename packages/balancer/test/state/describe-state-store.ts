@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../src/core/session-record.js';
-import type { HealthRecord, NodeInfo, StateEvent, StateStore } from '../../src/state/state-store.js';
+import type {
+  HealthRecord,
+  NodeInfo,
+  StateEvent,
+  StateMarker,
+  StateSeed,
+  StateStore,
+} from '../../src/state/state-store.js';
 
 /** One store under test, on a fresh, private state (its own key prefix for Redis). */
 export interface StateStoreFixture {
@@ -9,6 +16,8 @@ export interface StateStoreFixture {
   peer(): Promise<StateStore>;
   /** Moves the injected clock forward; absent when TTLs run on a real clock (Redis). */
   advance?(ms: number): void;
+  /** Loses everything this cluster stored, as a Redis restarted without persistence would. */
+  wipe(): Promise<void>;
   /** Closes every store the fixture made. */
   cleanup(): Promise<void>;
 }
@@ -57,6 +66,10 @@ const counts = (map: ReadonlyMap<string, number>): Record<string, number> => Obj
 const perNode = (map: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, Record<string, number>> =>
   Object.fromEntries([...map].map(([node, byBackend]) => [node, counts(byBackend)]));
 const ids = (list: readonly { id: string }[]): string[] => list.map((entry) => entry.id);
+
+export function marker(id: string, extra: Partial<StateMarker> = {}): StateMarker {
+  return { id, by: 'n1', at: 1_700_000_000_000, reseeded: false, covers: [], ...extra };
+}
 
 /**
  * The contract every StateStore meets (STYLE "A StateStore interface … both pass one shared
@@ -127,18 +140,24 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
       const backendA = { id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' as const };
 
       /**
-       * Every event a peer receives from the time of the call, up to a marker published after it:
-       * events of one publisher arrive in order, so nothing the call announced can still come.
+       * Every event a peer receives between two markers published before and after the call:
+       * events of one publisher arrive in order, so nothing announced before the first can come
+       * after it (on a Redis Cluster an event published just before a SUBSCRIBE may still be on its
+       * way between nodes), and nothing the call announced can still come after the second.
        */
       async function eventsOf(call: () => Promise<unknown>): Promise<StateEvent[]> {
         const peer = await fx.peer();
         const { events, unsubscribe } = await record(peer);
+        const before: StateEvent = { type: 'passive-failure', backend: 'before', node: 'test' };
+        const after: StateEvent = { type: 'passive-failure', backend: 'after', node: 'test' };
+        await store.publish(before);
+        await expect.poll(() => events.at(-1)).toEqual(before);
         await call();
-        const marker: StateEvent = { type: 'passive-failure', backend: 'marker', node: 'test' };
-        await store.publish(marker);
-        await expect.poll(() => events.at(-1)).toEqual(marker);
+        await store.publish(after);
+        await expect.poll(() => events.at(-1)).toEqual(after);
         await unsubscribe();
-        return events.slice(0, -1);
+        const start = events.findIndex((event) => event.type === 'passive-failure' && event.backend === 'before');
+        return events.slice(start + 1, -1);
       }
 
       it('starts a drain in one step: state draining, terms recorded, one announcement', async () => {
@@ -380,6 +399,98 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
         );
         await store.removeBackend('a');
         expect([...(await store.readHealth()).keys()]).toEqual(['b']);
+      });
+    });
+
+    describe('marker and re-seed', () => {
+      const a = { id: 'a', url: 'http://127.0.0.1:3001', weight: 2, state: 'active' as const };
+      const b = { id: 'b', url: 'http://127.0.0.1:3002', weight: 1, state: 'draining' as const };
+      const drain = { startedAt: 1_000, deadlineAt: 61_000, closeRate: 50, closeCode: 1012 };
+      const seed: StateSeed = {
+        backends: [a, b],
+        drains: new Map([['b', drain]]),
+        health: new Map([
+          ['a', health(false)],
+          ['b', health(true)],
+        ]),
+      };
+
+      it('has no marker until one is claimed; the first claim wins and later ones get it back', async () => {
+        expect((await store.readShared()).marker).toBeUndefined();
+        expect(await store.claimMarker(marker('m1'))).toEqual(marker('m1'));
+        const peer = await fx.peer();
+        expect(await peer.claimMarker(marker('m2', { by: 'n2' }))).toEqual(marker('m1'));
+        expect((await peer.readShared()).marker).toEqual(marker('m1'));
+      });
+
+      it('reads the registry, the drains and the marker together', async () => {
+        await store.putBackend(a);
+        await store.drainBackend('a', drain);
+        await store.claimMarker(marker('m1'));
+        expect(await (await fx.peer()).readShared()).toEqual({
+          registry: { backends: [{ ...a, state: 'draining' }], malformed: [] },
+          drains: new Map([['a', drain]]),
+          marker: marker('m1'),
+        });
+      });
+
+      it('forgets everything with the store, marker included', async () => {
+        await store.putBackend(a);
+        await store.claimMarker(marker('m1'));
+        await fx.wipe();
+        expect(await store.readShared()).toEqual({
+          registry: { backends: [], malformed: [] },
+          drains: new Map(),
+          marker: undefined,
+        });
+      });
+
+      it('re-seeds a store that lost its marker once, adding what is missing and overwriting nothing', async () => {
+        await store.claimMarker(marker('m1'));
+        await fx.wipe();
+        const peer = await fx.peer();
+        const { events } = await record(peer);
+        // Written after the loss, before the re-seed: an operator's newer word, which must stay.
+        await store.putBackend({ ...a, url: 'http://127.0.0.1:4001' });
+        await store.writeHealth(new Map([['b', health(false, 1)]]));
+        const next = marker('m2', { reseeded: true, covers: ['m1'] });
+        expect(await store.reseed(seed, next, undefined)).toBe(true);
+        // The re-seed's two announcements, after the putBackend's own.
+        await expect
+          .poll(() => events)
+          .toEqual([{ type: 'registry-changed' }, { type: 'registry-changed' }, { type: 'health-changed' }]);
+        expect(await peer.readShared()).toEqual({
+          registry: { backends: [{ ...a, url: 'http://127.0.0.1:4001' }, b], malformed: [] },
+          drains: new Map([['b', drain]]),
+          marker: next,
+        });
+        expect(await peer.readHealth()).toEqual(
+          new Map([
+            ['a', health(false)],
+            ['b', health(false, 1)],
+          ]),
+        );
+        // A second node that saw the same loss finds the marker back and writes nothing.
+        expect(await peer.reseed({ ...seed, backends: [{ ...a, id: 'late' }] }, marker('m3'), undefined)).toBe(false);
+        expect(ids((await store.readRegistry()).backends)).toEqual(['a', 'b']);
+        expect((await store.readShared()).marker).toEqual(next);
+      });
+
+      it('re-seeds only over the marker the caller read (a compare and set on its id)', async () => {
+        await store.claimMarker(marker('fresh'));
+        expect(await store.reseed(seed, marker('m2'), undefined)).toBe(false);
+        expect(await store.reseed(seed, marker('m2'), 'other')).toBe(false);
+        expect(await store.readRegistry()).toEqual({ backends: [], malformed: [] });
+        expect(await store.reseed(seed, marker('m2', { covers: ['fresh'] }), 'fresh')).toBe(true);
+        expect(ids((await store.readRegistry()).backends)).toEqual(['a', 'b']);
+      });
+
+      it('refuses to re-seed a backend other nodes would refuse', async () => {
+        const bad = { ...seed, backends: [{ ...a, url: 'ftp://127.0.0.1:1' }] };
+        await expect(store.reseed(bad, marker('m1'), undefined)).rejects.toMatchObject({
+          code: 'MOORING_ERR_STATE_INVALID_BACKEND',
+        });
+        expect((await store.readShared()).marker).toBeUndefined();
       });
     });
 

@@ -16,6 +16,9 @@ describeStateStore('MemoryStateStore', async () => {
     advance(ms) {
       clock += ms;
     },
+    async wipe() {
+      store.clear();
+    },
     async cleanup() {
       await Promise.all(stores.map((each) => each.close()));
     },

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIX, redisKeys } from '../../src/state/redis-keys.js';
-import {
-  commandClientOptions,
-  reconnectDelay,
-  redactRedisUrl,
-  subscriberClientOptions,
-} from '../../src/state/redis-client-options.js';
+import { DEFAULT_PREFIX, legacyKeys, redisKeys } from '../../src/state/redis-keys.js';
+import { commandClientOptions, reconnectDelay, subscriberClientOptions } from '../../src/state/redis-client-options.js';
 
 /** The hash tag Redis Cluster hashes (its spec, "Hash tags"): between the first `{` and the next `}`, if any. */
 function hashTag(key: string): string {
@@ -31,26 +26,46 @@ describe('redisKeys', () => {
       keys.nodeConnections('n1'),
       keys.nodeCounts('n1'),
       keys.health(),
+      keys.drains(),
       keys.lease('health'),
+      keys.marker(),
       keys.events(),
     ];
-    for (const key of all) expect(key.startsWith('edge:')).toBe(true);
+    for (const key of all) expect(key.includes('edge:')).toBe(true);
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('tags every cluster-wide key with the name of the registry, which is the registry’s own slot', () => {
+    const keys = redisKeys('edge');
+    expect([keys.drains(), keys.health(), keys.nodes(), keys.lease('reseed'), keys.marker()]).toEqual([
+      '{edge:backends}:drains',
+      '{edge:backends}:health',
+      '{edge:backends}:nodes',
+      '{edge:backends}:lease:reseed',
+      '{edge:backends}:marker',
+    ]);
+    const global = [keys.backends(), keys.drains(), keys.health(), keys.nodes(), keys.lease('health'), keys.marker()];
+    expect(new Set(global.map(hashTag))).toEqual(new Set(['edge:backends']));
   });
 
   it.each([
     { prefix: 'mooring', node: 'n1' },
     { prefix: 'mooring', node: 'we{ir}d' },
-    { prefix: 'app{1}', node: 'n1' },
+    { prefix: 'mooring', node: 'a}b' },
   ])('keeps the keys of node $node (prefix $prefix) in one slot, apart from other nodes', ({ prefix, node }) => {
     const keys = redisKeys(prefix);
     const tags = [keys.nodeInfo(node), keys.nodeConnections(node), keys.nodeCounts(node)].map(hashTag);
     expect(new Set(tags).size).toBe(1);
-    if (!prefix.includes('{')) expect(hashTag(keys.nodeInfo('other'))).not.toBe(tags[0]);
+    expect(hashTag(keys.nodeInfo('other'))).not.toBe(tags[0]);
+    expect(tags[0]).not.toBe(hashTag(keys.backends()));
   });
 
-  it('refuses an empty prefix', () => {
-    expect(() => redisKeys('')).toThrow(RangeError);
+  it.each(['', 'app{1}', 'a}b'])('refuses the prefix %j', (prefix) => {
+    expect(() => redisKeys(prefix)).toThrow(RangeError);
+  });
+
+  it('names the keys of the layout before Redis Cluster support, for their one-time move', () => {
+    expect(legacyKeys('edge')).toEqual({ drains: 'edge:drains', health: 'edge:health' });
   });
 });
 
@@ -79,14 +94,5 @@ describe('Redis client options', () => {
       autoResubscribe: true,
       lazyConnect: true,
     });
-  });
-
-  it.each([
-    ['redis://:secret@h:6380/2', 'redis://:***@h:6380/2'],
-    ['redis://user:secret@h:6380', 'redis://user:***@h:6380'],
-    ['redis://h:6380', 'redis://h:6380'],
-    ['not a url', '<invalid Redis URL>'],
-  ])('redacts %s', (url, expected) => {
-    expect(redactRedisUrl(url)).toBe(expected);
   });
 });

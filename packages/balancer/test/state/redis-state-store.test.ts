@@ -6,7 +6,8 @@ import { commandClientOptions, subscriberClientOptions } from '../../src/state/r
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { RedisStateStore } from '../../src/state/redis-state-store.js';
 import type { StateEvent } from '../../src/state/state-store.js';
-import { connection, describeStateStore, nodeInfo } from './describe-state-store.js';
+import { connection, describeStateStore, marker, nodeInfo } from './describe-state-store.js';
+import { wipePrefix } from './redis-wipe.js';
 
 // Every file gets its own redis-server on a free port (never 6379); each test its own prefix.
 let server: RedisServerProcess;
@@ -52,10 +53,19 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<unkn
   }
 }
 
-describeStateStore('RedisStateStore', async () => {
+describeStateStore('RedisStateStore (standalone)', async () => {
   const set = storeSet(() => server.url);
   const store = await set.open();
-  return { store, peer: () => set.open(), cleanup: () => set.closeAll() };
+  const raw = new Redis(server.url);
+  return {
+    store,
+    peer: () => set.open(),
+    wipe: () => wipePrefix(raw, set.prefix),
+    cleanup: async () => {
+      raw.disconnect();
+      await set.closeAll();
+    },
+  };
 });
 
 describe('RedisStateStore against raw Redis writes', () => {
@@ -146,13 +156,17 @@ describe('RedisStateStore against raw Redis writes', () => {
     await store.heartbeat(nodeInfo('n1'), 10_000);
     await store.recordConnections('n1', [connection('s1', 'a', 'n1')], []);
     await store.acquireLease('health', 'n1', 10_000);
+    await store.claimMarker(marker('m1'));
+    await store.drainBackend('a', { startedAt: 1, deadlineAt: 2, closeRate: 1, closeCode: 1012 });
     const p = set.prefix;
-    expect((await raw.keys(`${p}:*`)).sort()).toEqual(
+    expect((await raw.keys(`*${p}:*`)).sort()).toEqual(
       [
         `${p}:backends`,
-        `${p}:health`,
-        `${p}:lease:health`,
-        `${p}:nodes`,
+        `{${p}:backends}:drains`,
+        `{${p}:backends}:health`,
+        `{${p}:backends}:lease:health`,
+        `{${p}:backends}:marker`,
+        `{${p}:backends}:nodes`,
         `${p}:{node:n1}:conns`,
         `${p}:{node:n1}:counts`,
         `${p}:{node:n1}:info`,
@@ -169,7 +183,9 @@ describe('RedisStateStore against raw Redis writes', () => {
       expect(ttl, key).toBeGreaterThan(0);
       expect(ttl, key).toBeLessThanOrEqual(10_000);
     }
-    expect(await raw.pttl(keys.backends())).toBe(-1);
+    for (const key of [keys.backends(), keys.drains(), keys.health(), keys.marker()]) {
+      expect(await raw.pttl(key), key).toBe(-1);
+    }
     expect(await raw.hgetall(keys.nodeCounts('n1'))).toEqual({ a: '1' });
   });
 
@@ -239,6 +255,36 @@ describe('RedisStateStore against raw Redis writes', () => {
       expect(await raw.hget(keys.backends(), 'broken')).toBe('{"url":');
       expect(await raw.hexists(keys.drains(), 'broken')).toBe(0);
     });
+  });
+
+  it('takes a marker written by hand as a marker whose id is its text, and re-seeds only over that id', async () => {
+    await raw.set(keys.marker(), 'set by hand');
+    expect((await store.readShared()).marker).toMatchObject({ id: 'set by hand', by: 'unknown' });
+    const seed = { backends: [], drains: new Map(), health: new Map() };
+    expect(await store.reseed(seed, marker('m2'), undefined)).toBe(false);
+    expect(await store.reseed(seed, marker('m2'), 'set by hand')).toBe(true);
+    expect(JSON.parse((await raw.get(keys.marker())) ?? '')).toEqual(marker('m2'));
+    // JSON with an id but nothing else is still that id, for the script as for the decoder.
+    await raw.set(keys.marker(), '{"id":"bare"}');
+    expect((await store.readShared()).marker?.id).toBe('bare');
+    expect(await store.reseed(seed, marker('m3'), 'bare')).toBe(true);
+  });
+
+  it('moves drains and health of the previous layout once, keeping what this layout holds', async () => {
+    const drain = { startedAt: 1, deadlineAt: 2, closeRate: 1, closeCode: 1012 };
+    await raw.hset(`${set.prefix}:drains`, { a: JSON.stringify(drain), b: JSON.stringify(drain) });
+    await raw.hset(`${set.prefix}:health`, 'a', '{"healthy":false,"since":1,"checkedBy":"old","streak":3}');
+    await raw.hset(keys.drains(), 'b', JSON.stringify({ ...drain, closeRate: 9 }));
+    expect(await store.migrateLegacyLayout()).toEqual({ drains: 2, health: 1 });
+    expect(await store.readDrains()).toEqual(
+      new Map([
+        ['a', drain],
+        ['b', { ...drain, closeRate: 9 }],
+      ]),
+    );
+    expect((await store.readHealth()).get('a')?.checkedBy).toBe('old');
+    expect(await raw.exists(`${set.prefix}:drains`, `${set.prefix}:health`)).toBe(0);
+    expect(await store.migrateLegacyLayout()).toEqual({ drains: 0, health: 0 });
   });
 
   it('prunes an expired node from the index when listing', async () => {
@@ -335,6 +381,8 @@ describe('RedisStateStore when Redis fails', () => {
         code: 'MOORING_ERR_STATE_UNAVAILABLE',
         message: expect.stringMatching(/timed out/i),
       });
+      // Connected, but not answering: not available (the state-store-up metric says so).
+      expect(store.available).toBe(false);
       await expect
         .poll(
           () =>
@@ -345,6 +393,7 @@ describe('RedisStateStore when Redis fails', () => {
           { timeout: 5_000 },
         )
         .toBe(true);
+      expect(store.available).toBe(true);
     } finally {
       await admin.quit();
     }

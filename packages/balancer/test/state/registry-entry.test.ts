@@ -19,6 +19,11 @@ describe('parseRegistryEntry: usable entries', () => {
       expected: { url: 'http://backend.internal', weight: 1, state: 'active' },
     },
     {
+      name: 'https URL (a backend behind TLS)',
+      raw: 'https://chat-1.internal:8443',
+      expected: { url: 'https://chat-1.internal:8443', weight: 1, state: 'active' },
+    },
+    {
       name: 'JSON, url only',
       raw: '{"url":"http://10.0.0.5:3000"}',
       expected: { url: 'http://10.0.0.5:3000', weight: 1, state: 'active' },
@@ -40,9 +45,10 @@ describe('parseRegistryEntry: usable entries', () => {
 
 describe('parseRegistryEntry: malformed entries', () => {
   it.each([
-    { name: 'empty value', id: 'a', raw: '', reason: /url: expected an http:\/\/ origin/ },
-    { name: 'not a URL', id: 'a', raw: 'localhost:3000', reason: /url: expected an http:\/\/ origin/ },
-    { name: 'https URL', id: 'a', raw: 'https://h:1', reason: /url:/ },
+    { name: 'empty value', id: 'a', raw: '', reason: /url: expected an http:\/\/ or https:\/\/ origin/ },
+    { name: 'not a URL', id: 'a', raw: 'localhost:3000', reason: /url: expected an http:\/\/ or https:\/\/ origin/ },
+    { name: 'ftp URL', id: 'a', raw: 'ftp://h:1', reason: /url:/ },
+    { name: 'URL with credentials', id: 'a', raw: 'https://user:pw@h:1', reason: /url:/ },
     { name: 'URL with a path', id: 'a', raw: 'http://h:1/app', reason: /url:/ },
     { name: 'URL with a query', id: 'a', raw: 'http://h:1/?x=1', reason: /url:/ },
     { name: 'truncated JSON', id: 'a', raw: '{"url":"http://h:1"', reason: /^invalid JSON/ },

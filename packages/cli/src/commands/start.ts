@@ -34,7 +34,15 @@ export function registerStartCommand(program: Command): void {
     // SIGHUP reads the same sources again: the file may have changed, flags and env cannot.
     const reload = () =>
       loadConfig({ ...sources, onWarning: (warning) => log.warn({ warning }, 'SIGHUP: configuration warning') });
-    const primary = await Primary.start({ config, log, reloadConfig: reload, workerEntry });
+    let primary: Primary;
+    try {
+      primary = await Primary.start({ config, log, reloadConfig: reload, workerEntry });
+    } catch (err) {
+      // What only the primary can check (certificate files) is as much a configuration error.
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`mooring: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
     handleProcessSignals(primary, log);
     await new Promise(() => {}); // the primary runs until a signal stops it
   });

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { listen } from '../net/listen.js';
@@ -11,6 +12,8 @@ import { createEchoWebSocketServer } from './echo-websocket-server.js';
 export interface TestBackendOptions {
   /** Reported in every response (`X-Backend` header, `backend` JSON field). */
   name: string;
+  /** Serve HTTPS (and WebSockets over TLS) with this certificate and key (PEM); the URL is then `https://`. */
+  tls?: { cert: string; key: string };
   /** Initial behaviour; default `ok`. */
   mode?: BackendMode;
 }
@@ -92,7 +95,9 @@ export async function startTestBackend(options: TestBackendOptions): Promise<Tes
     closeCodes: [],
   };
   // requestTimeout 0: a `hang` backend must never answer, not even with 408.
-  const server = createServer({ requestTimeout: 0 });
+  const server = options.tls
+    ? (createHttpsServer({ requestTimeout: 0, ...options.tls }) as unknown as ReturnType<typeof createServer>)
+    : createServer({ requestTimeout: 0 });
   const sockets = trackSockets(server);
   const wss = createEchoWebSocketServer(options.name);
   wss.on('connection', (ws: WebSocket) => {
@@ -104,7 +109,7 @@ export async function startTestBackend(options: TestBackendOptions): Promise<Tes
     onUpgrade(state, wss, req, socket, head),
   );
   const port = await listen(server, 0);
-  const handle = makeHandle({ state, server, sockets, wss, port });
+  const handle = makeHandle({ state, server, sockets, wss, port, scheme: options.tls ? 'https' : 'http' });
   await handle.setMode(options.mode ?? 'ok');
   return handle;
 }
@@ -192,12 +197,13 @@ interface HandleParts {
   sockets: Set<Socket>;
   wss: WebSocketServer;
   port: number;
+  scheme: 'http' | 'https';
 }
 
-function makeHandle({ state, server, sockets, wss, port }: HandleParts): TestBackend {
+function makeHandle({ state, server, sockets, wss, port, scheme }: HandleParts): TestBackend {
   return {
     name: state.name,
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     get mode() {
       return state.mode;

@@ -39,3 +39,25 @@ export async function waitForRedis(
   }
   return false;
 }
+
+/**
+ * Resolves true when something on `port` answers an inline `PING` as Redis does: `+PONG`, or an
+ * error such as `-NOAUTH` from a server that wants a password (it is up all the same).
+ */
+export function answersRedis(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+') || reply.startsWith('-'));
+    });
+  });
+}

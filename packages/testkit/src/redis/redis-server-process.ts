@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { TestkitError } from '../errors/testkit-error.js';
 import { RESERVED_REDIS_PORT, findFreePort } from '../net/free-port.js';
-import { registerChild, signalChild } from '../process/child-registry.js';
-import { waitForRedis } from './redis-ping.js';
+import { spawnRedisChild, stopRedisChild } from './redis-child.js';
 
 /** A `redis-server` child process owned by the test. */
 export interface RedisServerProcess {
@@ -29,7 +27,8 @@ const BIND_ATTEMPTS = 3;
 
 /**
  * Spawns the `redis-server` binary from PATH on 127.0.0.1 without persistence
- * (`--save '' --appendonly no`) and resolves once it answers PING.
+ * (`--save '' --appendonly no`) and resolves once it answers PING. `restart()` therefore brings
+ * it back empty: a Redis that lost its data.
  */
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
   if (options.port === RESERVED_REDIS_PORT) {
@@ -55,7 +54,7 @@ function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
   const stop = async (): Promise<void> => {
     const current = child;
     child = undefined;
-    if (current) await stopChild(current);
+    if (current) await stopRedisChild(current);
   };
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -71,35 +70,9 @@ function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
   };
 }
 
-async function spawnRedis(port: number): Promise<ChildProcess> {
+function spawnRedis(port: number): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   // --dir keeps any accidental dump out of the repository.
   args.push('--dir', tmpdir(), '--daemonize', 'no', '--protected-mode', 'no');
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  registerChild(child);
-  let output = '';
-  let spawnError: NodeJS.ErrnoException | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.once('error', (err) => (spawnError = err));
-  const isDead = (): boolean => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
-  if (await waitForRedis(port, { isDead })) return child;
-  signalChild(child, 'SIGKILL');
-  const reason =
-    spawnError?.code === 'ENOENT' ? 'redis-server is not on PATH' : `redis-server did not answer PING on port ${port}`;
-  const error = new TestkitError('TESTKIT_ERR_REDIS_START', `${reason}\n${output}`, { cause: spawnError });
-  Object.assign(error, { spawnCode: spawnError?.code });
-  throw error;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  signalChild(child, 'SIGTERM');
-  const timer = setTimeout(() => signalChild(child, 'SIGKILL'), 5000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
+  return spawnRedisChild(port, args);
 }

@@ -7,11 +7,12 @@ import type { Socket } from 'node:net';
  */
 export function drainableKeepAlive(agent: Agent): { setDraining(origins: readonly string[]): void } {
   let draining = new Set<string>();
+  const protocol = (agent as Agent & { protocol?: string }).protocol ?? 'http:';
   const originOf = (options: {
     host?: string | null;
     hostname?: string | null;
     port?: string | number | null;
-  }): string => `http://${options.hostname ?? options.host}:${options.port}`;
+  }): string => `${protocol}//${options.hostname ?? options.host}:${options.port}`;
   agent.on('free', (socket: Socket, options: { host?: string; hostname?: string; port?: number }) => {
     if (draining.size > 0 && draining.has(originOf(options))) socket.destroy();
   });
@@ -21,7 +22,7 @@ export function drainableKeepAlive(agent: Agent): { setDraining(origins: readonl
       for (const [name, sockets] of Object.entries(agent.freeSockets)) {
         // Agent pool names start with `host:port:`.
         const [host, port] = name.split(':');
-        if (draining.has(`http://${host}:${port}`)) for (const socket of sockets ?? []) socket.destroy();
+        if (draining.has(`${protocol}//${host}:${port}`)) for (const socket of sockets ?? []) socket.destroy();
       }
     },
   };

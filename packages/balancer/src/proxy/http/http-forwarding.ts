@@ -1,4 +1,5 @@
-import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import type { HttpErrorCode } from '../../core/error-registry.js';
@@ -9,13 +10,14 @@ import type { RoutingDecision } from '../../routing/session-router.js';
 import { appendSetCookie } from '../append-set-cookie.js';
 import { isEncrypted } from '../forwarded-headers.js';
 import type { StickyCookie } from '../sticky-options.js';
-import { isConnectFailure } from '../backend-connect.js';
+import type { BackendAgents } from '../backend-agents.js';
+import { isConnectFailure, isTlsFailure } from '../backend-connect.js';
 
 /** What every forwarded request of a worker shares. */
 export interface HttpForwardingContext {
   readonly proxy: HttpProxy;
   readonly pool: BackendPool;
-  readonly agent: Agent;
+  readonly agents: BackendAgents;
   readonly log: Logger;
   readonly requestTimeoutMs: number;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
@@ -26,7 +28,13 @@ export interface HttpForwardingContext {
 const timedOut = Symbol('mooring.timedOut');
 const servedBy = Symbol('mooring.servedBy');
 const cookieToSet = Symbol('mooring.cookieToSet');
-type TrackedRequest = IncomingMessage & { [timedOut]?: boolean; [servedBy]?: string; [cookieToSet]?: string };
+const lastFailedTls = Symbol('mooring.lastFailedTls');
+type TrackedRequest = IncomingMessage & {
+  [timedOut]?: boolean;
+  [servedBy]?: string;
+  [cookieToSet]?: string;
+  [lastFailedTls]?: boolean;
+};
 
 /**
  * The backend answered (http-proxy's `proxyRes`): it is healthy again as far as we can tell,
@@ -82,6 +90,24 @@ export function refuseRequest(
 }
 
 /**
+ * For an `https://` backend: the SNI name and the name its certificate is checked against are the
+ * URL's host, never the client's Host header (which Node would take by default). An IP address
+ * sends no SNI (`''`) and is checked against the certificate's IP addresses. A fresh object per
+ * request: http-proxy builds the outgoing request options on top of it.
+ */
+function tlsTargetOptions(origin: string): { ssl?: { servername: string } } {
+  if (!origin.startsWith('https:')) return {};
+  const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+  return { ssl: { servername: isIP(host) ? '' : host } };
+}
+
+/** Why no candidate is left: none was eligible, the last one failed its TLS handshake, or all refused. */
+function noCandidateLeft(req: IncomingMessage, candidates: number): HttpErrorCode {
+  if (candidates === 0) return 'MOORING_ERR_NO_BACKEND';
+  return (req as TrackedRequest)[lastFailedTls] ? 'MOORING_ERR_BACKEND_TLS' : 'MOORING_ERR_BACKEND_UNREACHABLE';
+}
+
+/**
  * A request without a body can be sent again to another backend: nothing of it was consumed.
  * Requests with a body are not replayed (that would need buffering them whole).
  */
@@ -103,12 +129,7 @@ export function forwardHttp(
 ): void {
   const { order } = decision;
   const candidate = order[index];
-  if (!candidate)
-    return refuseRequest(
-      res,
-      order.length === 0 ? 'MOORING_ERR_NO_BACKEND' : 'MOORING_ERR_BACKEND_UNREACHABLE',
-      ctx.metrics,
-    );
+  if (!candidate) return refuseRequest(res, noCandidateLeft(req, order.length), ctx.metrics);
   const { backend } = candidate;
   ctx.pool.acquire(backend.id);
   (req as TrackedRequest)[servedBy] = backend.id;
@@ -124,7 +145,12 @@ export function forwardHttp(
   ctx.proxy.web(
     req,
     res,
-    { target: backend.url, agent: ctx.agent, proxyTimeout: ctx.requestTimeoutMs },
+    {
+      target: backend.url,
+      agent: ctx.agents.forOrigin(backend.url),
+      proxyTimeout: ctx.requestTimeoutMs,
+      ...tlsTargetOptions(backend.url),
+    },
     (err: Error) => {
       release();
       res.removeListener('close', release);
@@ -134,9 +160,11 @@ export function forwardHttp(
         return refuseRequest(res, 'MOORING_ERR_BACKEND_FAILED', ctx.metrics);
       }
       ctx.pool.reportFailure(backend.id);
-      ctx.log.warn({ err, backend: backend.id }, 'backend refused a request');
+      const tls = isTlsFailure(err);
+      (req as TrackedRequest)[lastFailedTls] = tls;
+      ctx.log.warn({ err, backend: backend.id }, tls ? 'backend TLS handshake failed' : 'backend refused a request');
       if (res.headersSent || req.socket.destroyed) return res.destroy();
-      if (!isReplayable(req)) return refuseRequest(res, 'MOORING_ERR_BACKEND_UNREACHABLE', ctx.metrics);
+      if (!isReplayable(req)) return refuseRequest(res, noCandidateLeft(req, order.length), ctx.metrics);
       forwardHttp(req, res, decision, ctx, index + 1);
     },
   );

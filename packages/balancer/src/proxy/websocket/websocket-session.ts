@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type HttpProxy from 'http-proxy';
 import type { Logger } from 'pino';
-import type { ErrorCode } from '../../core/error-registry.js';
+import type { HttpErrorCode } from '../../core/error-registry.js';
 import { refuseUpgrade } from '../error-response.js';
 import type { Backend } from '../../core/backend.js';
 import type { RoutingDecision } from '../../routing/session-router.js';
@@ -12,7 +12,7 @@ import { refusalFlushMs } from '../../core/timings.js';
 import { appendSetCookie } from '../append-set-cookie.js';
 import { isEncrypted } from '../forwarded-headers.js';
 import type { StickyCookie } from '../sticky-options.js';
-import { connectToBackend, preconnectedAgent } from '../backend-connect.js';
+import { connectToBackend, isTlsFailure, preconnectedAgent } from '../backend-connect.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
 import type { FrameHeaderListener } from '../../protocol/frame-tracker.js';
@@ -59,6 +59,8 @@ export interface SessionContext {
   readonly metrics: DataPlaneMetrics;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: StickyCookie;
+  /** The CA bundle `https://` backends must chain to (from the primary's TLS material). */
+  readonly backendCa: () => string | undefined;
   /** Called when the backend has accepted the upgrade. */
   readonly onOpened: (session: WebSocketSession) => void;
   /** Called once when the session is over, whatever the outcome; `wasOpen` says if it ever opened. */
@@ -116,6 +118,7 @@ export class WebSocketSession {
   /** The client has an HTTP answer (a refusal or the backend's non-101): it must be left to flush. */
   #answered = false;
   #wasOpen = false;
+  #lastFailedTls = false;
   #tunnel: TrackedTunnel | undefined;
   #closing: Promise<unknown> | undefined;
 
@@ -202,8 +205,9 @@ export class WebSocketSession {
   }
 
   async #tryCandidate(index: number): Promise<void> {
-    const candidate = this.#decision!.order[index];
-    if (!candidate) return this.#refuse('MOORING_ERR_BACKEND_UNREACHABLE', 'backend-unreachable');
+    const { order } = this.#decision!;
+    const candidate = order[index];
+    if (!candidate) return this.#refuse(this.#noCandidateLeft(order.length), 'backend-unreachable');
     const { backend } = candidate;
     this.#attempt = index;
     // Counted from the moment it is placed, so that concurrent handshakes see each other in
@@ -212,10 +216,12 @@ export class WebSocketSession {
     this.#ctx.pool.acquire(backend.id);
     let socket: Socket;
     try {
-      socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs);
+      socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs, this.#ctx.backendCa());
     } catch (err) {
       if (this.#phase !== 'connecting') return; // the client left or timed out meanwhile; #finish released the count
-      this.#giveUpOn(backend, err, 'backend refused a websocket connection, trying the next');
+      this.#lastFailedTls = isTlsFailure(err);
+      const message = this.#lastFailedTls ? 'backend TLS handshake failed' : 'backend refused a websocket connection';
+      this.#giveUpOn(backend, err, `${message}, trying the next`);
       return this.#tryCandidate(index + 1);
     }
     if (this.#phase !== 'connecting') {
@@ -224,6 +230,12 @@ export class WebSocketSession {
     }
     if (index > 0) this.#route = 'failover';
     this.#handshake(backend, socket, index === 0 ? this.#head : noHead);
+  }
+
+  /** Why no candidate is left: none was eligible, the last failed its TLS handshake, or all refused. */
+  #noCandidateLeft(candidates: number): HttpErrorCode {
+    if (candidates === 0) return 'MOORING_ERR_NO_BACKEND';
+    return this.#lastFailedTls ? 'MOORING_ERR_BACKEND_TLS' : 'MOORING_ERR_BACKEND_UNREACHABLE';
   }
 
   /** The candidate failed before the client heard anything: release it and count the failure. */
@@ -392,7 +404,7 @@ export class WebSocketSession {
   }
 
   /** The handshake cannot complete: answer the client with a proper HTTP error, then clean up. */
-  #refuse(code: ErrorCode, end: SessionEnd): void {
+  #refuse(code: HttpErrorCode, end: SessionEnd): void {
     if (this.#phase !== 'connecting' && this.#phase !== 'handshaking') return;
     if (this.#answered) return;
     if (end === 'handshake-timeout' && this.#backend) this.#ctx.pool.reportFailure(this.#backend.id);
@@ -405,7 +417,7 @@ export class WebSocketSession {
     this.#finish(end, code);
   }
 
-  #finish(end: SessionEnd, errorCode?: ErrorCode): void {
+  #finish(end: SessionEnd, errorCode?: HttpErrorCode): void {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.#clearHandshakeTimer();
@@ -434,7 +446,7 @@ export class WebSocketSession {
     this.#ctx.onFinished(this, this.#wasOpen);
   }
 
-  #logEnd(end: SessionEnd, errorCode: ErrorCode | undefined): void {
+  #logEnd(end: SessionEnd, errorCode: HttpErrorCode | undefined): void {
     const bytes = this.#wasOpen
       ? {
           bytesFromClient: this.#socket.bytesRead - this.#bytesAtOpen.read,
