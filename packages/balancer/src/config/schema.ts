@@ -3,6 +3,7 @@ import { parseCidr } from './cidr.js';
 import { backendDefaults, configDefaults as defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { parseHostPort } from './host-port.js';
+import { parseRedisUrl } from './redis-url.js';
 import { isSendableCloseCode, sendableCloseCodesText } from '../protocol/close-codes.js';
 import { parseHashKeySpec } from '../routing/hash-key.js';
 
@@ -32,6 +33,11 @@ export const adminTokenText = z
     (text) => text.length >= 32 && /^[A-Za-z0-9\-._~+/]+=*$/.test(text),
     'expected a token of at least 32 characters: letters, digits and -._~+/= (e.g. openssl rand -hex 32)',
   );
+
+/** What a refused `redis` value is told it may be instead. */
+const redisUrlForms =
+  '(forms: redis://HOST:PORT, rediss://HOST:PORT, redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER, ' +
+  'redis+cluster://HOST:PORT[,HOST:PORT…])';
 
 const hostPort = z.string().transform((value, ctx) => {
   const parsed = parseHostPort(value);
@@ -110,14 +116,21 @@ export const configSchema = z
      * (measured faster here, see README), `rr` has the primary accept and hand them round-robin.
      */
     scheduling: z.enum(['none', 'rr']).default(defaults.scheduling.value),
-    /** Redis URL of the shared state; absent: the embedded in-memory state (one node). */
+    /**
+     * Redis URL of the shared state: `redis://`, `rediss://` (TLS), `redis+sentinel://…/MASTER` or
+     * `redis+cluster://…` (redis-url.ts); absent: the embedded in-memory state (one node).
+     */
     redis: z
       .string()
-      .refine(
-        (text) => /^rediss?:\/\/[^\s]+$/.test(text),
-        'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
-      )
+      .superRefine((text, ctx) => {
+        const parsed = parseRedisUrl(text);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.reason} ${redisUrlForms}` });
+      })
       .optional(),
+    /** PEM CA bundle trusted for a `rediss://` Redis instead of Node's own CAs; read at start. */
+    redisCa: filePath.optional(),
+    /** Password of the sentinels themselves (`redis+sentinel://`); the master's goes in the URL. Never logged. */
+    redisSentinelPassword: z.string().min(1, 'expected a password').optional(),
     /** Prefix of every Redis key, so several clusters can share one Redis. */
     prefix: z
       .string()
@@ -257,6 +270,14 @@ export const configSchema = z
     adminToken: adminTokenText.optional(),
   })
   .superRefine((config, ctx) => {
+    const redisKind = config.redis === undefined ? undefined : /^[^:]*/.exec(config.redis)?.[0]?.toLowerCase();
+    if (config.redisCa !== undefined && redisKind !== 'rediss') {
+      ctx.addIssue({ code: 'custom', path: ['redisCa'], message: 'redisCa needs a rediss:// Redis URL (TLS)' });
+    }
+    if (config.redisSentinelPassword !== undefined && redisKind !== 'redis+sentinel') {
+      const message = 'redisSentinelPassword needs a redis+sentinel:// Redis URL';
+      ctx.addIssue({ code: 'custom', path: ['redisSentinelPassword'], message });
+    }
     if (!config.frameTracking && (config.maxMessageSize > 0 || config.maxMessageRate > 0)) {
       const message = 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)';
       ctx.addIssue({ code: 'custom', path: ['frameTracking'], message });

@@ -95,6 +95,12 @@ export const errorCodes = {
   /** The store could not be reached at start (`RedisStateStore.connect`); a node starts degraded instead. */
   MOORING_ERR_STATE_CONNECT: exit(1, 'the shared state store could not be reached'),
   /**
+   * A `--redis` URL of no known form (`redis://`, `rediss://`, `redis+sentinel://…/MASTER`,
+   * `redis+cluster://`): an operator command exits 2 naming `--redis` before contacting anything
+   * (`mooring start` reports it as MOORING_ERR_CONFIG_INVALID, naming `redis`).
+   */
+  MOORING_ERR_STATE_URL_INVALID: exit(2, 'the Redis URL is not valid'),
+  /**
    * A command failed or timed out (Redis down, slow, or restarting). A node logs it and routes from
    * its last known state (degraded); an operator command exits 1.
    */
