@@ -61,9 +61,11 @@ function standaloneOptions(spec: RedisConnectionSpec, target: Standalone): Redis
 }
 
 /**
- * ioredis asks the sentinels for the master, and asks again on every reconnect; the failover
- * detector (a subscription to the sentinels' `+switch-master`) drops the connection as soon as
- * they promote a replica, so the node follows within moments rather than at its next failure.
+ * ioredis asks the sentinels for the master, and asks again on every reconnect: a master that
+ * dies drops the connection, and the reconnects (at most 2 s apart) find the promoted replica.
+ * A switchover that leaves the old master running as a replica is found at the first write it
+ * refuses (READONLY: reconnect). ioredis' `failoverDetector` is not used: its own connections to
+ * the sentinels outlive `quit()` and print "Unhandled error event" whenever a sentinel is down.
  */
 function sentinelOptions(spec: RedisConnectionSpec, target: Sentinel, tuning: RedisClientTuning): RedisOptions {
   const { sentinels, masterName, db, username, password } = target;
@@ -79,8 +81,6 @@ function sentinelOptions(spec: RedisConnectionSpec, target: Sentinel, tuning: Re
     sentinelPassword: spec.sentinelPassword,
     sentinelCommandTimeout,
     sentinelRetryStrategy: reconnectDelay,
-    sentinelReconnectStrategy: reconnectDelay,
-    failoverDetector: true,
     reconnectOnError: reconnectOnReadOnly,
   };
 }

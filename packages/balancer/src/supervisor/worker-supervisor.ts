@@ -154,9 +154,11 @@ export class WorkerSupervisor {
     // The configuration goes over IPC, not the environment: the cookie secret must not sit in
     // every worker's /proc/PID/environ. The worker asks for it once it listens for messages.
     const worker = cluster.fork();
-    // Workers never need the admin token (the primary answers the admin API): it stays out of
-    // the processes that parse untrusted traffic.
-    const config = { ...this.#config, adminToken: undefined, adminTokenFile: undefined };
+    // Workers never need the admin token (the primary answers the admin API) nor the Redis
+    // secrets (only the primary talks to Redis): they stay out of the processes that parse
+    // untrusted traffic.
+    const secrets = { adminToken: undefined, adminTokenFile: undefined, redisSentinelPassword: undefined };
+    const config = { ...this.#config, ...secrets, redisCa: undefined };
     const onMessage = (message: WorkerToPrimary): void => {
       if (message?.type !== 'ready-for-init') return;
       worker.off('message', onMessage);

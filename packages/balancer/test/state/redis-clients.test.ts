@@ -42,7 +42,7 @@ describe('redisClientFactory', () => {
     expect((keep(factory.subscriber()) as Redis).options).toMatchObject({ autoResubscribe: true, tls: { ca: 'PEM' } });
   });
 
-  it('asks the sentinels for the master, follows +switch-master, and keeps the sentinel password apart', () => {
+  it('asks the sentinels for the master, reconnects on READONLY, and keeps the sentinel password apart', () => {
     const factory = redisClientFactory({
       target: targetOf('redis+sentinel://u:pw@s1:26379,s2:26380/mymaster/1'),
       sentinelPassword: 'sentinel-secret',
@@ -59,7 +59,6 @@ describe('redisClientFactory', () => {
       username: 'u',
       password: 'pw',
       sentinelPassword: 'sentinel-secret',
-      failoverDetector: true,
       enableOfflineQueue: false,
       commandTimeout: 500,
     });
