@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import {
-  runMooring,
-  startMooringNode,
-  startRedisServer,
-  type MooringNode,
-  type RedisServerProcess,
-} from '@mooring/testkit';
+import { runMooring, startMooringNode, startRedisServer, type MooringNode } from '@mooring/testkit';
+
+/**
+ * A Redis of any topology as the nodes and the CLI reach it: a standalone `redis-server`, a
+ * Sentinel group or a Redis Cluster from testkit (their `url`), and the flags that go with it
+ * (`--redis-sentinel-password`…), passed to every node and every operator command.
+ */
+export interface SharedRedis {
+  readonly url: string;
+  readonly flags?: readonly string[];
+}
 
 /** Node flags that make the shared-state timings fast enough to test without long waits. */
 export const fastStateArgs = [
@@ -28,7 +32,7 @@ export function uniquePrefix(): string {
 
 /** Starts a node on the shared state of `redis` under `prefix`. */
 export function startSharedNode(
-  redis: RedisServerProcess,
+  redis: SharedRedis,
   prefix: string,
   nodeId: string,
   args: string[] = [],
@@ -36,13 +40,25 @@ export function startSharedNode(
 ): Promise<MooringNode> {
   return startMooringNode({
     workers,
-    args: ['--redis', redis.url, '--prefix', prefix, '--node-id', nodeId, ...fastStateArgs, ...args],
+    args: [
+      ...['--redis', redis.url, ...(redis.flags ?? []), '--prefix', prefix, '--node-id', nodeId],
+      ...fastStateArgs,
+      ...args,
+    ],
   });
 }
 
 /** Runs an operator command against the shared state and parses its `--json` output. */
-export async function mooringJson<T>(redis: RedisServerProcess, prefix: string, args: string[]): Promise<T> {
-  const result = await runMooring([...args, '--redis', redis.url, '--prefix', prefix, '--json']);
+export async function mooringJson<T>(redis: SharedRedis, prefix: string, args: string[]): Promise<T> {
+  const result = await runMooring([
+    ...args,
+    '--redis',
+    redis.url,
+    ...(redis.flags ?? []),
+    '--prefix',
+    prefix,
+    '--json',
+  ]);
   if (result.code !== 0) throw new Error(`mooring ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
