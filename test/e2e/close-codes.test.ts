@@ -72,7 +72,7 @@ describe('a drain record written by hand with a close code that may not be sent'
       expect(await client.request('before')).toBe('before');
       // What an old CLI or an operator's HSET can leave behind: 2000 is reserved (RFC 6455 §7.4.2).
       const record = { startedAt: Date.now(), deadlineAt: Date.now(), closeRate: 100, closeCode: 2000 };
-      await raw.hset(`${prefix}:drains`, 'h-1', JSON.stringify(record));
+      await raw.hset(`{${prefix}:backends}:drains`, 'h-1', JSON.stringify(record));
       await raw.hset(`${prefix}:backends`, 'h-1', JSON.stringify({ url: backend.url, weight: 1, state: 'draining' }));
       expect(await client.closed).toEqual({ code: 1012, reason: '' });
       expect(client.errors).toEqual([]);

@@ -232,8 +232,8 @@ describe('failures of nodes and of Redis', () => {
 
   it('drops a SIGKILLed node and its connections within 3 heartbeats; the other keeps serving and takes over health checks', async () => {
     // Kill whichever node holds the health-check lease, to see the lease move too.
-    await expect.poll(() => raw.get(`${prefix}:lease:health`), settle).toMatch(/^fail-[ab]$/);
-    const holder = (await raw.get(`${prefix}:lease:health`))!;
+    await expect.poll(() => raw.get(`{${prefix}:backends}:lease:health`), settle).toMatch(/^fail-[ab]$/);
+    const holder = (await raw.get(`{${prefix}:backends}:lease:health`))!;
     const [victim, survivor] = holder === 'fail-a' ? [a, b] : [b, a];
     const survivorId = holder === 'fail-a' ? 'fail-b' : 'fail-a';
     const onSurvivor = await Promise.all(Array.from({ length: 3 }, () => openRecordingClient(`${survivor.wsUrl}/`)));
@@ -243,8 +243,9 @@ describe('failures of nodes and of Redis', () => {
     // The victim beats no more: what it left in Redis lives out the TTL of its last heartbeat, at
     // most 3 heartbeats of 300 ms (its lease: 3 health intervals of 300 ms). Redis's own expiry
     // keeps that time, however slowly this machine runs the CLI polls below. (-2: already gone.)
-    for (const key of [`{node:${holder}}:info`, `{node:${holder}}:conns`, `{node:${holder}}:counts`, 'lease:health']) {
-      const ttl = await raw.pttl(`${prefix}:${key}`);
+    const nodeKeys = [`{node:${holder}}:info`, `{node:${holder}}:conns`, `{node:${holder}}:counts`];
+    for (const key of [...nodeKeys.map((key) => `${prefix}:${key}`), `{${prefix}:backends}:lease:health`]) {
+      const ttl = await raw.pttl(key);
       expect(ttl === -2 || (ttl > 0 && ttl <= 900), `PTTL of ${key}: ${ttl} ms`).toBe(true);
     }
     // And what the operator sees follows: the node and its connections are gone.
@@ -254,7 +255,7 @@ describe('failures of nodes and of Redis', () => {
     for (const client of onSurvivor) expect(await client.request('alive')).toBe('alive');
     await Promise.all(onVictim.map((client) => client.closed));
 
-    await expect.poll(() => raw.get(`${prefix}:lease:health`), settle).toBe(survivorId);
+    await expect.poll(() => raw.get(`{${prefix}:backends}:lease:health`), settle).toBe(survivorId);
     await backends[2]!.setMode('unhealthy');
     await expect.poll(async () => (await seenThrough(survivor, 9)).has('r3'), settle).toBe(false);
     await backends[2]!.setMode('ok');
