@@ -9,11 +9,15 @@ const startTimeoutMs = 10_000;
 
 /**
  * Spawns `redis-server ARGS…` (a data node, a cluster node or, with a config file and
- * `--sentinel`, a sentinel) and resolves once it answers on `port`. Rejects with
+ * `--sentinel`, a sentinel) and resolves once it answers on `port` (over TLS with `tls`). Rejects with
  * TESTKIT_ERR_REDIS_START and the server's own output when it exits or stays silent; the error's
  * `spawnCode` is `ENOENT` when redis-server is not on PATH.
  */
-export async function spawnRedisChild(port: number, args: readonly string[]): Promise<ChildProcess> {
+export async function spawnRedisChild(
+  port: number,
+  args: readonly string[],
+  options: { readonly tls?: boolean } = {},
+): Promise<ChildProcess> {
   const child = spawn('redis-server', [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   registerChild(child);
   let output = '';
@@ -24,7 +28,7 @@ export async function spawnRedisChild(port: number, args: readonly string[]): Pr
   const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
     if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) break;
-    if (await answersRedis(port)) return child;
+    if (await answersRedis(port, '127.0.0.1', 1000, options.tls)) return child;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   signalChild(child, 'SIGKILL');

@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /**
  * Sends one inline `PING` (RESP inline command) and resolves true on `+PONG`.
@@ -42,11 +43,12 @@ export async function waitForRedis(
 
 /**
  * Resolves true when something on `port` answers an inline `PING` as Redis does: `+PONG`, or an
- * error such as `-NOAUTH` from a server that wants a password (it is up all the same).
+ * error such as `-NOAUTH` from a server that wants a password (it is up all the same). With
+ * `tls`, over TLS without checking the certificate: this asks whether it is up, not whom to trust.
  */
-export function answersRedis(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+export function answersRedis(port: number, host = '127.0.0.1', timeoutMs = 1000, tls = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket: Socket = tls ? connectTls({ host, port, rejectUnauthorized: false }) : connect({ host, port });
     let reply = '';
     const finish = (ok: boolean): void => {
       socket.destroy();
@@ -54,7 +56,7 @@ export function answersRedis(port: number, host = '127.0.0.1', timeoutMs = 1000)
     };
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
       if (reply.includes('\r\n')) finish(reply.startsWith('+') || reply.startsWith('-'));

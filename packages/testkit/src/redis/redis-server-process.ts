@@ -6,7 +6,7 @@ import { spawnRedisChild, stopRedisChild } from './redis-child.js';
 
 /** A `redis-server` child process owned by the test. */
 export interface RedisServerProcess {
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://127.0.0.1:PORT`, or `rediss://…` for a TLS server */
   readonly url: string;
   readonly port: number;
   /** Whether the server process is currently running. */
@@ -21,6 +21,11 @@ export interface RedisServerProcess {
 export interface StartRedisServerOptions {
   /** Port to bind on 127.0.0.1; default: a free port. 6379 is refused. */
   port?: number;
+  /**
+   * Serve TLS only, on the port, with this PEM certificate and key (clients are not asked for
+   * one); the URL is then `rediss://127.0.0.1:PORT`.
+   */
+  tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 const BIND_ATTEMPTS = 3;
@@ -39,8 +44,8 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   for (let attempt = 0; attempt < (options.port ? 1 : BIND_ATTEMPTS); attempt += 1) {
     const port = options.port ?? (await findFreePort());
     try {
-      const child = await spawnRedis(port);
-      return makeHandle(port, child);
+      const child = await spawnRedis(port, options.tls);
+      return makeHandle(port, child, options.tls);
     } catch (err) {
       lastError = err;
       if ((err as { spawnCode?: string }).spawnCode === 'ENOENT') break;
@@ -49,7 +54,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   throw lastError;
 }
 
-function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
+function makeHandle(port: number, first: ChildProcess, tls: StartRedisServerOptions['tls']): RedisServerProcess {
   let child: ChildProcess | undefined = first;
   const stop = async (): Promise<void> => {
     const current = child;
@@ -57,7 +62,7 @@ function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
     if (current) await stopRedisChild(current);
   };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -65,14 +70,16 @@ function makeHandle(port: number, first: ChildProcess): RedisServerProcess {
     stop,
     async restart() {
       await stop();
-      child = await spawnRedis(port);
+      child = await spawnRedis(port, tls);
     },
   };
 }
 
-function spawnRedis(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+function spawnRedis(port: number, tls: StartRedisServerOptions['tls']): Promise<ChildProcess> {
+  const ports = tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+  const args = [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   // --dir keeps any accidental dump out of the repository.
   args.push('--dir', tmpdir(), '--daemonize', 'no', '--protected-mode', 'no');
-  return spawnRedisChild(port, args);
+  if (tls) args.push('--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-auth-clients', 'no');
+  return spawnRedisChild(port, args, { tls: tls !== undefined });
 }
