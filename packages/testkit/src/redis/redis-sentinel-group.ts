@@ -146,43 +146,65 @@ interface GroupParts {
   readonly options: StartSentinelGroupOptions;
 }
 
+const running = (parts: GroupParts, port: number): boolean => isRunning(parts.members.get(port)?.child);
+
+/** The master's port, as a majority of the running sentinels names it; throws when they disagree. */
+async function askMaster(parts: GroupParts): Promise<number> {
+  const { sentinelPorts, masterName, options } = parts;
+  const cli: RedisCliOptions = { password: options.sentinelPassword };
+  const asked = sentinelPorts.filter((port) => running(parts, port));
+  const named = await Promise.all(
+    asked.map((port) => redisCli(port, ['SENTINEL', 'get-master-addr-by-name', masterName], cli)),
+  );
+  const ports = named.map((text) => Number(text.split(/\s+/)[1]));
+  const [first] = ports;
+  if (first === undefined || ports.filter((port) => port === first).length * 2 <= ports.length) {
+    throw new TestkitError('TESTKIT_ERR_TIMEOUT', `the sentinels disagree on the master: ${ports.join(', ')}`);
+  }
+  return first;
+}
+
+/** Every running sentinel sees the named master up and knows the others; a running replica follows it. */
+async function isHealthy(parts: GroupParts): Promise<boolean> {
+  const { sentinelPorts, dataPorts, masterName, options } = parts;
+  const master = await askMaster(parts);
+  if (!running(parts, master)) return false;
+  const sentinels = sentinelPorts.filter((port) => running(parts, port));
+  for (const port of sentinels) {
+    const cli: RedisCliOptions = { password: options.sentinelPassword };
+    const fields = pairs(await redisCli(port, ['SENTINEL', 'master', masterName], cli));
+    if (fields.get('flags') !== 'master' || Number(fields.get('port')) !== master) return false;
+    if (Number(fields.get('num-other-sentinels')) < sentinels.length - 1) return false;
+  }
+  const replicas = dataPorts.filter((port) => port !== master && running(parts, port));
+  for (const port of replicas) {
+    const replication = await redisInfo(port, 'replication', { password: options.password });
+    if (replication.get('master_port') !== String(master) || replication.get('master_link_status') !== 'up') {
+      return false;
+    }
+  }
+  return replicas.length > 0;
+}
+
+/**
+ * Starts a killed member again. A data node follows the master the sentinels name, as a
+ * deployment's start script does, rather than come up as a master of nothing until the
+ * sentinels' next INFO round (10 s) corrects it.
+ */
+async function restartMember(parts: GroupParts, port: number): Promise<void> {
+  const { members, dataPorts, dir, options } = parts;
+  const member = members.get(port);
+  if (!member || isRunning(member.child)) return;
+  if (!dataPorts.includes(port)) return void (member.child = await member.start());
+  const master = await askMaster(parts);
+  const follow = master === port ? [] : ['--replicaof', '127.0.0.1', String(master)];
+  member.child = await spawnRedisChild(port, [...dataArgs(port, dir, options), ...follow]);
+}
+
 function groupHandle(parts: GroupParts): RedisSentinelGroup {
   const { dir, members, dataPorts, sentinelPorts, masterName, options } = parts;
-  const sentinelCli: RedisCliOptions = { password: options.sentinelPassword };
-  const dataCli: RedisCliOptions = { password: options.password };
-  const running = (port: number): boolean => isRunning(members.get(port)?.child);
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   let stopped = false;
-  const masterPort = async (): Promise<number> => {
-    const named = await Promise.all(
-      sentinelPorts
-        .filter(running)
-        .map((port) => redisCli(port, ['SENTINEL', 'get-master-addr-by-name', masterName], sentinelCli)),
-    );
-    const ports = named.map((text) => Number(text.split(/\s+/)[1]));
-    const [first] = ports;
-    if (first === undefined || ports.filter((port) => port === first).length * 2 <= ports.length) {
-      throw new TestkitError('TESTKIT_ERR_TIMEOUT', `the sentinels disagree on the master: ${ports.join(', ')}`);
-    }
-    return first;
-  };
-  const healthy = async (): Promise<boolean> => {
-    const master = await masterPort();
-    if (!running(master)) return false;
-    for (const port of sentinelPorts.filter(running)) {
-      const fields = pairs(await redisCli(port, ['SENTINEL', 'master', masterName], sentinelCli));
-      if (fields.get('flags') !== 'master' || Number(fields.get('port')) !== master) return false;
-      if (Number(fields.get('num-other-sentinels')) < sentinelPorts.filter(running).length - 1) return false;
-    }
-    const replicas = dataPorts.filter((port) => port !== master && running(port));
-    for (const port of replicas) {
-      const replication = await redisInfo(port, 'replication', dataCli);
-      if (replication.get('master_port') !== String(master) || replication.get('master_link_status') !== 'up') {
-        return false;
-      }
-    }
-    return replicas.length > 0;
-  };
   return {
     get url() {
       return `redis+sentinel://${auth}${sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',')}/${masterName}`;
@@ -192,32 +214,22 @@ function groupHandle(parts: GroupParts): RedisSentinelGroup {
     sentinelPorts,
     password: options.password,
     sentinelPassword: options.sentinelPassword,
-    isRunning: running,
-    masterPort,
+    isRunning: (port) => running(parts, port),
+    masterPort: () => askMaster(parts),
     async kill(port) {
       const child = members.get(port)?.child;
       if (child) await stopRedisChild(child, 'SIGKILL');
     },
-    async restart(port) {
-      const member = members.get(port);
-      if (!member || isRunning(member.child)) return;
-      if (!dataPorts.includes(port)) return void (member.child = await member.start());
-      // As a deployment's start script does: ask the sentinels for the master and follow it, rather
-      // than come up as a master of nothing until the sentinels' next INFO round (10 s) corrects it.
-      const master = await masterPort();
-      const args = [...dataArgs(port, dir, options), '--replicaof', '127.0.0.1', String(master)];
-      member.child = await spawnRedisChild(port, master === port ? dataArgs(port, dir, options) : args);
-    },
+    restart: (port) => restartMember(parts, port),
     async waitHealthy(timeoutMs = 20_000) {
-      await waitFor(healthy, timeoutMs, 'the sentinel group to be healthy');
-      return masterPort();
+      await waitFor(() => isHealthy(parts), timeoutMs, 'the sentinel group to be healthy');
+      return askMaster(parts);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(
-        [...members.values()].map(({ child }) => (child ? stopRedisChild(child, 'SIGKILL') : undefined)),
-      );
+      const children = [...members.values()].map(({ child }) => child);
+      await Promise.all(children.map((child) => (child ? stopRedisChild(child, 'SIGKILL') : undefined)));
       await rm(dir, { recursive: true, force: true });
     },
   };
