@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { connect as connectTls, type PeerCertificate } from 'node:tls';
 import { connect } from 'node:net';
@@ -117,6 +118,17 @@ describe('wss:// termination', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body).headers['x-forwarded-proto']).toBe('https');
     expect(response.headers['set-cookie']).toMatch(/; Secure/);
+  });
+
+  it('exposes the expiry of each certificate as a metric', async () => {
+    const text = await (await fetch(`${node.adminUrl}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((entry) =>
+        entry.startsWith(`mooring_tls_certificate_expiry_timestamp_seconds{name="${listenerFiles.cert}"}`),
+      );
+    const expiry = Number(line?.split(' ').at(-1));
+    expect(expiry * 1000).toBe(Date.parse(new X509Certificate(first.cert).validTo));
   });
 
   it('closes plaintext HTTP sent to the TLS port and keeps serving', async () => {

@@ -12,6 +12,8 @@ export interface NodeMetricsSource {
   workers(): number;
   /** Workers replaced after they died. */
   workerRestarts(): number;
+  /** The TLS listener's certificates in use: their file and expiry (ms since the epoch). */
+  tlsCertificates(): ReadonlyArray<{ readonly file: string; readonly validTo: number }>;
 }
 
 /** Store latencies from a fraction of a millisecond (local Redis) to the command timeout. */
@@ -139,6 +141,16 @@ export class NodeMetrics {
       name: 'mooring_metrics_worker_timeouts_total',
       help: 'Scrapes a worker did not answer in time (its last answer was served)',
       registers,
+    });
+    new Gauge({
+      name: 'mooring_tls_certificate_expiry_timestamp_seconds',
+      help: 'When each certificate of the TLS listener expires (Unix time); `name` is its file',
+      labelNames: ['name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const certificate of source.tlsCertificates()) this.set({ name: certificate.file }, certificate.validTo / 1000);
+      },
     });
     collectDefaultMetrics({ register: this.registry });
   }

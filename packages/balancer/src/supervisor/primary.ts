@@ -163,6 +163,7 @@ export class Primary {
       storeReconnects: () => rawStore.reconnects,
       workers: () => workers.aliveCount,
       workerRestarts: () => workers.restarts,
+      tlsCertificates: () => (holder.primary ? holder.primary.#tls : tls)?.certificates ?? [],
     });
     holder.nodeMetrics = nodeMetrics;
     const scrape = new MetricsScrape(workers, () => nodeMetrics.workerTimedOut());
