@@ -149,7 +149,7 @@ export class NodeMetrics {
       registers,
       collect() {
         this.reset();
-        for (const certificate of source.tlsCertificates()) this.set({ name: certificate.file }, certificate.validTo / 1000);
+        for (const { file, validTo } of source.tlsCertificates()) this.set({ name: file }, validTo / 1000);
       },
     });
     collectDefaultMetrics({ register: this.registry });
