@@ -5,6 +5,7 @@ import {
   requestText,
   runMooring,
   startTestBackend,
+  type LogLine,
   type MooringNode,
   type RecordingClient,
   type RedisServerProcess,
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
 import { ReconnectingFleet } from '../support/reconnecting-fleet.js';
 import { establishedConnections } from '../support/tcp-sockets.js';
-import { meanRate, monotonicNow, settle, within } from '../support/waits.js';
+import { markLog, meanRate, monotonicNow, settle, within } from '../support/waits.js';
 
 let redis: RedisServerProcess;
 let raw: Redis;
@@ -149,13 +150,16 @@ describe('drain --wait', () => {
     for (let i = 0; i < 12; i++) clients.push(await openRecordingClient(`${nodes[i % 2]!.wsUrl}/`));
     const onD1 = clients.filter((client) => client.upgradeHeaders['x-backend'] === 'd-1');
     expect(onD1.length).toBeGreaterThan(1);
+    const marks = nodes.map((node) => markLog(node));
     const waiting = cli(prefix, ['backend', 'drain', 'd-1', '--deadline', '60s', '--wait']);
     let finished = false;
     void waiting.then(() => (finished = true));
-    // New sessions avoid d-1 on both nodes while the old ones stay open and working.
-    await expect
-      .poll(async () => (await raw.hget(`${prefix}:backends`, 'd-1'))?.includes('draining'), settle)
-      .toBe(true);
+    // New sessions avoid d-1 on both nodes, once each has heard of the drain (not merely once
+    // Redis holds it), while the old sessions stay open and working.
+    const drainingHeard = (line: LogLine): boolean =>
+      line.msg === 'backends changed' &&
+      (line.backends as string[]).some((entry) => entry.startsWith('d-1=') && entry.endsWith('(draining)'));
+    await Promise.all(marks.map((mark) => mark.next(drainingHeard, settle.timeout)));
     for (const node of nodes) {
       const fresh = await openRecordingClient(`${node.wsUrl}/`);
       expect(fresh.upgradeHeaders['x-backend']).toBe('d-2');
