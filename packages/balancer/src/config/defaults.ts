@@ -76,6 +76,7 @@ export const configDefaults = {
   closeCode: { value: defaultCloseCode },
   shutdownDeadline: { value: '30s' },
   logLevel: { value: 'info' },
+  metrics: { value: true },
   adminTokenFile: { text: 'none (mutations refused)' },
   adminToken: { text: 'none (mutations refused)' },
 } as const satisfies Record<string, OptionDefault>;

@@ -148,6 +148,13 @@ export const startOptions: readonly OptionSpec[] = [
   option('shutdownDeadline', 'shutdown-deadline', 'text', 'DURATION', 'SIGTERM drain deadline'),
   option('logLevel', 'log-level', 'text', 'LEVEL', 'fatal|error|warn|info|debug|trace|silent'),
   option(
+    'metrics',
+    'metrics',
+    'boolean',
+    'true|false',
+    "data-plane metrics in the workers; off: /metrics has the primary's only",
+  ),
+  option(
     'adminTokenFile',
     'admin-token-file',
     'text',

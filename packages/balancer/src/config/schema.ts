@@ -261,6 +261,11 @@ export const configSchema = z
     shutdownDeadline: duration('a duration').prefault(defaults.shutdownDeadline.value),
     /** Lowest pino level written; `silent` writes nothing. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel.value),
+    /**
+     * Data-plane instrumentation (the workers' Prometheus counters and histograms). Off: workers
+     * record nothing and `/metrics` serves only the primary's own metrics (for benchmarks).
+     */
+    metrics: z.boolean().default(defaults.metrics.value),
     /** File holding the bearer token of admin API mutations; read at start and on SIGHUP (load-config.ts). */
     adminTokenFile: z.string().min(1, 'expected a file path').optional(),
     /**

@@ -22,11 +22,20 @@ const requestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 /** A serializable snapshot of a worker's metrics, as it crosses IPC to the primary. */
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
+/** Options of a worker's data-plane metrics. */
+export interface DataPlaneMetricsOptions {
+  /** False (`--metrics false`): every recording method returns at once and snapshots are empty. */
+  readonly enabled?: boolean;
+}
+
 /**
  * The data plane's metrics in one worker (Prometheus, via prom-client). Counters move on events;
  * bytes and messages of live sessions are sampled at scrape time, so a WebSocket that lives for
  * days shows its traffic while it lives, not only at its end. The primary aggregates the
  * workers' snapshots (admin/metrics-aggregation.ts).
+ *
+ * Disabled, every method returns before touching prom-client (a label lookup and a hash per
+ * event), so that `pnpm bench` can measure what the instrumentation costs the data plane.
  */
 export class DataPlaneMetrics {
   readonly #registry = new Registry();
@@ -40,9 +49,11 @@ export class DataPlaneMetrics {
   readonly #httpDuration: Histogram<'backend'>;
   readonly #refusals: Counter<'code'>;
   readonly #routing: Counter<'route'>;
+  readonly #enabled: boolean;
   #traffic: TrafficSource | undefined;
 
-  constructor() {
+  constructor({ enabled = true }: DataPlaneMetricsOptions = {}) {
+    this.#enabled = enabled;
     const registers = [this.#registry];
     this.#connections = new Gauge({
       name: 'mooring_websocket_connections',
@@ -114,24 +125,29 @@ export class DataPlaneMetrics {
   }
 
   routed(route: RouteKind): void {
+    if (!this.#enabled) return;
     this.#routing.inc({ route });
   }
 
   refused(code: string): void {
+    if (!this.#enabled) return;
     this.#refusals.inc({ code });
   }
 
   /** A handshake ended: `accepted` (101), or the refusal code, `backend-refused`, `client-gone`. */
   upgrade(backend: string | undefined, result: string): void {
+    if (!this.#enabled) return;
     this.#upgrades.inc({ backend: backend ?? '', result });
   }
 
   sessionOpened(backend: string): void {
+    if (!this.#enabled) return;
     this.#connections.inc({ backend });
   }
 
   /** An open session ended; `final` is its traffic since the last sample. */
   sessionClosed(final: TrafficSample, reason: string, closeCode: number | undefined, durationSeconds: number): void {
+    if (!this.#enabled) return;
     const { backend } = final;
     this.#connections.dec({ backend });
     this.#closes.inc({ backend, reason, code: closeCode === undefined ? '' : String(closeCode) });
@@ -140,12 +156,14 @@ export class DataPlaneMetrics {
   }
 
   httpAnswered(backend: string, status: number, durationSeconds: number): void {
+    if (!this.#enabled) return;
     this.#httpRequests.inc({ backend, code: `${Math.floor(status / 100)}xx` });
     this.#httpDuration.observe({ backend }, durationSeconds);
   }
 
-  /** Every metric of this worker, with live traffic sampled just now. */
+  /** Every metric of this worker, with live traffic sampled just now; none when disabled. */
   snapshot(): Promise<MetricsSnapshot> {
+    if (!this.#enabled) return Promise.resolve([]);
     this.#sampleTraffic();
     return this.#registry.getMetricsAsJSON() as Promise<MetricsSnapshot>;
   }

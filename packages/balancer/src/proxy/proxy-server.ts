@@ -79,7 +79,7 @@ export function createProxyServer(
     ratePerSecond: config.handshakeRatePerClient,
   });
   const sweep = setInterval(() => limits.sweep(), clientLimitSweepMs).unref();
-  const metrics = new DataPlaneMetrics();
+  const metrics = new DataPlaneMetrics({ enabled: config.metrics });
   metrics.watchTraffic(sessions);
   const httpContext: HttpForwardingContext = {
     proxy,
