@@ -244,6 +244,17 @@ export const configSchema = z
     maxMessageSize: z.number().int().min(0).default(defaults.maxMessageSize.value),
     /** Messages per second a client may send on one WebSocket (0: no limit); over it: close 1008. */
     maxMessageRate: z.number().min(0).default(defaults.maxMessageRate.value),
+    /**
+     * Mooring pings a client (a ping frame of its own, at a frame boundary) after this long
+     * without a frame from it; 0 turns pings off. Its pong is consumed, never forwarded.
+     */
+    pingInterval: duration('a duration').prefault(defaults.pingInterval.value),
+    /** How long a pinged client has to answer (its pong or any frame); then the tunnel is closed 1001. */
+    pingTimeout: duration('a duration')
+      .refine((ms) => ms >= 100, 'expected a duration of at least 100ms')
+      .prefault(defaults.pingTimeout.value),
+    /** YAML file of message rules per path prefix (config/message-rules-file.ts); read at start and on SIGHUP. */
+    messageRules: filePath.optional(),
     /** Gentle closes per second when the node shuts down (drains carry their own rate). */
     closeRate: z.number().positive().default(defaults.closeRate.value),
     /**
@@ -285,6 +296,10 @@ export const configSchema = z
     }
     if (!config.frameTracking && (config.maxMessageSize > 0 || config.maxMessageRate > 0)) {
       const message = 'maxMessageSize and maxMessageRate need frameTracking: true (limits are read from frame headers)';
+      ctx.addIssue({ code: 'custom', path: ['frameTracking'], message });
+    }
+    if (!config.frameTracking && (config.pingInterval > 0 || config.messageRules !== undefined)) {
+      const message = 'pingInterval and messageRules need frameTracking: true (they read and write frames)';
       ctx.addIssue({ code: 'custom', path: ['frameTracking'], message });
     }
     if (config.cookieSameSite === 'None' && config.cookieSecure !== true) {

@@ -2,13 +2,6 @@
 export type FrameViolation =
   'reserved-opcode' | 'fragmented-control-frame' | 'control-frame-too-long' | 'length-msb-set' | 'length-too-large';
 
-/**
- * Called with each well-formed frame header: FIN bit, opcode, payload length. Returning `false`
- * vetoes the frame (a message limit): the tracker records where its header began, so that a
- * relay can stop forwarding just before it, and calls the listener no more.
- */
-export type FrameHeaderListener = (fin: boolean, opcode: number, length: number) => boolean | void;
-
 /** The longest frame header: 2 bytes, 8 of extended payload length, 4 of masking key. */
 const maxHeaderLength = 14;
 const closeOpcode = 0x8;
@@ -50,8 +43,6 @@ function readUInt32(bytes: Uint8Array, at: number): number {
  * {@link consumeToBoundary}, so that the original `observe` listener cannot count bytes twice.
  */
 export class FrameBoundaryTracker {
-  /** Hears every frame header, for optional inspection (message limits); absent: no cost. */
-  readonly #onHeader: FrameHeaderListener | undefined;
   /** Payload bytes of the current frame not observed yet. */
   #remaining = 0;
   #opcode = 0;
@@ -60,20 +51,11 @@ export class FrameBoundaryTracker {
   #partialLength = 0;
   #violation: FrameViolation | undefined;
   #claimed = false;
-  #onClaim: (() => void) | undefined;
   #closeSeen = false;
   #fin = false;
   #frames = 0;
   #messages = 0;
   #bytes = 0;
-  /** Stream offset of the chunk being scanned, and of the header being read. */
-  #base = 0;
-  #headerStart = 0;
-  #vetoedAt: number | undefined;
-
-  constructor(onHeader?: FrameHeaderListener) {
-    this.#onHeader = onHeader;
-  }
 
   /** Whether everything observed so far ends exactly at the end of a frame. */
   get atBoundary(): boolean {
@@ -116,24 +98,6 @@ export class FrameBoundaryTracker {
   }
 
   /**
-   * Stream offset (bytes from the first one observed) of the header of the frame the listener
-   * vetoed; undefined while none was. Everything before it ends at a frame boundary.
-   */
-  get vetoedAt(): number | undefined {
-    return this.#vetoedAt;
-  }
-
-  /** Bytes of an incomplete header at the end of what was observed (0 to 13). */
-  get partialHeaderLength(): number {
-    return this.#partialLength;
-  }
-
-  /** Registers what must happen the moment the tracker is claimed (a relay hands over its bytes). */
-  onClaim(hook: () => void): void {
-    this.#onClaim = hook;
-  }
-
-  /**
    * Bytes still to come before the current frame ends: 0 at a boundary, undefined while a header
    * is incomplete (its length is not known yet) or once the tracker is broken.
    */
@@ -145,7 +109,6 @@ export class FrameBoundaryTracker {
   /** Observes a whole chunk forwarded in this direction. Ignored once {@link claim} was called. */
   observe(chunk: Buffer): void {
     if (this.#claimed) return;
-    this.#base = this.#bytes;
     this.#bytes += chunk.length;
     if (this.#violation === undefined) this.#scan(chunk, 0, false);
   }
@@ -154,7 +117,6 @@ export class FrameBoundaryTracker {
   claim(): void {
     if (this.#claimed) return;
     this.#claimed = true;
-    this.#onClaim?.();
   }
 
   /**
@@ -163,7 +125,6 @@ export class FrameBoundaryTracker {
    * the chunk, or when the tracker is (or becomes) broken. Works whether or not the tracker is claimed.
    */
   consumeToBoundary(chunk: Buffer, start = 0): number {
-    this.#base = this.#bytes - start;
     const end = this.#violation === undefined ? this.#scan(chunk, start, true) : chunk.length;
     this.#bytes += end - start;
     return end;
@@ -182,10 +143,8 @@ export class FrameBoundaryTracker {
         pos += this.#remaining;
         this.#remaining = 0;
       } else if (this.#partialLength === 0 && end - pos >= 2 && end - pos >= headerLength(chunk[pos + 1]!)) {
-        this.#headerStart = this.#base + pos;
         pos = this.#beginFrame(chunk, pos);
       } else {
-        if (this.#partialLength === 0) this.#headerStart = this.#base + pos;
         pos = this.#collectHeader(chunk, pos);
         if (this.#partialLength > 0) return end;
       }
@@ -237,9 +196,6 @@ export class FrameBoundaryTracker {
       length = high * 0x1_0000_0000 + readUInt32(bytes, at + 6);
     }
     this.#remaining = this.#violation === undefined ? length : 0;
-    if (this.#onHeader && this.#violation === undefined && this.#vetoedAt === undefined) {
-      if (this.#onHeader((first & 0x80) !== 0, this.#opcode, length) === false) this.#vetoedAt = this.#headerStart;
-    }
     return payloadAt;
   }
 

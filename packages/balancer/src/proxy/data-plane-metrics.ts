@@ -49,6 +49,7 @@ export class DataPlaneMetrics {
   readonly #httpDuration: Histogram<'backend'>;
   readonly #refusals: Counter<'code'>;
   readonly #routing: Counter<'route'>;
+  readonly #ruleViolations: Counter<'rule' | 'action' | 'direction'>;
   readonly #enabled: boolean;
   #traffic: TrafficSource | undefined;
 
@@ -117,6 +118,12 @@ export class DataPlaneMetrics {
       labelNames: ['route'],
       registers,
     });
+    this.#ruleViolations = new Counter({
+      name: 'mooring_message_rule_violations_total',
+      help: 'WebSocket messages that broke a message rule, by check, action taken and direction',
+      labelNames: ['rule', 'action', 'direction'],
+      registers,
+    });
   }
 
   /** Where live sessions' traffic is read at scrape time. */
@@ -153,6 +160,13 @@ export class DataPlaneMetrics {
     this.#closes.inc({ backend, reason, code: closeCode === undefined ? '' : String(closeCode) });
     this.#sessionDuration.observe({ backend }, durationSeconds);
     this.#addTraffic(final);
+  }
+
+  /** A message broke a message rule (closed or, with `action: log`, only counted). */
+  messageRuleViolated(violation: { rule: string; action: string; direction: string }): void {
+    if (!this.#enabled) return;
+    const { rule, action, direction } = violation;
+    this.#ruleViolations.inc({ rule, action, direction });
   }
 
   httpAnswered(backend: string, status: number, durationSeconds: number): void {

@@ -15,6 +15,7 @@ import { ClientLimits } from './websocket/client-limits.js';
 import { BackendAgents } from './backend-agents.js';
 import { ClientListeners } from './client-listeners.js';
 import type { TlsMaterial } from './tls/tls-material.js';
+import { compileRules, type MessageRule, type MessageRuleSpec } from '../protocol/message-rules.js';
 import { DataPlaneMetrics } from './data-plane-metrics.js';
 import { createRequestHandler } from './http/request-handler.js';
 import {
@@ -58,6 +59,8 @@ export interface ProxyServer {
   backendsChanged(backends: readonly Backend[]): void;
   /** The primary's TLS material: the listener's certificates and the backends' CA. */
   tlsChanged(material: TlsMaterial): void;
+  /** New message rules: sessions opened from now on follow them; open ones keep theirs. */
+  rulesChanged(rules: readonly MessageRuleSpec[]): void;
 }
 
 /** Builds the proxy of one worker around a backend pool. Listening is the caller's business. */
@@ -70,6 +73,7 @@ export function createProxyServer(
   const proxy = keepRequestFraming(HttpProxy.createProxyServer({ xfwd: false, ws: true }));
   const agents = new BackendAgents();
   let backendCa: string | undefined;
+  let messageRules: readonly MessageRule[] = [];
   const sticky = createStickyOptions(config);
   const router = new SessionRouter(pool, config.balance, sticky.options);
   const sessions = new SessionRegistry(observer);
@@ -98,6 +102,7 @@ export function createProxyServer(
     log,
     stickyCookie: sticky.setCookie,
     backendCa: () => backendCa,
+    messageRules: () => messageRules,
     onOpened: (session) => sessions.opened(session),
     onFinished: (session, wasOpen) => {
       limits.release(session.clientAddress);
@@ -151,6 +156,9 @@ export function createProxyServer(
       if (material.backendCa !== backendCa) agents.setBackendCa(material.backendCa);
       backendCa = material.backendCa;
     },
+    rulesChanged: (rules) => {
+      messageRules = compileRules(rules);
+    },
     destroy: () => {
       clearInterval(sweep);
       sessions.destroy();
@@ -171,6 +179,7 @@ function sessionSettings(config: Readonly<MooringConfig>) {
     closeGraceMs,
     maxMessageSize: config.maxMessageSize,
     maxMessageRate: config.maxMessageRate,
+    pings: config.pingInterval > 0 ? { intervalMs: config.pingInterval, timeoutMs: config.pingTimeout } : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MooringConfig } from '../config/schema.js';
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
+import type { MessageRuleSpec } from '../protocol/message-rules.js';
 import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
 import type { TlsMaterial } from '../proxy/tls/tls-material.js';
 
@@ -19,6 +20,8 @@ export type PrimaryToWorker =
   | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
   /** TLS certificates and CAs, read and checked by the primary (before `backends` in a new worker's state). */
   | { readonly type: 'tls'; readonly material: TlsMaterial }
+  /** The message rules file, read and checked by the primary (before `backends`, so before listening). */
+  | { readonly type: 'rules'; readonly rules: readonly MessageRuleSpec[] }
   /** The full membership: static backends merged with the registry. */
   | { readonly type: 'backends'; readonly backends: readonly Backend[] }
   /** Cluster-wide live sessions per backend. */

@@ -19,6 +19,8 @@ import type { TlsMaterial } from '../proxy/tls/tls-material.js';
 import { readTlsMaterial, usesTls } from './tls-loader.js';
 import { TlsFileWatcher } from './tls-watcher.js';
 import { ensureCookieSecret } from './ensure-cookie-secret.js';
+import { readMessageRules } from '../config/message-rules-file.js';
+import type { MessageRuleSpec } from '../protocol/message-rules.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
@@ -52,7 +54,8 @@ function logCertificates(log: Logger, material: TlsMaterial | undefined, reason 
 /**
  * Options the primary applies without new workers: TLS files (their material is handed to the
  * workers), the static backends and the health checks (the control plane merges and tells the
- * workers), and the admin token (read by the primary per request).
+ * workers), the admin token (read by the primary per request), and the message rules (handed to
+ * the workers; open sessions keep the rule they started with).
  */
 const appliedInPlace: ReadonlyArray<keyof MooringConfig> = [
   'tlsCert',
@@ -67,6 +70,7 @@ const appliedInPlace: ReadonlyArray<keyof MooringConfig> = [
   'healthTimeout',
   'adminToken',
   'adminTokenFile',
+  'messageRules',
 ];
 
 /** Whether a reload changed only what the primary applies in place (see {@link appliedInPlace}). */
@@ -74,6 +78,14 @@ function changesInPlaceOnly(a: Readonly<MooringConfig>, b: Readonly<MooringConfi
   const rest = (config: Readonly<MooringConfig>): string =>
     JSON.stringify({ ...config, ...Object.fromEntries(appliedInPlace.map((key) => [key, undefined])) });
   return rest(a) === rest(b);
+}
+
+/** The rules of `--message-rules`, if set (ConfigError when the file is bad), logged by path. */
+function readRules(config: Readonly<MooringConfig>, log: Logger): readonly MessageRuleSpec[] {
+  if (config.messageRules === undefined) return [];
+  const rules = readMessageRules(config.messageRules);
+  log.info({ file: config.messageRules, paths: rules.map((rule) => rule.path) }, 'message rules in force');
+  return rules;
 }
 
 /** What {@link Primary.start} builds. */
@@ -84,6 +96,7 @@ interface PrimaryParts {
   readonly scrape: MetricsScrape;
   readonly history: TrafficHistory;
   readonly tls: TlsMaterial | undefined;
+  readonly rules: readonly MessageRuleSpec[];
 }
 
 /** The control plane's calls to workers, as IPC messages. */
@@ -120,6 +133,7 @@ export class Primary {
   readonly #scrape: MetricsScrape;
   readonly #history: TrafficHistory;
   #tls: TlsMaterial | undefined;
+  #rules: readonly MessageRuleSpec[];
   #tlsWatcher: TlsFileWatcher | undefined;
   readonly #unsubscribe: Unsubscribe[] = [];
   #config: Readonly<MooringConfig>;
@@ -139,6 +153,7 @@ export class Primary {
     this.#scrape = parts.scrape;
     this.#history = parts.history;
     this.#tls = parts.tls;
+    this.#rules = parts.rules;
   }
 
   /** Starts the shared state, the admin listener and the workers; resolves once they are under way. */
@@ -148,6 +163,7 @@ export class Primary {
     // Before anything starts: a certificate that does not parse or match its key is exit 2.
     const tls = usesTls(config) ? readTlsMaterial(config) : undefined;
     logCertificates(log, tls);
+    const rules = readRules(config, log);
     const startedAt = Date.now();
     const workers = new WorkerSupervisor(config, log, options.workerEntry);
     const holder: { primary?: Primary; nodeMetrics?: NodeMetrics } = {};
@@ -197,7 +213,7 @@ export class Primary {
     });
     admin.listen(config.admin.port, config.admin.host);
     await once(admin, 'listening');
-    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history, tls });
+    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history, tls, rules });
     holder.primary = primary;
     primary.#run();
     return primary;
@@ -271,6 +287,7 @@ export class Primary {
     switch (message?.type) {
       case 'ready-for-state': // a new worker gets the current state before it accepts its first connection
         if (this.#tls) this.#workers.send(worker.id, { type: 'tls', material: this.#tls });
+        if (this.#rules.length > 0) this.#workers.send(worker.id, { type: 'rules', rules: this.#rules });
         for (const snapshot of snapshotMessages(this.#controlPlane.snapshot())) this.#workers.send(worker.id, snapshot);
         break;
       case 'sessions':
@@ -335,16 +352,20 @@ export class Primary {
       // A generated cookie secret must survive the reload, or every issued cookie breaks.
       const keepSecret = raw.cookieSecret ? raw : Object.freeze({ ...raw, cookieSecret: this.#config.cookieSecret });
       const next = ensureCookieSecret(keepSecret, this.#log);
+      // Read before anything changes: a bad rules file refuses the whole reload, like a bad config.
+      const rules = readRules(next, this.#log);
       const inPlaceOnly = changesInPlaceOnly(this.#config, next);
       const configChanged = JSON.stringify(this.#config) !== JSON.stringify(next);
       this.#config = next;
       const certificatesChanged = this.#reloadTls('SIGHUP');
+      const rulesChanged = this.#applyRules(rules);
       this.#watchTls();
       await this.#controlPlane.reconfigure(next);
       // What can change in place, does (certificates, static backends, health checks, the admin
-      // token). TLS tunnels cannot move between processes, so such a SIGHUP replaces no worker. A
-      // SIGHUP that changes nothing at all is how new code on disk is picked up: it replaces them.
-      if (inPlaceOnly && (configChanged || certificatesChanged)) {
+      // token, the message rules). TLS tunnels cannot move between processes, so such a SIGHUP
+      // replaces no worker. A SIGHUP that changes nothing at all is how new code on disk is picked
+      // up: it replaces them.
+      if (inPlaceOnly && (configChanged || certificatesChanged || rulesChanged)) {
         return void this.#log.info('SIGHUP: configuration applied in place, no worker replaced');
       }
       this.#log.info({ workers: next.workers }, 'SIGHUP: configuration reloaded, replacing workers one at a time');
@@ -352,6 +373,14 @@ export class Primary {
     } catch (err) {
       this.#log.error({ err }, 'SIGHUP: reload failed, keeping the running configuration');
     }
+  }
+
+  /** Hands changed message rules to every worker; true when they changed. */
+  #applyRules(rules: readonly MessageRuleSpec[]): boolean {
+    if (JSON.stringify(rules) === JSON.stringify(this.#rules)) return false;
+    this.#rules = rules;
+    this.#workers.broadcast({ type: 'rules', rules });
+    return true;
   }
 
   /** Watches the TLS files of the current configuration (again after a reload). */

@@ -16,6 +16,7 @@ const optionalKeys: Readonly<Record<string, 'string' | 'number' | 'object'>> = {
   cookieDomain: 'string',
   cookieMaxAge: 'number',
   adminTokenFile: 'string',
+  messageRules: 'string',
   adminToken: 'string',
 };
 

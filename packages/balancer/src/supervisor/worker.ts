@@ -90,6 +90,8 @@ class WorkerProcess {
         return void this.#proxy.closeSession(message.id, message.code, message.reason);
       case 'tls':
         return this.#proxy.tlsChanged(message.material);
+      case 'rules':
+        return this.#proxy.rulesChanged(message.rules);
       case 'metrics-request':
         return void this.#proxy.metrics
           .snapshot()

@@ -14,11 +14,11 @@ export interface ReceivedFrame {
  * A client-side frame (masked, RFC 6455 §5.3) exactly as a client would put it on the wire,
  * for tests that write frames themselves: in one write, split, or dribbled byte by byte.
  */
-export function clientFrame(opcode: number, payload: Buffer, options: { fin?: boolean } = {}): Buffer {
+export function clientFrame(opcode: number, payload: Buffer, options: { fin?: boolean; rsv1?: boolean } = {}): Buffer {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
   const header = Buffer.alloc(2 + lengthBytes + 4);
-  header[0] = (options.fin === false ? 0 : 0x80) | opcode;
+  header[0] = (options.fin === false ? 0 : 0x80) | (options.rsv1 ? 0x40 : 0) | opcode;
   header[1] = 0x80 | (lengthBytes === 0 ? length : lengthBytes === 2 ? 126 : 127);
   if (lengthBytes === 2) header.writeUInt16BE(length, 2);
   if (lengthBytes === 8) header.writeBigUInt64BE(BigInt(length), 2);
@@ -31,17 +31,21 @@ export function clientFrame(opcode: number, payload: Buffer, options: { fin?: bo
 
 /**
  * A WebSocket client on a raw socket: it sends a valid handshake, then lets the test write any
- * bytes and collects the frames the server sends. No extension is negotiated.
+ * bytes and collects the frames the server sends. No extension is negotiated unless the test
+ * asks for one with its own `Sec-WebSocket-Extensions` header (then it writes such frames itself).
  */
 export class RawWebSocket {
   readonly socket: Socket;
   /** Every complete frame received after the 101, in order. */
   readonly frames: ReceivedFrame[] = [];
+  /** The 101 response's head (status line and headers). */
+  readonly responseHead: string;
   #buffer = Buffer.alloc(0);
   readonly #closed: Promise<void>;
 
-  private constructor(socket: Socket, rest: Buffer) {
+  private constructor(socket: Socket, rest: Buffer, responseHead: string) {
     this.socket = socket;
+    this.responseHead = responseHead;
     this.#closed = once(socket, 'close').then(() => undefined);
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
@@ -49,10 +53,10 @@ export class RawWebSocket {
   }
 
   /** Opens the connection and resolves after a 101; rejects with the answer otherwise. */
-  static async open(port: number, path = '/', host = '127.0.0.1'): Promise<RawWebSocket> {
+  static async open(port: number, path = '/', host = '127.0.0.1', headers: string[] = []): Promise<RawWebSocket> {
     const socket = connect({ port, host, noDelay: true });
     await once(socket, 'connect');
-    socket.write(websocketHandshakeText(path));
+    socket.write(websocketHandshakeText(path, host, headers));
     let head = Buffer.alloc(0);
     for (;;) {
       const [chunk] = (await once(socket, 'data', { signal: AbortSignal.timeout(5_000) })) as [Buffer];
@@ -64,7 +68,7 @@ export class RawWebSocket {
         socket.destroy();
         throw new Error(`expected a 101, got ${JSON.stringify(status)}`);
       }
-      return new RawWebSocket(socket, head.subarray(end + 4));
+      return new RawWebSocket(socket, head.subarray(end + 4), status);
     }
   }
 

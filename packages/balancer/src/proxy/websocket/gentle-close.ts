@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
-import { ClientFrameGate } from './client-frame-gate.js';
-import { FrameBoundaryTracker, type FrameHeaderListener } from '../../protocol/frame-tracker.js';
+import { FrameBoundaryTracker } from '../../protocol/frame-tracker.js';
+import { InspectingRelay, type RelayPolicy } from './inspecting-relay.js';
 
 /**
  * A proxied WebSocket after its 101: two sockets piped to each other (`backend.pipe(client)` and
@@ -14,9 +14,21 @@ export interface TrackedTunnel {
   readonly client: Socket;
   readonly backend: Socket;
   /** Follows the backend → client bytes. */
-  readonly fromBackend: FrameBoundaryTracker;
+  readonly fromBackend: DirectionState;
   /** Follows the client → backend bytes. */
-  readonly fromClient: FrameBoundaryTracker;
+  readonly fromClient: DirectionState;
+  /** Relays that carry a direction in place of its pipe, when something looks inside it. */
+  readonly clientRelay?: InspectingRelay;
+  readonly backendRelay?: InspectingRelay;
+}
+
+/** What a tunnel knows of one direction: a tracker's view (piped) or a relay's (inspected). */
+export interface DirectionState {
+  /** Whether what reached the other side ends at a frame boundary. */
+  readonly atBoundary: boolean;
+  readonly closeSeen: boolean;
+  /** Complete messages relayed. */
+  readonly messages: number;
 }
 
 /** Options of {@link closeTunnelGently}. */
@@ -37,17 +49,33 @@ export type GentleCloseOutcome = 'clean' | 'forced';
 /**
  * Attaches a tracker to each direction of a tunnel. Call it in the same tick as the pipes are set
  * up (for http-proxy: in its `open` event, emitted right after `proxySocket.pipe(socket).pipe(proxySocket)`),
- * so that both trackers see every byte after the 101 and nothing flows before the pipes exist.
- * `inspectClient` hears every header the client sends (message limits); the client's bytes then
- * go through a {@link ClientFrameGate} instead of the pipe, so a frame it vetoes is never forwarded.
+ * so that both trackers see every byte after the 101 and nothing flows before the pipes exist. A
+ * direction given a policy is carried by an {@link InspectingRelay} instead of its pipe.
  */
-export function trackTunnel(client: Socket, backend: Socket, inspectClient?: FrameHeaderListener): TrackedTunnel {
-  const fromBackend = new FrameBoundaryTracker();
-  const fromClient = new FrameBoundaryTracker(inspectClient);
-  backend.on('data', (chunk: Buffer) => fromBackend.observe(chunk));
-  if (inspectClient) new ClientFrameGate(client, backend, fromClient).start();
-  else client.on('data', (chunk: Buffer) => fromClient.observe(chunk));
-  return { client, backend, fromBackend, fromClient };
+export function trackTunnel(
+  client: Socket,
+  backend: Socket,
+  policies: { readonly client?: RelayPolicy; readonly backend?: RelayPolicy } = {},
+): TrackedTunnel {
+  const clientRelay = policies.client && new InspectingRelay(client, backend, policies.client);
+  const backendRelay = policies.backend && new InspectingRelay(backend, client, policies.backend);
+  clientRelay?.start();
+  backendRelay?.start();
+  return {
+    client,
+    backend,
+    fromBackend: backendRelay ?? observe(backend),
+    fromClient: clientRelay ?? observe(client),
+    clientRelay,
+    backendRelay,
+  };
+}
+
+/** A tracker fed with every chunk a piped source emits. */
+function observe(source: Socket): FrameBoundaryTracker {
+  const tracker = new FrameBoundaryTracker();
+  source.on('data', (chunk: Buffer) => tracker.observe(chunk));
+  return tracker;
 }
 
 const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
@@ -96,12 +124,47 @@ export function closeTunnelGently(
 }
 
 /**
- * One direction of the tunnel during a gentle close. `forwarding` until the current frame ends,
- * then `sealed`: a close frame was written (or the source had already sent its own close frame,
- * or the sink was ended without a frame). While sealed, the source is still read and parsed, only
- * to notice its close frame; its bytes are dropped.
+ * One direction's part in a gentle close: forwarding until the current frame ends, then `sealed`:
+ * a close frame was written (or the source had already sent its own close frame, or the sink was
+ * ended without a frame). While sealed, the source is still read and parsed, only to notice its
+ * close frame; its bytes are dropped.
  */
-class Direction {
+interface ClosingDirection {
+  /** A close frame went out (or the sink was ended without one). */
+  readonly sealed: boolean;
+  /** The source sent its FIN. */
+  readonly sourceEnded: boolean;
+  /** The source sent its own close frame. */
+  readonly closeSeen: boolean;
+  start(): void;
+}
+
+/** A relayed direction closes itself: the relay knows where its frames end. */
+class RelayedDirection implements ClosingDirection {
+  constructor(
+    readonly relay: InspectingRelay,
+    readonly frame: Buffer,
+    readonly onChange: () => void,
+  ) {}
+
+  get sealed(): boolean {
+    return this.relay.sealed;
+  }
+
+  get sourceEnded(): boolean {
+    return this.relay.sourceEnded;
+  }
+
+  get closeSeen(): boolean {
+    return this.relay.closeSeen;
+  }
+
+  start(): void {
+    this.relay.seal(this.frame, this.onChange);
+  }
+}
+
+class PipedDirection implements ClosingDirection {
   #sealed = false;
   #sourceEnded = false;
 
@@ -117,6 +180,10 @@ class Direction {
     return this.#sealed;
   }
 
+  get closeSeen(): boolean {
+    return this.tracker.closeSeen;
+  }
+
   /** Whether the source has sent its FIN. */
   get sourceEnded(): boolean {
     return this.#sourceEnded;
@@ -128,9 +195,8 @@ class Direction {
     this.source.unpipe(this.sink);
     this.source.on('data', this.#onData);
     this.source.on('end', this.#onEnd);
-    // A vetoed frame was never forwarded: what the sink has ends at the boundary before it.
     if (this.tracker.broken) this.#seal(false);
-    else if (this.tracker.atBoundary || this.tracker.vetoedAt !== undefined) this.#seal(true);
+    else if (this.tracker.atBoundary) this.#seal(true);
     if (this.source.readableEnded) this.#onEnd();
     this.source.resume();
   }
@@ -184,8 +250,8 @@ class Direction {
 
 class GentleClose {
   readonly #tunnel: TrackedTunnel;
-  readonly #toClient: Direction;
-  readonly #toBackend: Direction;
+  readonly #toClient: ClosingDirection;
+  readonly #toBackend: ClosingDirection;
   readonly #timing: { graceMs: number; boundaryMs: number };
   readonly #resolve: (outcome: GentleCloseOutcome) => void;
   #timer: NodeJS.Timeout | undefined;
@@ -202,8 +268,24 @@ class GentleClose {
     this.#timing = timing;
     this.#resolve = resolve;
     const check = (): void => this.#check();
-    this.#toClient = new Direction(tunnel.backend, tunnel.client, tunnel.fromBackend, frames.toClient, check);
-    this.#toBackend = new Direction(tunnel.client, tunnel.backend, tunnel.fromClient, frames.toBackend, check);
+    this.#toClient = tunnel.backendRelay
+      ? new RelayedDirection(tunnel.backendRelay, frames.toClient, check)
+      : new PipedDirection(
+          tunnel.backend,
+          tunnel.client,
+          tunnel.fromBackend as FrameBoundaryTracker,
+          frames.toClient,
+          check,
+        );
+    this.#toBackend = tunnel.clientRelay
+      ? new RelayedDirection(tunnel.clientRelay, frames.toBackend, check)
+      : new PipedDirection(
+          tunnel.client,
+          tunnel.backend,
+          tunnel.fromClient as FrameBoundaryTracker,
+          frames.toBackend,
+          check,
+        );
   }
 
   start(): void {
@@ -228,11 +310,11 @@ class GentleClose {
   /** Advances the procedure after any change; called from event handlers, so it never throws. */
   #check(): void {
     if (this.#done) return;
-    const { client, backend, fromClient } = this.#tunnel;
+    const { client, backend } = this.#tunnel;
     // The client has our close frame and has answered (close frame or FIN): a server closes the
     // TCP connection first (§7.1.1), so end it. The backend, being the server, closes on its own;
     // once it has sent its FIN, finish our side too.
-    if (this.#toClient.sealed && (fromClient.closeSeen || this.#toBackend.sourceEnded)) endSocket(client);
+    if (this.#toClient.sealed && (this.#toBackend.closeSeen || this.#toBackend.sourceEnded)) endSocket(client);
     if (this.#toBackend.sealed && this.#toClient.sourceEnded) endSocket(backend);
     if (client.closed && backend.closed) return this.#finish('clean');
     if (this.#toClient.sealed && this.#toBackend.sealed && !this.#graceStarted) {

@@ -15,11 +15,15 @@ import type { StickyCookie } from '../sticky-options.js';
 import { connectToBackend, isTlsFailure, preconnectedAgent } from '../backend-connect.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
-import type { FrameHeaderListener } from '../../protocol/frame-tracker.js';
+import type { MessageRule } from '../../protocol/message-rules.js';
+import { parseDeflateAgreement, type DeflateAgreement } from '../../protocol/permessage-deflate.js';
 import type { DataPlaneMetrics, TrafficSample } from '../data-plane-metrics.js';
+import type { BalancerPings } from './balancer-pings.js';
+import { injectToClient } from './client-injection.js';
 import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
-import { MessageLimits } from '../../protocol/message-limits.js';
 import { writeNon101Response } from './non-101-response.js';
+import { inspectTunnel } from './tunnel-inspection.js';
+import { backendPolicy, clientPolicy } from './tunnel-policies.js';
 
 /** How a session ended, as its log line reports it. */
 export type SessionEnd =
@@ -35,10 +39,13 @@ export type SessionEnd =
   | 'drain'
   | 'shutdown'
   | 'message-too-big'
-  | 'message-rate';
+  | 'message-rate'
+  | 'message-rule'
+  | 'ping-timeout';
 
 /** Why a session is closed gently. */
-export type GentleCloseReason = 'drain' | 'shutdown' | 'message-too-big' | 'message-rate';
+export type GentleCloseReason =
+  'drain' | 'shutdown' | 'message-too-big' | 'message-rate' | 'message-rule' | 'ping-timeout';
 
 /** What every session of a worker shares. */
 export interface SessionContext {
@@ -56,6 +63,10 @@ export interface SessionContext {
   /** Largest client message (bytes on the wire) and client messages per second; 0: no limit. */
   readonly maxMessageSize: number;
   readonly maxMessageRate: number;
+  /** Mooring's own pings to quiet clients (`--ping-interval`, `--ping-timeout`); absent: none. */
+  readonly pings?: { readonly intervalMs: number; readonly timeoutMs: number };
+  /** The message rules in force now (the rules file); a session keeps the one of its handshake. */
+  readonly messageRules: () => readonly MessageRule[];
   readonly metrics: DataPlaneMetrics;
   /** The `Set-Cookie` value pinning a client to a backend (cookie stickiness). */
   readonly stickyCookie: StickyCookie;
@@ -121,6 +132,9 @@ export class WebSocketSession {
   #lastFailedTls = false;
   #tunnel: TrackedTunnel | undefined;
   #closing: Promise<unknown> | undefined;
+  /** What the 101 agreed for permessage-deflate, for inflating messages the rules inspect. */
+  #deflate: DeflateAgreement | undefined;
+  #pings: BalancerPings | undefined;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
     this.#req = req;
@@ -296,6 +310,7 @@ export class WebSocketSession {
     this.#phase = 'open';
     this.#wasOpen = true;
     this.#status = 101;
+    this.#deflate = parseDeflateAgreement(res.headers['sec-websocket-extensions']);
     this.#bytesAtOpen = { read: this.#socket.bytesRead, written: this.#socket.bytesWritten };
     this.#ctx.pool.reportSuccess(this.#backend!.id);
     this.#ctx.metrics.upgrade(this.#backend!.id, 'accepted');
@@ -316,33 +331,31 @@ export class WebSocketSession {
 
   /**
    * http-proxy has just piped the two sockets (its `open` event): follow frame boundaries both
-   * ways from here. The listeners join the pipes in the same tick, before the paused sockets
-   * resume, so the trackers see every byte after the 101, the bytes read with it included. The
-   * backend's end no longer ends the client through the pipe: {@link #onBackendClosed} decides
-   * whether the client gets a close frame first.
+   * ways from here, and relay a direction frame by frame where limits, rules or pings look inside
+   * it. The listeners join the pipes in the same tick, before the paused sockets resume, so they
+   * see every byte after the 101, the bytes read with it included. The backend's end no longer
+   * ends the client through the pipe: {@link #onBackendClosed} decides whether the client gets a
+   * close frame first.
    */
   onPiped(): void {
     const backend = this.#backendSocket;
     if (!this.#ctx.frameTracking || this.#phase !== 'open' || !backend) return;
     backend.unpipe(this.#socket);
     backend.pipe(this.#socket, { end: false });
-    this.#tunnel = trackTunnel(this.#socket, backend, this.#messageInspector());
-  }
-
-  /**
-   * With message limits set, every client frame header is checked before any of the frame is
-   * forwarded; a breach vetoes the frame and closes gently.
-   */
-  #messageInspector(): FrameHeaderListener | undefined {
-    const { maxMessageSize, maxMessageRate } = this.#ctx;
-    if (maxMessageSize === 0 && maxMessageRate === 0) return undefined;
-    const limits = new MessageLimits({ maxMessageSize, maxMessageRate });
-    return (fin, opcode, length) => {
-      const verdict = limits.frame(fin, opcode, length);
-      if (verdict === 'ok') return true;
-      void this.closeGently(verdict, verdict === 1009 ? 'message-too-big' : 'message-rate');
-      return false;
-    };
+    const { inspection, pings } = inspectTunnel(this.#ctx, {
+      id: this.id,
+      client: this.clientAddress,
+      path: this.#req.url ?? '/',
+      backend: () => this.#backend?.id,
+      deflate: this.#deflate,
+      inject: (frame) => this.#tunnel && injectToClient(this.#tunnel, frame),
+      closeGently: (code, reason) => void this.closeGently(code, reason),
+    });
+    this.#pings = pings;
+    this.#tunnel = trackTunnel(this.#socket, backend, {
+      client: clientPolicy(inspection),
+      backend: backendPolicy(inspection),
+    });
   }
 
   /** The session whose backend socket this is, for http-proxy events that only name the socket. */
@@ -422,6 +435,7 @@ export class WebSocketSession {
     this.#phase = 'closed';
     this.#clearHandshakeTimer();
     clearTimeout(this.#graceTimer);
+    this.#pings?.destroy();
     // A refusal written with end() is left to flush; everything else is torn down at once.
     if (!this.#answered) this.#socket.destroy();
     const backend = this.#backendSocket;
