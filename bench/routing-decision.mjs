@@ -1,20 +1,39 @@
-// Cost of one routing decision, in ns, for 3, 30 and 300 backends:
-// - hash: pickByHash, including hashing the key, with bounded load (F = 1.25) and without;
-// - cookie: decoding and verifying the sticky cookie, then looking up and checking its backend,
-//   with the codec's memo of verified values (a returning session) and without it (the HMAC).
-// Also the time to build the ring, from scratch and after a health change.
+// Cost of one routing decision, in ns, for 3, 30 and 300 backends, as a worker pays it: a
+// SessionRouter deciding over a BackendPool with live counts (the order it returns included).
+// - lookup: the ring alone, HashRing#lookup (key hash + the consistent-hash package's lookup);
+// - hash: sticky by client address, with bounded load (F = 1.25) and without;
+// - cookie: a pinned session, with the codec's memo of verified values (a returning session)
+//   and without it (the HMAC), the failover order ranked after the pinned backend;
+// - least-connections and round-robin: no stickiness.
+// Also the time to build the ring, from scratch and again with one backend removed (reusing the
+// points of the others), and its heap (run node with --expose-gc to measure it).
 // Pure CPU: no sockets. Build first (`npx tsc -b packages/balancer`), then
-//   node bench/routing-decision.mjs
-// Each case warms up for 0.2 s, then times batches for 1.5 s (under 2 s per case in all) and
-// reports the median batch. Also importable: `measureRoutingDecisions()` returns the rows.
+//   node bench/routing-decision.mjs [--baseline DIST]
+// where DIST is the packages/balancer/dist of an earlier build (e.g. a checkout of an older
+// commit): both are measured in the same run, case by case, and the table gives the ratios.
+// Each case warms up for 0.2 s, then times batches for 1.5 s and reports the median batch.
+// Also importable: `measureRoutingDecisions()` returns the rows.
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HashRing } from '../packages/balancer/dist/routing/hash-ring.js';
-import { pickByHash } from '../packages/balancer/dist/routing/bounded-load.js';
-import { createCookieCodec, generateSecret } from '../packages/balancer/dist/routing/sticky-cookie.js';
 
 const sizes = [3, 30, 300];
 const batchSize = 2_000;
 const measureMs = 1_500;
+const currentDist = new URL('../packages/balancer/dist/', import.meta.url);
+const modes = ['lookup', 'hashPlain', 'hashBounded', 'cookieHit', 'cookieHmac', 'leastConnections', 'roundRobin'];
+
+/** The routing modules of one build. */
+async function load(dist) {
+  const module = (path) => import(new URL(path, dist).href);
+  const [ring, pool, router, cookie, key] = await Promise.all([
+    module('routing/hash-ring.js'),
+    module('routing/backend-pool.js'),
+    module('routing/session-router.js'),
+    module('routing/sticky-cookie.js'),
+    module('routing/hash-key.js'),
+  ]);
+  return { ...ring, ...pool, ...router, ...cookie, ...key };
+}
 
 /** Fixed pseudo-random numbers, so every run routes the same keys over the same loads. */
 function lcg(seed) {
@@ -22,7 +41,8 @@ function lcg(seed) {
   return (limit) => (state = (state * 48271) % 2147483647) % limit;
 }
 
-function setup(count) {
+/** The same fleet, keys and cookies for every build: weights 1–3, 0–199 live sessions each. */
+function fleet(count) {
   const random = lcg(count + 1);
   const backends = Array.from({ length: count }, (_, i) => ({
     id: `backend-${i}`,
@@ -30,21 +50,62 @@ function setup(count) {
     weight: 1 + random(3),
     state: 'active',
   }));
-  const candidates = backends.map((backend) => ({ backend, liveConnections: random(200), healthy: true }));
-  const keys = Array.from({ length: 4096 }, (_, i) => `10.${random(256)}.${random(256)}.${i & 255}`);
-  const secrets = [generateSecret(), generateSecret()];
-  const codec = createCookieCodec({ secrets });
-  const coldCodec = createCookieCodec({ secrets, cacheSize: 0 });
-  const cookies = Array.from({ length: 4096 }, () => codec.encode(backends[random(count)].id));
-  const buildStart = process.hrtime.bigint();
-  const ring = HashRing.build(backends);
-  const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
-  // A health flap: one backend leaves the routable set, the others keep their points.
-  const rebuildStart = process.hrtime.bigint();
-  HashRing.build(backends.slice(1), ring);
-  const rebuildMs = Number(process.hrtime.bigint() - rebuildStart) / 1e6;
-  const byId = new Map(candidates.map((c) => [c.backend.id, c]));
-  return { ring, candidates, keys, codec, coldCodec, cookies, byId, buildMs, rebuildMs };
+  const live = backends.map(() => random(200));
+  const addresses = Array.from({ length: 4096 }, (_, i) => `10.${random(256)}.${random(256)}.${i & 255}`);
+  const pinned = Array.from({ length: 4096 }, () => backends[random(count)].id);
+  return { backends, live, addresses, pinned };
+}
+
+/** Routers and requests of one build over `fleet`, and its ring's build times. */
+function setup(lib, { backends, live, addresses, pinned }) {
+  const pool = new lib.BackendPool();
+  pool.setBackends(backends);
+  backends.forEach((backend, i) => {
+    for (let n = 0; n < live[i]; n++) pool.acquire(backend.id);
+  });
+  const secrets = [lib.generateSecret(), lib.generateSecret()];
+  const codec = lib.createCookieCodec({ secrets });
+  const coldCodec = lib.createCookieCodec({ secrets, cacheSize: 0 });
+  const key = lib.parseHashKeySpec('ip');
+  const cookieMode = (c) => ({ mode: 'cookie', cookieName: 'mooring', codec: c });
+  const routers = {
+    hashPlain: new lib.SessionRouter(pool, 'least-connections', { mode: 'hash', key }),
+    hashBounded: new lib.SessionRouter(pool, 'least-connections', { mode: 'hash', key, balanceFactor: 1.25 }),
+    cookieHit: new lib.SessionRouter(pool, 'least-connections', cookieMode(codec)),
+    cookieHmac: new lib.SessionRouter(pool, 'least-connections', cookieMode(coldCodec)),
+    leastConnections: new lib.SessionRouter(pool, 'least-connections', { mode: 'none' }),
+    roundRobin: new lib.SessionRouter(pool, 'round-robin', { mode: 'none' }),
+  };
+  const byAddress = addresses.map((clientAddress) => ({ clientAddress, headers: {}, url: '/' }));
+  const byCookie = pinned.map((id) => ({
+    clientAddress: '10.0.0.1',
+    headers: { cookie: `mooring=${codec.encode(id)}` },
+    url: '/',
+  }));
+  const heapBefore = heapUsed();
+  let start = performance.now();
+  const ring = lib.HashRing.build(backends);
+  const buildMs = performance.now() - start;
+  const ringHeapMB = heapBefore === undefined ? undefined : (heapUsed() - heapBefore) / 2 ** 20;
+  start = performance.now();
+  lib.HashRing.build(backends.slice(1), ring);
+  const rebuildMs = performance.now() - start;
+  return { ring, routers, byAddress, byCookie, addresses, buildMs, rebuildMs, ringHeapMB };
+}
+
+/** Heap in use after a full collection, when node runs with --expose-gc. */
+function heapUsed() {
+  if (typeof globalThis.gc !== 'function') return undefined;
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The call timed for a mode: returns a number so the result stays alive. */
+function caseOf(s, mode) {
+  if (mode === 'lookup') return (i) => s.ring.lookup(s.addresses[i & 4095]).length;
+  const router = s.routers[mode];
+  const requests = mode.startsWith('cookie') ? s.byCookie : s.byAddress;
+  return (i) => router.route(requests[i & 4095]).order.length;
 }
 
 /** Median ns per call of `run(i)` over timed batches. */
@@ -64,48 +125,68 @@ function measure(run) {
   return perCall[perCall.length >> 1];
 }
 
-/** Cookie mode: verify the value, then find its backend and check that it still takes sessions. */
-function routeByCookie(s, codec, i) {
-  const decoded = codec.decode(s.cookies[i & 4095]);
-  if ('error' in decoded) return 0;
-  const candidate = s.byId.get(decoded.backendId);
-  return candidate && candidate.healthy && candidate.backend.state === 'active' ? 1 : 0;
+function row(count, s, timings) {
+  const { buildMs, rebuildMs, ringHeapMB } = s;
+  return { count, points: s.ring.pointCount, buildMs, rebuildMs, ringHeapMB, ...timings };
 }
 
-/** One row per ring size: ns per decision for each mode, and the ring build time. */
-export function measureRoutingDecisions() {
-  return sizes.map((count) => {
-    const s = setup(count);
-    const bounded = { balanceFactor: 1.25 };
-    const hashBounded = measure((i) => pickByHash(s.ring, s.keys[i & 4095], s.candidates, bounded).backendId.length);
-    const hashPlain = measure((i) => pickByHash(s.ring, s.keys[i & 4095], s.candidates).backendId.length);
-    const cookieHit = measure((i) => routeByCookie(s, s.codec, i));
-    const cookieHmac = measure((i) => routeByCookie(s, s.coldCodec, i));
-    const { buildMs, rebuildMs } = s;
-    return { count, points: s.ring.pointCount, buildMs, rebuildMs, hashBounded, hashPlain, cookieHit, cookieHmac };
-  });
+const current = await load(currentDist);
+
+/**
+ * One row per ring size: ns per decision for each mode, and the ring's build time. With a
+ * `baseline` build (`load(dist)`), each row also has `baseline`: the same figures for that build,
+ * measured alternately with the current one so that both see the same machine.
+ */
+export function measureRoutingDecisions(baseline) {
+  const rows = [];
+  for (const count of sizes) {
+    const f = fleet(count);
+    const now = setup(current, f);
+    const before = baseline && setup(baseline, f);
+    const timings = {};
+    const beforeTimings = {};
+    for (const mode of modes) {
+      if (before) beforeTimings[mode] = measure(caseOf(before, mode));
+      timings[mode] = measure(caseOf(now, mode));
+    }
+    rows.push({ ...row(count, now, timings), ...(before && { baseline: row(count, before, beforeTimings) }) });
+  }
+  return rows;
 }
+
+const columns = [
+  ['lookup', 'ring lookup'],
+  ['hashPlain', 'hash'],
+  ['hashBounded', 'hash, bounded F=1.25'],
+  ['cookieHit', 'cookie, memo hit'],
+  ['cookieHmac', 'cookie, HMAC'],
+  ['leastConnections', 'least-connections'],
+  ['roundRobin', 'round-robin'],
+];
 
 function printTable(rows) {
   const fmt = (ns) => `${Math.round(ns).toLocaleString('en-US')} ns`;
-  console.log(`Node ${process.version}, ${process.arch}; median of ${batchSize}-call batches\n`);
-  const columns = [
-    'backends',
-    'ring points',
-    'build',
-    'rebuild, 1 removed',
-    'hash, bounded F=1.25',
-    'hash, unbounded',
-    'cookie, memo hit',
-    'cookie, HMAC',
-  ];
-  console.log(`| ${columns.join(' | ')} |`);
-  console.log(`|${columns.map(() => '---:|').join('')}`);
+  const compared = rows[0]?.baseline !== undefined;
+  console.log(`Node ${process.version}, ${process.arch}; median of ${batchSize}-call batches`);
+  if (compared) console.log('Each cell: now (baseline, now ÷ baseline)');
+  const heads = ['backends', 'ring points', 'build', 'rebuild, 1 removed', 'ring heap', ...columns.map(([, h]) => h)];
+  console.log(`\n| ${heads.join(' | ')} |`);
+  console.log(`|${heads.map(() => '---:|').join('')}`);
   for (const r of rows) {
-    const cells = [r.count, r.points, `${r.buildMs.toFixed(1)} ms`, `${r.rebuildMs.toFixed(1)} ms`];
-    cells.push(fmt(r.hashBounded), fmt(r.hashPlain), fmt(r.cookieHit), fmt(r.cookieHmac));
+    const b = r.baseline;
+    const pair = (value, old, unit) =>
+      b ? `${unit(value)} (${unit(old)}, ${(value / old).toFixed(2)}×)` : unit(value);
+    const ms = (value) => `${value.toFixed(1)} ms`;
+    const mb = (value) => (value === undefined ? '–' : `${value.toFixed(1)} MiB`);
+    const cells = [r.count, r.points, pair(r.buildMs, b?.buildMs, ms), pair(r.rebuildMs, b?.rebuildMs, ms)];
+    cells.push(b && r.ringHeapMB !== undefined ? `${mb(r.ringHeapMB)} (${mb(b.ringHeapMB)})` : mb(r.ringHeapMB));
+    for (const [mode] of columns) cells.push(pair(r[mode], b?.[mode], fmt));
     console.log(`| ${cells.join(' | ')} |`);
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printTable(measureRoutingDecisions());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const flag = process.argv.indexOf('--baseline');
+  const baseline = flag < 0 ? undefined : await load(pathToFileURL(`${resolve(process.argv[flag + 1])}/`));
+  printTable(measureRoutingDecisions(baseline));
+}

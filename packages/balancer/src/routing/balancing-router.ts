@@ -1,14 +1,20 @@
 import type { BackendPool } from './backend-pool.js';
 import type { Candidate } from '../core/backend.js';
-import { rankCandidates, type BalancePolicy } from './choose-backend.js';
+import type { BalancePolicy } from './choose-backend.js';
+import { LeastConnections } from './least-connections.js';
+import type { RoutableSet } from './routable-set.js';
+import { RoundRobinCycle } from './round-robin-cycle.js';
 
 /**
- * The non-sticky choice for one worker: ranks the pool with the pure `rankCandidates` and owns
- * the only mutable selection state, the rotation, which moves once per session it places.
+ * The non-sticky choice for one worker: ranks the pool's eligible set (sorted by id once per
+ * generation) and owns the only mutable selection state, the rotation, which moves once per
+ * session it places. The round-robin cycle is built once per generation, not per request.
  */
 export class BalancingRouter {
   readonly #pool: BackendPool;
   readonly #policy: BalancePolicy;
+  readonly #leastConnections = new LeastConnections();
+  #cycle: { readonly generation: number; readonly cycle: RoundRobinCycle } | undefined;
   #rotation = 0;
 
   constructor(pool: BackendPool, policy: BalancePolicy) {
@@ -16,9 +22,16 @@ export class BalancingRouter {
     this.#policy = policy;
   }
 
-  /** Best-first order for a new session, without moving the rotation. */
-  peek(): Candidate[] {
-    return rankCandidates(this.#pool.candidates(), this.#policy, this.#rotation);
+  /**
+   * Best-first order for a new session, without moving the rotation. With `first` (a pinned
+   * backend), the order starts with it and ranks the others after it.
+   */
+  peek(first?: Candidate): Candidate[] {
+    const view = this.#pool.routable();
+    const order: Candidate[] = first === undefined ? [] : [first];
+    if (this.#policy === 'round-robin') this.#cycleOf(view).orderInto(this.#rotation, order, first);
+    else this.#leastConnections.rankInto(view.eligible, this.#rotation, order, first);
+    return order;
   }
 
   /** Best-first order for a new session that will be placed now: advances the rotation. */
@@ -26,5 +39,11 @@ export class BalancingRouter {
     const order = this.peek();
     if (order.length > 0) this.#rotation = (this.#rotation + 1) % 1_000_000_007;
     return order;
+  }
+
+  #cycleOf(view: RoutableSet): RoundRobinCycle {
+    if (this.#cycle?.generation !== view.generation)
+      this.#cycle = { generation: view.generation, cycle: new RoundRobinCycle(view.eligible) };
+    return this.#cycle.cycle;
   }
 }

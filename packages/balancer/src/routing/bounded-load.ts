@@ -28,15 +28,16 @@ export interface PickByHashOptions {
  * walk the ring from the key's point and take the first backend that is not full.
  *
  * Only healthy, active candidates of positive weight count, and the caps are computed over
- * them. The ring should be built from exactly that set, and the caller rebuilds it when the set
- * changes. When the ring is stale this still routes correctly: a ring member that is not an
- * eligible candidate is skipped, which picks what a ring without that member would pick,
- * because consistent hashing hands a removed member's keys to its successors. Such a skip is
- * still route `hash`.
+ * them. The ring may hold more members than that (it is built from the membership, and health
+ * or draining does not rebuild it): a ring member that is not an eligible candidate is skipped,
+ * which picks what a ring without that member would pick, because consistent hashing hands a
+ * removed member's keys to its successors. Such a skip is still route `hash`.
  *
- * Returns undefined when no candidate is eligible, or, only with a stale ring, when no ring
- * member has room. Pure: the caller counts the new connection once it commits to the pick.
- * Throws a RangeError for a `balanceFactor` ≤ 1, which config validation rejects first.
+ * Returns undefined when no candidate is eligible, or when no ring member has room. Pure: the
+ * caller counts the new connection once it commits to the pick. Throws a RangeError for a
+ * `balanceFactor` ≤ 1, which config validation rejects first. This is the specification for any
+ * candidates; a worker's router places with HashPlacement, which walks once for the pick and the
+ * failover order over the pool's entries.
  */
 export function pickByHash(
   ring: HashRing,
@@ -85,7 +86,7 @@ function isFull(candidate: Candidate, totals: Totals, factorPercent: number): bo
 }
 
 /** Converts a balance factor to hundredths, rejecting values that would not bound anything. */
-function toPercent(balanceFactor: number): number {
+export function toPercent(balanceFactor: number): number {
   const percent = Math.round(balanceFactor * 100);
   if (!Number.isFinite(balanceFactor) || percent <= 100) {
     throw new RangeError(`balanceFactor must be a number of at least 1.01, got ${balanceFactor}`);

@@ -1,244 +1,154 @@
-import * as crypto from 'node:crypto';
+import ConsistentHash from 'consistent-hash';
 import type { Backend } from '../core/backend.js';
+import { hashKey } from './murmur3.js';
+import { RING_RANGE, ringKey } from './ring-key.js';
+import { memberPoints, placePoints, pointCount } from './ring-points.js';
 
 /*
  * A consistent-hash ring (Karger et al., 1997) whose placement is a pure function of the
  * membership, so every node and every worker computes the same ring and routes a key to the same
- * backend.
- *
- * Why this does not delegate to the `consistent-hash` package (1.2.2), although the package
- * takes explicit points through `add(node, n, points)`: its lookup hashes the key with a 24-bit
- * PJW hash, shifts it left by 5 and reduces it modulo its `range` (default 100003), and there is
- * no option to change that.
- * - The points must live in that range. With 100003 slots, 300 backends of 160 points collide
- *   on many slots, and the colliding points shadow one another.
- * - Widening the range makes short keys cluster. Measured with 5 backends and range 2^29:
- *   the keys "1".."10000" land on 2 backends (1000 and 9000 keys).
- * - At the default range, five equal backends get shares between -14 % and +14 % of the
- *   average.
- * - `get(key, n)` allocates an array and scans it with `indexOf`, and the walk below has to be
- *   lazy. A lazy walk would need the package's private `_keys`/`_keyMap`.
- * So the ring here is a sorted Uint32Array searched by bisection: a few dozen lines we control.
+ * backend. The ring is the `consistent-hash` package, wrapped as DESIGN.md "Dependencies"
+ * prescribes, because left to itself it is neither deterministic nor uniform:
+ * - it draws control points with Math.random(): here every point is given (`add(node, n,
+ *   points)`), from SHA-1 of `id#j` (ring-points.ts);
+ * - a point added twice belongs to whichever node was added last: here duplicates are dropped
+ *   before adding, the backend whose id sorts first keeping the point, over a membership sorted
+ *   by id, so the order in which the registry lists the backends never matters;
+ * - its lookup hashes keys with a 24-bit PJW hash that clusters similar keys: here it is given
+ *   MurmurHash3 of the key, written so that PJW passes it through unchanged, with a range in
+ *   which its `(h << 5) % range` is exact (ring-key.ts).
+ * The package does the lookup. The walk (the owner, then the next distinct backends in ring
+ * order: bounded-load overflow and failover) continues from the point it found: each control
+ * point is added as its own node, named by its rank in ring order, so `get` answers with the
+ * rank and the walk reads the owners of the following ranks. The package's own `get(name, n)`
+ * allocates per call and scans with `indexOf`: O(n²) for a full failover order.
  */
 
-/** Points per unit of weight: 160, as in ketama and NGINX's `hash ... consistent`. */
-export const POINTS_PER_WEIGHT = 160;
-
-/** Member index is packed under the point in one float64 sort key, so at most 2^20 members. */
-const MAX_MEMBERS = 1 << 20;
-
 /**
- * An immutable consistent-hash ring over backend ids. Build it once per change of the routable
- * set (membership, weight, state or health): the build is O(points log points), lookups are
- * O(log points).
+ * An immutable consistent-hash ring over backend ids. Build it once per change of membership or
+ * weights: the build is O(points log points), a lookup O(log points), a walk O(points) at worst.
+ * Health and draining need no rebuild: a walk skips members the caller leaves out, and that
+ * picks exactly what a ring built without them would (consistent hashing hands a missing
+ * member's keys to its successors).
  */
 export class HashRing {
   /** Member ids sorted by UTF-16 code unit order (never locale order, which varies by host). */
   readonly members: readonly string[];
-  readonly #points: Uint32Array;
+  /** Each member's points, so a rebuild can reuse them. */
+  readonly #pointsById: ReadonlyMap<string, Uint32Array>;
+  /** Member index of each point, in ring order (shadowed duplicates after their owner). */
   readonly #owners: Uint32Array;
-  readonly #ids: ReadonlySet<string>;
+  /** The package's ring: control point → the rank in `#owners` of its first owner. */
+  readonly #ring: ConsistentHash<number>;
+  /** The walks' seen-set: member m was met by the current walk when `#seen[m] === #stamp`. */
+  readonly #seen: Uint32Array;
+  #stamp = 0;
 
-  private constructor(members: string[], points: Uint32Array, owners: Uint32Array) {
+  private constructor(members: string[], perMember: readonly Uint32Array[]) {
     this.members = members;
-    this.#points = points;
+    this.#pointsById = new Map(members.map((id, index) => [id, perMember[index]!]));
+    const { points, owners } = placePoints(perMember);
     this.#owners = owners;
-    this.#ids = new Set(members);
+    this.#ring = new ConsistentHash<number>({ range: RING_RANGE });
+    for (let rank = 0; rank < points.length; rank++) {
+      if (rank === 0 || points[rank] !== points[rank - 1]) this.#ring.add(rank, 1, [points[rank]!]);
+    }
+    // The package sorts its points on the first lookup: do it now, not on a request.
+    this.#ring.get(ringKey(0));
+    this.#seen = new Uint32Array(members.length);
   }
 
   /**
    * Builds the ring from a membership, in any order. A backend of weight `w` gets `160 × w`
-   * points, and point `j` is the first 4 bytes (big-endian) of SHA-1(`${id}#${j}`). Backends
-   * with a weight ≤ 0 get no points. The caller passes the backends that may take new sessions
-   * (healthy and active) and rebuilds when that set changes. Passing the `previous` ring reuses
-   * the points of members whose weight did not change, so a health flap costs a sort instead of
-   * thousands of SHA-1s. Throws on duplicate ids, which the registry (keyed by id) cannot produce.
+   * points (ring-points.ts); backends with a weight ≤ 0 get none. Passing the `previous` ring
+   * reuses the points of members whose weight did not change, so adding one backend to 300
+   * costs 160 SHA-1s, not 100,000. Throws on duplicate ids, which the registry (keyed by id)
+   * cannot produce.
    */
   static build(backends: readonly Backend[], previous?: HashRing): HashRing {
-    const weighted = backends.filter((backend) => backend.weight > 0);
-    const members = weighted.map((backend) => backend.id).sort(compareCodeUnits);
-    assertDistinct(members);
-    if (members.length > MAX_MEMBERS) throw new RangeError(`a hash ring holds at most ${MAX_MEMBERS} backends`);
-    const weightById = new Map(weighted.map((backend) => [backend.id, backend.weight]));
-    const reusable = previous === undefined ? undefined : previous.#pointsById();
-    const perMember = members.map((id) => {
-      const count = pointCount(weightById.get(id)!);
-      const known = reusable?.get(id);
-      return known?.length === count ? known : Array.from({ length: count }, (_, j) => ringPoint(id, j));
-    });
-    // Sort key = point × 2^20 + member index (exact below 2^53): equal points, which SHA-1
-    // prefixes produce now and then, are ordered by id, so the lowest id owns the point.
-    const sorted = new Float64Array(perMember.reduce((sum, list) => sum + list.length, 0));
-    let at = 0;
-    perMember.forEach((list, index) => {
-      for (const point of list) sorted[at++] = point * MAX_MEMBERS + index;
-    });
-    sorted.sort();
-    const points = new Uint32Array(sorted.length);
-    const owners = new Uint32Array(sorted.length);
-    for (let k = 0; k < sorted.length; k++) {
-      points[k] = Math.floor(sorted[k]! / MAX_MEMBERS);
-      owners[k] = sorted[k]! % MAX_MEMBERS;
+    const weightById = new Map<string, number>();
+    for (const backend of backends) {
+      if (backend.weight <= 0) continue;
+      if (weightById.has(backend.id))
+        throw new Error(`duplicate backend id ${JSON.stringify(backend.id)} in hash ring membership`);
+      weightById.set(backend.id, backend.weight);
     }
-    return new HashRing(members, points, owners);
+    const members = [...weightById.keys()].sort(compareCodeUnits);
+    const perMember = members.map((id) => {
+      const weight = weightById.get(id)!;
+      const known = previous === undefined ? undefined : previous.#reusablePoints(id, weight);
+      return known ?? memberPoints(id, weight);
+    });
+    return new HashRing(members, perMember);
   }
 
-  /** Each member's points, regrouped from the sorted arrays (for `build(…, previous)`). */
-  #pointsById(): Map<string, number[]> {
-    const grouped = this.members.map((): number[] => []);
-    for (let k = 0; k < this.#points.length; k++) grouped[this.#owners[k]!]!.push(this.#points[k]!);
-    return new Map(this.members.map((id, index) => [id, grouped[index]!]));
+  #reusablePoints(id: string, weight: number): Uint32Array | undefined {
+    const known = this.#pointsById.get(id);
+    return known?.length === pointCount(weight) ? known : undefined;
   }
 
   /** Number of points on the ring (for metrics and tests). */
   get pointCount(): number {
-    return this.#points.length;
+    return this.#owners.length;
   }
 
-  /** Whether a backend id is on the ring (a caller can tell a stale ring by it). */
+  /** Whether a backend id is on the ring. */
   has(id: string): boolean {
-    return this.#ids.has(id);
+    return this.#pointsById.has(id);
   }
 
-  /** The backend id that owns a key, or undefined on an empty ring. O(log points). */
+  /** The backend id that owns a key, or undefined on an empty ring. */
   lookup(key: string): string | undefined {
-    if (this.#points.length === 0) return undefined;
-    return this.members[this.#owners[this.#start(hashKey(key))]!];
+    const rank = this.#ring.get(ringKey(hashKey(key)));
+    return rank === null ? undefined : this.members[this.#owners[rank]!];
   }
 
   /**
    * The distinct member ids in ring order from the key's point onwards: the owner first, then
-   * the failover / bounded-load overflow order. Lazy: a caller that stops after the first id
-   * never pays for the rest of the walk or for its seen-set.
+   * the overflow and failover order. A fresh array: the routers use `walkInto`.
    */
-  *walk(key: string): Generator<string, void, undefined> {
-    const total = this.#points.length;
-    if (total === 0) return;
-    const start = this.#start(hashKey(key));
-    const first = this.#owners[start]!;
-    yield this.members[first]!;
-    const memberCount = this.members.length;
-    if (memberCount === 1) return;
-    // The seen-set is only paid for by callers that go past the owner.
-    const seen = new Uint8Array(memberCount);
-    seen[first] = 1;
-    let found = 1;
-    for (let step = 1; step < total && found < memberCount; step++) {
-      const owner = this.#owners[(start + step) % total]!;
-      if (seen[owner] === 0) {
-        seen[owner] = 1;
-        found++;
-        yield this.members[owner]!;
+  walk(key: string): string[] {
+    const order: string[] = [];
+    this.walkInto(key, this.members, this.members.length, order);
+    return order;
+  }
+
+  /**
+   * The walk of `walk` over `items`, aligned with `members`: appends `items[m]` to `out` for each
+   * distinct member m in ring order from the key's point, skipping members whose item is
+   * undefined, until `wanted` items are out. Allocates nothing: the seen-set is a stamp array
+   * owned by the ring, which is safe because the walk is synchronous.
+   */
+  walkInto<T>(key: string, items: readonly (T | undefined)[], wanted: number, out: T[]): void {
+    const start = this.#ring.get(ringKey(hashKey(key)));
+    if (start === null) return;
+    const owners = this.#owners;
+    const seen = this.#seen;
+    const stamp = this.#nextStamp();
+    let found = 0;
+    for (let step = 0, rank = start; step < owners.length && found < wanted; step++) {
+      const owner = owners[rank]!;
+      if (seen[owner] !== stamp) {
+        seen[owner] = stamp;
+        const item = items[owner];
+        if (item !== undefined) {
+          found++;
+          out.push(item);
+        }
       }
+      rank = rank + 1 === owners.length ? 0 : rank + 1;
     }
   }
 
-  /** Index of the first point ≥ hash, wrapping to 0 past the last point (the ring closes). */
-  #start(hash: number): number {
-    const points = this.#points;
-    let low = 0;
-    let high = points.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (points[mid]! < hash) low = mid + 1;
-      else high = mid;
+  #nextStamp(): number {
+    if (this.#stamp === 0xffffffff) {
+      this.#seen.fill(0);
+      this.#stamp = 0;
     }
-    return low === points.length ? 0 : low;
+    return ++this.#stamp;
   }
-}
-
-/** Number of ring points for a weight: proportional, at least one for any positive weight. */
-export function pointCount(weight: number): number {
-  return Math.max(1, Math.round(POINTS_PER_WEIGHT * weight));
-}
-
-/**
- * Ring position of a backend's j-th point: the first 4 bytes of SHA-1(`${id}#${j}`) in UTF-8,
- * read as a big-endian unsigned integer. SHA-1 is only a well-mixed, universally available
- * function here, not a security measure. It runs once per point per build.
- */
-export function ringPoint(id: string, index: number): number {
-  return Number.parseInt(sha1Hex(`${id}#${index}`).slice(0, 8), 16);
-}
-
-/**
- * `crypto.hash` (Node ≥ 20.12) is about 3× faster than `createHash` for one-shot digests, which
- * matters for the ~100k points of a 300-backend ring. Older Node 20 lines fall back. The digest
- * is the same either way.
- */
-const sha1Hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha1', text, 'hex')
-    : (text) => crypto.createHash('sha1').update(text, 'utf8').digest('hex');
-
-/**
- * Keys up to 341 UTF-16 units (≤ 1023 UTF-8 bytes) are encoded into this reused buffer instead of
- * a fresh one. JS runs one call at a time, so nothing else can touch it mid-call. Longer keys get
- * their own buffer, so one huge header cannot pin a huge scratch for the life of the worker.
- */
-const scratch = new Uint8Array(1024);
-const encoder = new TextEncoder();
-
-/**
- * Ring position of a request key: MurmurHash3 x86 32-bit (Appleby), seed 0, over the key's
- * UTF-8 bytes. It runs on every routing decision, so it must be cheap: it costs tens of ns in
- * JS, while SHA-1 through node:crypto costs several hundred. It is a standard function, so other
- * tools can reproduce a mapping (Python: `mmh3.hash(key, 0, signed=False)`). Not keyed: the
- * client can choose its key and so its backend either way, and bounded load limits the harm.
- */
-export function hashKey(key: string): number {
-  if (key.length * 3 > scratch.length) {
-    const bytes = Buffer.from(key, 'utf8');
-    return murmur3(bytes, bytes.length);
-  }
-  const { written } = encoder.encodeInto(key, scratch);
-  return murmur3(scratch, written);
-}
-
-function murmur3(bytes: Uint8Array, length: number): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h = 0;
-  const blocks = length & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, c2);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = length & 3;
-  if (tail > 0) {
-    let k = bytes[blocks]!;
-    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
-    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, c2);
-  }
-  return fmix32(h ^ length);
-}
-
-/** Murmur3's finalizer: every input bit affects every output bit (avalanche). */
-function fmix32(value: number): number {
-  let h = value;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function assertDistinct(sortedIds: readonly string[]): void {
-  for (let i = 1; i < sortedIds.length; i++) {
-    if (sortedIds[i] === sortedIds[i - 1]) {
-      throw new Error(`duplicate backend id ${JSON.stringify(sortedIds[i])} in hash ring membership`);
-    }
-  }
 }

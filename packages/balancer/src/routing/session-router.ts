@@ -3,9 +3,9 @@ import type { RouteKind } from '../core/session-record.js';
 import type { Candidate } from '../core/backend.js';
 import type { BackendPool } from './backend-pool.js';
 import { BalancingRouter } from './balancing-router.js';
-import { pickByHash } from './bounded-load.js';
-import { eligible, type BalancePolicy } from './choose-backend.js';
-import { HashRing } from './hash-ring.js';
+import { toPercent } from './bounded-load.js';
+import type { BalancePolicy } from './choose-backend.js';
+import { HashPlacement } from './hash-placement.js';
 import { extractHashKey, type HashKeySpec } from './hash-key.js';
 import { readCookie, type CookieCodec } from './sticky-cookie.js';
 
@@ -38,17 +38,24 @@ export type StickyOptions =
  * Routes one request or handshake of a worker: by sticky cookie, by consistent hash, or by the
  * balancing policy. Every worker of every node builds the same ring from the same sorted set
  * and reads the same signed cookies, so a session lands on the same backend through any of them.
+ *
+ * A decision sorts nothing and builds no map: what it reads is rebuilt once per generation of
+ * the pool (BackendPool#routable), and it allocates only the order it returns.
  */
 export class SessionRouter {
   readonly #pool: BackendPool;
   readonly #balancer: BalancingRouter;
   readonly #sticky: StickyOptions;
-  #ring: { signature: string; ring: HashRing } | undefined;
+  /** Bounded load in hundredths, validated once. */
+  readonly #factorPercent: number | undefined;
+  #placement: HashPlacement | undefined;
 
   constructor(pool: BackendPool, balance: BalancePolicy, sticky: StickyOptions) {
     this.#pool = pool;
     this.#balancer = new BalancingRouter(pool, balance);
     this.#sticky = sticky;
+    const factor = sticky.mode === 'hash' ? sticky.balanceFactor : undefined;
+    this.#factorPercent = factor === undefined ? undefined : toPercent(factor);
   }
 
   route(request: RoutingRequest): RoutingDecision {
@@ -58,7 +65,7 @@ export class SessionRouter {
       case 'cookie':
         return this.#routeByCookie(request, this.#sticky.cookieName, this.#sticky.codec);
       case 'hash':
-        return this.#routeByHash(request, this.#sticky.key, this.#sticky.balanceFactor);
+        return this.#routeByHash(request, this.#sticky.key);
     }
   }
 
@@ -67,25 +74,19 @@ export class SessionRouter {
     if (value === undefined)
       return { order: this.#balancer.pick(), route: 'balance', issueCookie: true, cookieMode: true };
     const decoded = codec.decode(value);
-    const pinned =
-      'backendId' in decoded
-        ? eligible(this.#pool.candidates()).find((candidate) => candidate.backend.id === decoded.backendId)
-        : undefined;
+    const pinned = 'backendId' in decoded ? this.#pool.routable().eligibleById.get(decoded.backendId) : undefined;
     // A tampered cookie, or one naming a backend that is draining, unhealthy or gone, is
     // replaced by a fresh choice: never an error to the client.
     if (!pinned) return { order: this.#balancer.pick(), route: 'cookie-repinned', issueCookie: true, cookieMode: true };
-    const rest = this.#balancer
-      .peek()
-      .filter((candidate) => candidate !== pinned && candidate.backend.id !== pinned.backend.id);
     return {
-      order: [pinned, ...rest],
+      order: this.#balancer.peek(pinned),
       route: 'cookie',
       issueCookie: 'resign' in decoded && decoded.resign,
       cookieMode: true,
     };
   }
 
-  #routeByHash(request: RoutingRequest, spec: HashKeySpec, balanceFactor: number | undefined): RoutingDecision {
+  #routeByHash(request: RoutingRequest, spec: HashKeySpec): RoutingDecision {
     const key = extractHashKey(spec, {
       remoteAddress: request.clientAddress,
       headers: request.headers,
@@ -93,31 +94,10 @@ export class SessionRouter {
     });
     if (key === undefined)
       return { order: this.#balancer.pick(), route: 'fallback', issueCookie: false, cookieMode: false };
-    const candidates = eligible(this.#pool.candidates());
-    const ring = this.#ringFor(candidates);
-    const pick = pickByHash(ring, key, candidates, { balanceFactor });
-    if (!pick) return { order: [], route: 'hash', issueCookie: false, cookieMode: false };
-    const byId = new Map(candidates.map((candidate) => [candidate.backend.id, candidate]));
-    const order = [byId.get(pick.backendId)!];
+    this.#placement = HashPlacement.of(this.#pool.routable(), this.#placement);
     // Failover follows the ring, so every node fails a key over to the same next backend.
-    for (const id of ring.walk(key)) if (id !== pick.backendId && byId.has(id)) order.push(byId.get(id)!);
-    return { order, route: pick.route, issueCookie: false, cookieMode: false };
-  }
-
-  /** The ring of the eligible set, rebuilt only when that set (ids, weights) changes. */
-  #ringFor(candidates: readonly Candidate[]): HashRing {
-    const signature = candidates
-      .map((candidate) => `${candidate.backend.id}*${candidate.backend.weight}`)
-      .sort()
-      .join(',');
-    if (this.#ring?.signature !== signature)
-      this.#ring = {
-        signature,
-        ring: HashRing.build(
-          candidates.map((candidate) => candidate.backend),
-          this.#ring?.ring,
-        ),
-      };
-    return this.#ring.ring;
+    const order: Candidate[] = [];
+    const route = this.#placement.place(key, this.#factorPercent, order);
+    return { order, route: route ?? 'hash', issueCookie: false, cookieMode: false };
   }
 }

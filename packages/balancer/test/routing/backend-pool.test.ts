@@ -85,4 +85,45 @@ describe('BackendPool', () => {
     pool.reportFailure('zzz');
     expect(failures).toEqual(['a']);
   });
+
+  it('keeps one routable generation while only live counts change, and lists the eligible by id', () => {
+    const pool = new BackendPool();
+    pool.setBackends([...backends].reverse());
+    const view = pool.routable();
+    pool.acquire('a');
+    pool.release('b');
+    pool.setClusterCounts(new Map([['a', 3]]));
+    expect(pool.routable()).toBe(view);
+    expect(view.eligible.map((entry) => [entry.backend.id, entry.liveConnections])).toEqual([
+      ['a', 3],
+      ['b', 0],
+    ]);
+    pool.setBackends([...backends].reverse());
+    expect(pool.routable()).toBe(view);
+  });
+
+  it('starts a new generation on a failure, a recovery, a verdict, a drain and the end of a penalty', () => {
+    let now = 0;
+    const pool = new BackendPool({ now: () => now });
+    pool.setBackends(backends);
+    const seen = [pool.routable().generation];
+    const eligibleIds = (): string[] => pool.routable().eligible.map((entry) => entry.backend.id);
+    pool.reportFailure('a');
+    seen.push(pool.routable().generation);
+    expect(eligibleIds()).toEqual(['b']);
+    now += 1_000; // the first penalty is over: no call of the pool told it so
+    seen.push(pool.routable().generation);
+    expect(eligibleIds()).toEqual(['a', 'b']);
+    pool.reportFailure('a');
+    pool.reportSuccess('a');
+    expect(eligibleIds()).toEqual(['a', 'b']);
+    pool.setUnhealthy(new Set(['b']));
+    seen.push(pool.routable().generation);
+    pool.setBackends([backends[0]!, { ...backends[1]!, state: 'draining' }]);
+    expect(eligibleIds()).toEqual(['a']);
+    pool.setBackends([backends[0]!, { ...backends[1]!, weight: 2 }]);
+    seen.push(pool.routable().generation);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(pool.routable().membership).toBeGreaterThan(1);
+  });
 });

@@ -99,3 +99,46 @@ describe('rankCandidates: round-robin', () => {
     expect(counts.get('b')).toBe(100);
   });
 });
+
+/** The ranking as first written (sort by id, then by load and turn; cycle scan with includes). */
+function reference(pool: Candidate[], policy: 'least-connections' | 'round-robin', rotation: number): string[] {
+  const sorted = pool
+    .filter((c) => c.healthy && c.backend.state === 'active')
+    .sort((a, b) => (a.backend.id < b.backend.id ? -1 : 1));
+  if (sorted.length <= 1) return ids(sorted);
+  if (policy === 'least-connections') {
+    const offset = rotation % sorted.length;
+    const turns = sorted.map((c, index) => ({ c, turn: (index - offset + sorted.length) % sorted.length }));
+    const load = (c: Candidate): number => c.liveConnections / c.backend.weight;
+    turns.sort((a, b) => load(a.c) - load(b.c) || a.turn - b.turn);
+    return ids(turns.map((entry) => entry.c));
+  }
+  const cycle: Candidate[] = [];
+  const rounds = Math.max(...sorted.map((c) => c.backend.weight));
+  for (let round = 0; round < rounds; round++) for (const c of sorted) if (c.backend.weight > round) cycle.push(c);
+  const order: Candidate[] = [];
+  for (let step = 0; step < cycle.length && order.length < sorted.length; step++) {
+    const c = cycle[((rotation % cycle.length) + step) % cycle.length]!;
+    if (!order.includes(c)) order.push(c);
+  }
+  return ids(order);
+}
+
+describe('rankCandidates against the reference ranking', () => {
+  it.each(['least-connections', 'round-robin'] as const)('%s: same order for random pools of 1–60', (policy) => {
+    let seed = 5;
+    const random = (limit: number): number => (seed = (seed * 48271) % 2147483647) % limit;
+    for (let trial = 0; trial < 400; trial++) {
+      const size = 1 + random(60);
+      const pool = Array.from({ length: size }, (_, i) =>
+        candidate(`b${random(1000)}-${i}`, random(6), {
+          weight: 1 + random(4),
+          healthy: random(10) > 0,
+          state: random(10) > 0 ? 'active' : 'draining',
+        }),
+      );
+      const rotation = random(1000);
+      expect(ids(rankCandidates(pool, policy, rotation))).toEqual(reference(pool, policy, rotation));
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/core/backend.js';
 import { HashRing } from '../../src/routing/hash-ring.js';
-import { backends, mappingDigest, seededKeys } from '../fixtures/routing-keys.js';
+import { backends, mappingDigest, seededKeys, walkDigest } from '../fixtures/routing-keys.js';
 
 // The child runs the compiled ring (`tsc -b packages/balancer`, which `pnpm test` does first):
 // Node 20 cannot run the TypeScript source itself. The digest is compared with this process's
@@ -18,6 +18,8 @@ interface ChildResult {
   pid: number;
   count: number;
   digest: string;
+  /** Digest of every key's walk: the failover order. */
+  walks: string;
 }
 
 async function mapInChild(members: readonly Backend[], keys: readonly string[]): Promise<ChildResult> {
@@ -43,7 +45,20 @@ describe('hash ring across processes', () => {
     expect(first.pid).not.toBe(process.pid);
     expect(first.count).toBe(10_000);
     expect(second.digest).toBe(first.digest);
-    expect(mappingDigest(HashRing.build([...five].reverse()), keys)).toBe(first.digest);
+    expect(second.walks).toBe(first.walks);
+    const here = HashRing.build([...five].reverse());
+    expect(mappingDigest(here, keys)).toBe(first.digest);
+    expect(walkDigest(here, keys)).toBe(first.walks);
+  });
+
+  it('walks 300 backends in the same failover order in two processes given them in different orders', async () => {
+    const keys = seededKeys(2_000, 7);
+    const members = backends(...Array.from({ length: 300 }, (_, i): [string, number] => [`b-${i}`, 1 + (i % 3)]));
+    const shuffled = [...members].sort((a, b) => (a.url < b.url ? 1 : -1));
+    const [first, second] = await Promise.all([mapInChild(members, keys), mapInChild(shuffled, keys)]);
+    expect(second.digest).toBe(first.digest);
+    expect(second.walks).toBe(first.walks);
+    expect(walkDigest(HashRing.build(members), keys)).toBe(first.walks);
   });
 
   it('agrees with the pinned seeded keys too', async () => {
@@ -51,5 +66,6 @@ describe('hash ring across processes', () => {
     const members = backends('a', 'b', 'c');
     const result = await mapInChild(members, keys);
     expect(result.digest).toBe(mappingDigest(HashRing.build(members), keys));
+    expect(result.walks).toBe(walkDigest(HashRing.build(members), keys));
   });
 });

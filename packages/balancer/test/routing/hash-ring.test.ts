@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HashRing, POINTS_PER_WEIGHT, hashKey, ringPoint } from '../../src/routing/hash-ring.js';
+import { HashRing } from '../../src/routing/hash-ring.js';
+import { hashKey } from '../../src/routing/murmur3.js';
+import { POINTS_PER_WEIGHT, placePoints, ringPoint } from '../../src/routing/ring-points.js';
 import { backends, mapping, seededKeys, shares } from '../fixtures/routing-keys.js';
 
 interface PicksFixture {
@@ -40,7 +42,7 @@ describe('hash ring placement (pinned by fixtures/hash-ring-picks.json)', () => 
     });
 
     it.each(Object.entries(walks))('walks from %j in order %j', (key, expected) => {
-      expect([...ring.walk(key)]).toEqual(expected);
+      expect(ring.walk(key)).toEqual(expected);
     });
 
     it('gives the same picks whatever the membership order', () => {
@@ -51,10 +53,17 @@ describe('hash ring placement (pinned by fixtures/hash-ring-picks.json)', () => 
 });
 
 describe('ring points', () => {
-  it.each(['app-1', 'α', 'backend/1', '😀'])('are the first 4 bytes of SHA-1(id#j) for %j', (id) => {
+  it.each(['app-1', 'α', 'backend/1', '😀'])('are the top 29 bits of SHA-1(id#j) for %j', (id) => {
     for (const j of [0, 1, 2, 159, 319]) {
-      expect(ringPoint(id, j)).toBe(createHash('sha1').update(`${id}#${j}`, 'utf8').digest().readUInt32BE(0));
+      const prefix = createHash('sha1').update(`${id}#${j}`, 'utf8').digest().readUInt32BE(0);
+      expect(ringPoint(id, j)).toBe(prefix >>> 3);
     }
+  });
+
+  it('orders equal points by member index: the id that sorts first owns the position', () => {
+    const placed = placePoints([Uint32Array.of(9, 5), Uint32Array.of(5, 7), Uint32Array.of(1)]);
+    expect([...placed.points]).toEqual([1, 5, 5, 7, 9]);
+    expect([...placed.owners]).toEqual([2, 0, 1, 1, 0]);
   });
 });
 
@@ -115,11 +124,39 @@ describe('HashRing', () => {
     }
   });
 
-  it('walks lazily: taking the first id does not visit the rest', () => {
-    const walk = HashRing.build(backends('a', 'b', 'c')).walk('k');
-    expect(walk.next().done).toBe(false);
-    walk.return();
-    expect(walk.next().done).toBe(true);
+  it('walks into a caller’s array, skipping members left out and stopping at the count wanted', () => {
+    const ring = HashRing.build(backends('a', 'b', 'c', 'd', 'e'));
+    for (const key of seededKeys(200)) {
+      const full = ring.walk(key);
+      const items = ring.members.map((id) => (id === 'c' ? undefined : id.toUpperCase()));
+      const out: string[] = ['first'];
+      ring.walkInto(key, items, 2, out);
+      expect(out).toEqual([
+        'first',
+        ...full
+          .filter((id) => id !== 'c')
+          .slice(0, 2)
+          .map((id) => id.toUpperCase()),
+      ]);
+    }
+  });
+});
+
+describe('independence from the order of the membership (DESIGN.md: 0 of 100,000 keys disagree)', () => {
+  const keys = seededKeys(100_000);
+
+  it.each([5, 30, 300])('two build orders disagree on 0 of 100,000 keys at %d backends', (count) => {
+    const members = backends(
+      ...Array.from({ length: count }, (_, i): [string, number] => [`backend-${i}`, 1 + ((i * 7) % 3)]),
+    );
+    const shuffled = [...members].sort((a, b) => hashKey(a.id) - hashKey(b.id));
+    expect(shuffled.map((backend) => backend.id)).not.toEqual(members.map((backend) => backend.id));
+    const forward = HashRing.build(members);
+    const other = HashRing.build(shuffled);
+    let disagreements = 0;
+    for (const key of keys) if (forward.lookup(key) !== other.lookup(key)) disagreements++;
+    expect(disagreements).toBe(0);
+    for (const key of keys.slice(0, 300)) expect(other.walk(key)).toEqual(forward.walk(key));
   });
 });
 
@@ -139,7 +176,7 @@ describe('HashRing.build with the previous ring', () => {
     expect(reused.members).toEqual(fresh.members);
     expect(reused.pointCount).toBe(fresh.pointCount);
     expect(mapping(reused, keys)).toEqual(mapping(fresh, keys));
-    for (const key of keys.slice(0, 100)) expect([...reused.walk(key)]).toEqual([...fresh.walk(key)]);
+    for (const key of keys.slice(0, 100)) expect(reused.walk(key)).toEqual(fresh.walk(key));
   });
 });
 
