@@ -6,37 +6,78 @@
 //
 //   node bench/run.mjs [--quick] [--reps N] [--duration SECONDS] [--scenarios a,b] [--targets a,b]
 //                      [--idle-connections N] [--profile SCENARIO]
+//   node bench/run.mjs --scenarios scale [--scale-connections N] [--scale-echo-rate N]
+//                      [--scale-echo-seconds S] [--scale-open-timeout S]
 //
-// Writes bench/results/<date>.json and (full runs only) bench/RESULTS.md.
+// Writes bench/results/<date>.json and (full runs only) bench/RESULTS.md; the opt-in scale
+// scenario (its own processes, not per target) writes bench/results/scale-<date>.json, which
+// RESULTS.md quotes, like bench/cluster-scheduling.mjs's.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEchoBackend } from './lib/echo-service.mjs';
 import { fileStamp, machineInfo, resultsDir, writeJson } from './lib/results.mjs';
-import { backendSaturated, cpuTable, mediansTable, ratiosTable, routingTable, summariseRuns } from './lib/report.mjs';
+import {
+  backendSaturated,
+  cpuTable,
+  mediansTable,
+  metricsCostTable,
+  ratiosTables,
+  routingTable,
+  summariseRuns,
+} from './lib/report.mjs';
 import { runRoutingDecision } from './lib/routing.mjs';
 import { fmt, fmtSummary } from './lib/stats.mjs';
 import { hottestFunctions } from './lib/profile-summary.mjs';
 import { gitRevision, versionOf, which } from './lib/tools.mjs';
 import { childNofile } from './lib/services.mjs';
+import { makeBenchCertificate, tlsUnavailable } from './lib/tls-material.mjs';
+import { scaleSection } from './lib/scale-report.mjs';
 import { directTarget } from './targets/direct.mjs';
 import { nginxTarget } from './targets/nginx.mjs';
 import { haproxyTarget } from './targets/haproxy.mjs';
-import { mooringFramesTarget, mooringMemoryTarget, mooringRedisTarget } from './targets/mooring.mjs';
+import { nodeFloorTarget, nodeFloorUndiciTarget } from './targets/node-floor.mjs';
+import {
+  mooringFramesTarget,
+  mooringMemoryTarget,
+  mooringMetricsOffTarget,
+  mooringRedisTarget,
+} from './targets/mooring.mjs';
 import { httpScenario } from './scenarios/http.mjs';
-import { wsEchoScenario, wsHandshakeScenario, wsStreamScenario } from './scenarios/websocket.mjs';
+import {
+  wsEchoScenario,
+  wsHandshakeScenario,
+  wsStreamScenario,
+  wssEchoScenario,
+  wssHandshakeScenario,
+} from './scenarios/websocket.mjs';
 import { idleMemoryScenario } from './scenarios/idle-memory.mjs';
+import { scaleScenario } from './scenarios/scale.mjs';
 
 const allTargets = [
   directTarget,
   nginxTarget,
   haproxyTarget,
+  nodeFloorTarget,
+  nodeFloorUndiciTarget,
   mooringMemoryTarget,
   mooringRedisTarget,
   mooringFramesTarget,
+  mooringMetricsOffTarget,
 ];
-const allScenarios = [httpScenario, wsEchoScenario, wsStreamScenario, wsHandshakeScenario, idleMemoryScenario];
+const allScenarios = [
+  httpScenario,
+  wsEchoScenario,
+  wsStreamScenario,
+  wsHandshakeScenario,
+  wssEchoScenario,
+  wssHandshakeScenario,
+  idleMemoryScenario,
+  scaleScenario,
+];
+/** The scenarios of a run that names none: every one but the opt-in ones (scale). */
+const defaultScenarios = allScenarios.filter((s) => !s.optIn);
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (...args) => console.error('[bench]', ...args);
 
@@ -49,6 +90,10 @@ const { values } = parseArgs({
     targets: { type: 'string' },
     'idle-connections': { type: 'string' },
     'client-processes': { type: 'string', default: '2' },
+    'scale-connections': { type: 'string', default: '100000' },
+    'scale-echo-rate': { type: 'string', default: '2000' },
+    'scale-echo-seconds': { type: 'string', default: '10' },
+    'scale-open-timeout': { type: 'string', default: '900' },
     profile: { type: 'string' },
     render: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -58,6 +103,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: node bench/run.mjs [--quick] [--reps N] [--duration SECONDS] [--scenarios ${allScenarios.map((s) => s.name).join(',')}]
        [--targets ${allTargets.map((t) => t.name).join(',')}] [--idle-connections N] [--profile SCENARIO]
+       node bench/run.mjs --scenarios scale [--scale-connections N] [--scale-echo-rate N] [--scale-echo-seconds S] [--scale-open-timeout S]
        node bench/run.mjs --render bench/results/<date>.json   (rewrite bench/RESULTS.md from a full run's JSON)`);
   process.exit(0);
 }
@@ -70,6 +116,12 @@ const settings = {
   idleConnections: values['idle-connections'] ? Number(values['idle-connections']) : values.quick ? 2_000 : undefined,
   idleClientProcesses: 4,
   clientProcesses: Number(values['client-processes']),
+};
+const scaleSettings = {
+  scaleConnections: Number(values['scale-connections']),
+  scaleEchoRate: Number(values['scale-echo-rate']),
+  scaleEchoSeconds: Number(values['scale-echo-seconds']),
+  scaleOpenTimeoutMs: Number(values['scale-open-timeout']) * 1000,
 };
 
 /**
@@ -85,13 +137,40 @@ function defaultIdleConnections() {
   return Math.min(10_000, fit);
 }
 
-function pick(list, csv, kind) {
-  if (!csv) return list;
+function pick(list, csv, kind, fallback = list) {
+  if (!csv) return fallback;
   const names = csv.split(',').map((s) => s.trim());
   for (const name of names)
     if (!list.some((item) => item.name === name))
       throw new Error(`unknown ${kind} ${name}; known: ${list.map((i) => i.name).join(', ')}`);
   return list.filter((item) => names.includes(item.name));
+}
+
+/**
+ * Whether a scenario runs against a target: proxy-only scenarios skip `direct`, the wss
+ * scenarios need a target with a TLS listener, and a target may list the scenarios it is for.
+ */
+function runsOn(scenario, target) {
+  if (scenario.proxyOnly && !target.proxy) return false;
+  if (scenario.tls && !target.tls) return false;
+  return !target.scenarios || target.scenarios.includes(scenario.name);
+}
+
+/** Runs the opt-in scale scenario once (its own processes) and saves bench/results/scale-<date>.json. */
+async function runScale() {
+  const started = new Date();
+  const result = await scaleScenario.run({ settings: scaleSettings, log });
+  const data = {
+    date: started.toISOString(),
+    finished: new Date().toISOString(),
+    revision: gitRevision(repoRoot),
+    machine: machineInfo(),
+    settings: { ...scaleSettings, childNofile },
+    result,
+  };
+  const path = writeJson(`scale-${fileStamp(started)}.json`, data);
+  console.log(scaleSection(data, basename(path)));
+  log(`JSON: ${path}`);
 }
 
 /** Re-renders bench/RESULTS.md from a saved full run (e.g. after the report format changed). */
@@ -107,9 +186,24 @@ function render(path) {
 
 async function main() {
   if (values.render) return render(values.render);
-  let scenarios = pick(allScenarios, profile ?? values.scenarios, 'scenario');
+  let scenarios = pick(allScenarios, profile ?? values.scenarios, 'scenario', defaultScenarios);
+  const standalone = scenarios.filter((s) => s.standalone);
+  scenarios = scenarios.filter((s) => !s.standalone);
+  if (scenarios.length === 0) {
+    for (const scenario of standalone) if (scenario === scaleScenario) await runScale();
+    return;
+  }
   let targets = pick(allTargets, profile ? 'mooring' : values.targets, 'target');
   const skipped = [];
+  const tlsWanted = scenarios.some((s) => s.tls);
+  const noTls = tlsWanted ? tlsUnavailable() : undefined;
+  if (noTls)
+    for (const scenario of scenarios.filter((s) => s.tls)) {
+      skipped.push({ scenario: scenario.name, reason: noTls });
+      log(`skipping scenario ${scenario.name}: ${noTls}`);
+    }
+  if (noTls) scenarios = scenarios.filter((s) => !s.tls);
+  const tls = scenarios.some((s) => s.tls) ? makeBenchCertificate() : undefined;
   for (const scenario of scenarios) {
     const verdict = scenario.available?.() ?? { ok: true };
     if (!verdict.ok) {
@@ -142,7 +236,8 @@ async function main() {
   );
   const backend = await startEchoBackend('echo-backend');
   const instances = new Map();
-  const startTarget = (target) => target.start({ backend, nodeArgs: target.mooring ? profileArgs : [] });
+  const startTarget = (target) =>
+    target.start({ backend, nodeArgs: target.mooring ? profileArgs : [], tls: target.tls ? tls : undefined });
   const runs = [];
   try {
     for (const target of [...targets]) {
@@ -159,13 +254,13 @@ async function main() {
       for (const scenario of scenarios) {
         const order = targets.map((_, i) => targets[(i + rep) % targets.length]);
         for (const target of order) {
-          if (scenario.proxyOnly && !target.proxy) continue;
+          if (!runsOn(scenario, target)) continue;
           const run = { rep, scenario: scenario.name, target: target.name };
           let fresh;
           try {
             if (scenario.freshInstance) fresh = await startTarget(target);
             const instance = fresh ?? instances.get(target.name);
-            Object.assign(run, await scenario.run({ instance, backend, settings }));
+            Object.assign(run, await scenario.run({ instance, backend, settings, tls }));
             log(
               `rep ${rep + 1}/${settings.reps} ${scenario.name.padEnd(12)} ${target.label.padEnd(26)} ${describe(run, scenario)}`,
             );
@@ -184,6 +279,7 @@ async function main() {
   } finally {
     for (const instance of instances.values()) await instance.stop();
     await backend.stop();
+    tls?.remove();
   }
 
   if (profileDir) {
@@ -206,6 +302,7 @@ async function main() {
       : (log('measuring the cost of one routing decision'), runRoutingDecision());
   const summaries = summariseRuns(runs, scenarios, targets);
   const versions = Object.fromEntries(targets.map((t) => [t.name, t.version()]));
+  const certificate = tls?.description;
   versions.wrk = which('wrk') ? versionOf(which('wrk'), ['-v']).split(' [')[0] : 'not installed';
   const result = {
     date: started.toISOString(),
@@ -213,7 +310,7 @@ async function main() {
     revision: gitRevision(repoRoot),
     machine: machineInfo(),
     versions,
-    settings: { ...settings, childNofile },
+    settings: { ...settings, childNofile, certificate },
     skipped,
     summaries,
     routing,
@@ -229,6 +326,7 @@ async function main() {
     writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), markdown);
     log('wrote bench/RESULTS.md');
   }
+  for (const scenario of standalone) if (scenario === scaleScenario) await runScale();
 }
 
 /** The latest bench/cluster-scheduling.mjs result, if one was saved. */
@@ -250,6 +348,15 @@ function schedulingSection() {
     '| --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
+}
+
+/** The latest scale scenario result, if one was saved. */
+function latestScaleSection() {
+  const files = readdirSync(resultsDir)
+    .filter((f) => /^scale-.*\.json$/.test(f))
+    .sort();
+  if (files.length === 0) return '_Not run yet._';
+  return scaleSection(JSON.parse(readFileSync(`${resultsDir}${files.at(-1)}`, 'utf8')), files.at(-1));
 }
 
 function describe(run, scenario) {
@@ -292,7 +399,7 @@ Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw 
     .map((t) => `${t.label} ${result.versions[t.name]}`)
     .join('; ')}; ${result.versions.wrk}.
 - Method: ${result.settings.reps} repetitions; within each, every scenario runs against every target in turn (order rotated per repetition); ${result.settings.durationMs / 1000} s per timed run. Values are **median (min–max)** over repetitions; ratios are taken within each repetition and then summarised. ↑ higher is better, ↓ lower is better.
-- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state (Mooring (Redis): the same with \`--redis\` on a private redis-server); nginx 2 worker processes; HAProxy 2 threads. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.
+- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state with \`--frame-tracking false\` (Mooring (Redis): the same with \`--redis\` on a private redis-server; Mooring (frame tracking): \`--frame-tracking true\`; Mooring (metrics off): \`--metrics false\`, on HTTP, echo and handshakes only); nginx 2 worker processes; HAProxy 2 threads; the Node floors (bench/lib/node-floor-proxy.mjs) 2 cluster workers accepting for themselves, a keep-alive core \`http\` Agent or an undici Pool (pipelining 1) upstream, a raw byte relay for WebSockets. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.${result.settings.certificate ? `\n- wss scenarios: nginx, HAProxy, both Node floors and Mooring (the plain target) listen with TLS too (Mooring: \`--listen-tls\` with \`--tls-cert\`/\`--tls-key\`), all with the same ${result.settings.certificate} certificate made by openssl for the run; the clients verify it; each wss handshake is a full TLS handshake (the ws client resumes no session).` : ''}
 - Idle WebSockets: ${fmt(result.settings.idleConnections)} per proxy${result.settings.idleConnections < 10_000 ? ` (not 10,000: the open-file hard limit here is ${result.settings.childNofile} and cannot be raised without CAP_SYS_RESOURCE; a proxied socket takes 2 descriptors and HAProxy is one process)` : ''}.
 - ‡ = in at least one repetition a load-generator process or thread ran at ≥ 90 % of a core, so the client may have limited that figure.
 - § = in at least one repetition the backend (one Node process) ran at ≥ 90 % of a core, so the backend, not the proxy, set the pace.
@@ -301,9 +408,15 @@ Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw 
 
 ${mediansTable(runs, result.summaries, scenarios, targets, result.settings.durationMs)}
 
-## Ratios (Mooring / other)
+## Ratios (Mooring / reference, per repetition)
 
-${ratiosTable(runs, scenarios, targets)}
+"Best floor" is, metric by metric and repetition by repetition, the better of the two Node floors (core \`http\` or undici upstream).
+
+${ratiosTables(runs, scenarios, targets)}
+
+## What the metrics cost (Mooring vs Mooring with \`--metrics false\`)
+
+${metricsCostTable(runs, scenarios, targets)}
 
 ## Where the CPU went (median CPU seconds per timed run; 2 cores give ${fmt((2 * result.settings.durationMs) / 1000)} s)
 
@@ -318,6 +431,10 @@ ${cpuTable(
 ## Cluster scheduling (bench/cluster-scheduling.mjs, run separately)
 
 ${schedulingSection()}
+
+## 100,000 WebSockets on one node (scale scenario, run separately: \`node bench/run.mjs --scenarios scale\`)
+
+${latestScaleSection()}
 
 ## Cost of one routing decision (bench/routing-decision.mjs)
 

@@ -40,7 +40,18 @@ function nextMessage(child, type, timeoutMs) {
  * Starts `processes` load clients with `connections` split among them and opens their
  * long-lived sockets (if the mode has any). Returns a handle to run timed phases and release.
  */
-export async function prepareLoad({ mode, url, connections, processes, messageBytes, prepareTimeoutMs = 120_000 }) {
+export async function prepareLoad({
+  mode,
+  url,
+  connections,
+  processes,
+  messageBytes,
+  ca,
+  localAddresses = () => [],
+  parallel,
+  handshakeTimeout,
+  prepareTimeoutMs = 120_000,
+}) {
   const shares = split(connections, processes).filter((n) => n > 0);
   const children = shares.map(() => fork(clientScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const stopAll = () => children.forEach((child) => child.connected && child.disconnect());
@@ -48,7 +59,17 @@ export async function prepareLoad({ mode, url, connections, processes, messageBy
     const prepared = await Promise.all(
       children.map((child, i) => {
         const reply = nextMessage(child, 'prepared', prepareTimeoutMs);
-        child.send({ type: 'prepare', mode, url, connections: shares[i], messageBytes });
+        child.send({
+          type: 'prepare',
+          mode,
+          url,
+          connections: shares[i],
+          messageBytes,
+          ca,
+          parallel,
+          handshakeTimeout,
+          localAddresses: localAddresses(i),
+        });
         return reply;
       }),
     );
@@ -57,7 +78,8 @@ export async function prepareLoad({ mode, url, connections, processes, messageBy
       failed: prepared.reduce((sum, p) => sum + p.failed, 0),
       firstError: prepared.find((p) => p.firstError)?.firstError,
       pids: children.map((child) => child.pid),
-      run: (durationMs) => runPhase(children, durationMs),
+      /** A timed phase; `extra.ratePerSecond` (paced mode) is the total, split over the processes. */
+      run: (durationMs, extra) => runPhase(children, durationMs, extra),
       release: async () => {
         await Promise.all(
           children.map((child) => {
@@ -79,12 +101,13 @@ export async function prepareLoad({ mode, url, connections, processes, messageBy
   }
 }
 
-async function runPhase(children, durationMs) {
+async function runPhase(children, durationMs, extra = {}) {
   const startAt = Date.now() + 200;
   const results = await Promise.all(
     children.map((child) => {
       const reply = nextMessage(child, 'result', durationMs + 60_000);
-      child.send({ type: 'go', startAt, durationMs });
+      const rate = extra.ratePerSecond === undefined ? {} : { ratePerSecond: extra.ratePerSecond / children.length };
+      child.send({ type: 'go', startAt, durationMs, ...extra, ...rate });
       return reply;
     }),
   );
@@ -94,12 +117,15 @@ async function runPhase(children, durationMs) {
   const clientCpuShares = results.map((r) => r.cpuSeconds / (r.elapsedMs / 1000));
   return {
     count: results.reduce((sum, r) => sum + r.count, 0),
+    sent: results.reduce((sum, r) => sum + (r.sent ?? 0), 0),
     bytes: results.reduce((sum, r) => sum + (r.bytes ?? 0), 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     firstError: results.find((r) => r.firstError)?.firstError,
     seconds,
     p50Ms: percentileMicros(histogram, 50) / 1000,
     p99Ms: percentileMicros(histogram, 99) / 1000,
+    p999Ms: percentileMicros(histogram, 99.9) / 1000,
+    maxMs: percentileMicros(histogram, 100) / 1000,
     clientCpuSeconds: results.reduce((sum, r) => sum + r.cpuSeconds, 0),
     clientCpuShares,
     clientSaturated: clientCpuShares.some((share) => share >= saturatedCpuShare),

@@ -17,6 +17,9 @@ export const mooringBin = fileURLToPath(new URL('../../packages/cli/dist/bin.js'
  * @param {string[]} [options.nodeArgs] flags for node itself, e.g. --cpu-prof: cluster workers
  *   inherit the primary's execArgv (Node 20 refuses --cpu-prof in NODE_OPTIONS)
  * @param {Record<string,string>} [options.env]
+ * @param {{certPath: string, keyPath: string}} [options.tls] also listen with TLS (`--listen-tls`)
+ *   with this certificate; the service then has `tlsUrl`
+ * @param {number} [options.readyTimeoutMs] how long every worker may take to listen
  */
 export async function startMooring({
   name = 'mooring',
@@ -26,9 +29,12 @@ export async function startMooring({
   extraArgs = [],
   nodeArgs = [],
   env = {},
+  tls,
+  readyTimeoutMs = 15_000,
 }) {
   const port = await freePort();
   const adminPort = await freePort();
+  const tlsPort = tls ? await freePort() : undefined;
   const args = [
     ...nodeArgs,
     mooringBin,
@@ -44,6 +50,7 @@ export async function startMooring({
   ];
   if (scheduling) args.push('--scheduling', scheduling);
   for (const backend of backends) args.push('--backend', `${backend.id}=${backend.url}`);
+  if (tls) args.push('--listen-tls', `127.0.0.1:${tlsPort}`, '--tls-cert', tls.certPath, '--tls-key', tls.keyPath);
   args.push(...extraArgs);
   const service = await startService({ name, command: process.execPath, args, env });
   const exited = new Promise((_, reject) =>
@@ -55,6 +62,7 @@ export async function startMooring({
       pollHttp(
         `http://127.0.0.1:${adminPort}/readyz`,
         (status, body) => status === 200 && JSON.parse(body).workers === workers,
+        readyTimeoutMs,
       ),
       exited,
     ]);
@@ -65,6 +73,7 @@ export async function startMooring({
   service.port = port;
   service.adminPort = adminPort;
   service.url = `http://127.0.0.1:${port}`;
+  service.tlsUrl = tls ? `https://127.0.0.1:${tlsPort}` : undefined;
   service.pids = () => processTree(service.pid);
   return service;
 }

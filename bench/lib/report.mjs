@@ -22,14 +22,33 @@ export function summariseRuns(runs, scenarios, targets) {
   return out;
 }
 
+/** A run's value of one metric, or undefined. */
+function valueOf(runs, scenario, metricKey, target, rep) {
+  const run = runs.find((r) => r.scenario === scenario && r.target === target && r.rep === rep && r.metrics);
+  const value = run?.metrics[metricKey];
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * A reference for ratios: one target, or (`floors`) the better of several in each repetition,
+ * metric by metric: the best floor.
+ */
+function referenceValue(runs, scenario, metric, reference, rep) {
+  if (!reference.floors) return valueOf(runs, scenario, metric.key, reference.name, rep);
+  const values = reference.floors
+    .map((floor) => valueOf(runs, scenario, metric.key, floor.name, rep))
+    .filter((v) => v !== undefined);
+  if (values.length === 0) return undefined;
+  return metric.better === 'higher' ? Math.max(...values) : Math.min(...values);
+}
+
 /** Per-repetition ratios target / reference (paired within a repetition, so drift cancels), summarised. */
-export function ratioSummary(runs, scenario, metricKey, target, reference) {
+export function ratioSummary(runs, scenario, metric, target, reference) {
   const ratios = [];
   for (const run of runs.filter((r) => r.scenario === scenario && r.target === target && r.metrics)) {
-    const ref = runs.find((r) => r.scenario === scenario && r.target === reference && r.rep === run.rep && r.metrics);
-    const value = run.metrics[metricKey];
-    const refValue = ref?.metrics[metricKey];
-    if (Number.isFinite(value) && Number.isFinite(refValue) && refValue !== 0) ratios.push(value / refValue);
+    const value = run.metrics[metric.key];
+    const refValue = referenceValue(runs, scenario, metric, reference, run.rep);
+    if (Number.isFinite(value) && refValue !== undefined && refValue !== 0) ratios.push(value / refValue);
   }
   return ratios.length ? summarise(ratios) : undefined;
 }
@@ -66,24 +85,70 @@ export function mediansTable(runs, summaries, scenarios, targets, durationMs) {
   return lines.join('\n');
 }
 
-export function ratiosTable(runs, scenarios, targets) {
+/**
+ * One table per Mooring target: each of its figures over direct, the best Node floor, each
+ * floor, nginx and HAProxy (whichever ran), the ratio taken within each repetition.
+ */
+export function ratiosTables(runs, scenarios, targets) {
   const subjects = targets.filter((t) => t.mooring);
-  const references = targets.filter((t) => !t.mooring);
-  const columns = subjects.flatMap((s) => references.map((r) => ({ subject: s, reference: r })));
-  if (columns.length === 0) return '_No Mooring target ran._';
+  if (subjects.length === 0) return '_No Mooring target ran._';
+  const floors = targets.filter((t) => t.floor);
+  const references = [
+    ...targets.filter((t) => !t.mooring && !t.proxy),
+    ...(floors.length > 1 ? [{ name: 'best-floor', label: 'best floor', proxy: true, floors }] : []),
+    ...floors,
+    ...targets.filter((t) => !t.mooring && !t.floor && t.proxy),
+  ];
+  return subjects.map((subject) => ratiosTable(runs, scenarios, subject, references)).join('\n\n');
+}
+
+function ratiosTable(runs, scenarios, subject, references) {
   const lines = [
-    `| metric | ${columns.map((c) => `${c.subject.label} / ${c.reference.label}`).join(' | ')} |`,
-    `| --- |${columns.map(() => ' --- |').join('')}`,
+    `### ${subject.label}`,
+    '',
+    `| metric | ${references.map((r) => `/ ${r.label}`).join(' | ')} |`,
+    `| --- |${references.map(() => ' --- |').join('')}`,
   ];
   for (const scenario of scenarios) {
+    if (!runs.some((r) => r.scenario === scenario.name && r.target === subject.name)) continue;
     for (const metric of scenario.metrics) {
-      const cells = columns.map((c) => {
-        if (metric.proxyOnly && !c.reference.proxy) return '–';
-        const summary = ratioSummary(runs, scenario.name, metric.key, c.subject.name, c.reference.name);
+      const cells = references.map((reference) => {
+        if (metric.proxyOnly && !reference.proxy) return '–';
+        const summary = ratioSummary(runs, scenario.name, metric, subject.name, reference);
         return summary ? fmtSummary(summary, 2) : '–';
       });
       lines.push(`| ${metric.label} ${metric.better === 'higher' ? '↑' : '↓'} | ${cells.join(' | ')} |`);
     }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * CPU per operation with the data-plane metrics on (`mooring`) and off (`mooring-metrics-off`):
+ * medians, the on/off ratio within each repetition, and that ratio as a difference in percent.
+ */
+export function metricsCostTable(runs, scenarios, targets) {
+  const on = targets.find((t) => t.name === 'mooring');
+  const off = targets.find((t) => t.name === 'mooring-metrics-off');
+  if (!on || !off) return '_Needs the mooring and mooring-metrics-off targets in the same run._';
+  const lines = [
+    `| metric | ${on.label} (metrics on) | ${off.label} | on / off | difference |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const scenario of scenarios) {
+    const metric = scenario.metrics.find((m) => m.key === 'proxyCpuMicrosPerOp');
+    if (!metric || !(off.scenarios ?? []).includes(scenario.name)) continue;
+    const values = (target) =>
+      summarise(
+        runs
+          .filter((r) => r.scenario === scenario.name && r.target === target && r.metrics)
+          .map((r) => r.metrics[metric.key]),
+      );
+    const ratio = ratioSummary(runs, scenario.name, metric, on.name, off);
+    const percent = ratio ? `${ratio.median >= 1 ? '+' : ''}${fmt((ratio.median - 1) * 100, 2)} %` : '–';
+    lines.push(
+      `| ${metric.label} ↓ | ${fmtSummary(values(on.name))} | ${fmtSummary(values(off.name))} | ${ratio ? fmtSummary(ratio, 3) : '–'} | ${percent} |`,
+    );
   }
   return lines.join('\n');
 }

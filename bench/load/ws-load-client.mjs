@@ -5,6 +5,12 @@
 //   echo       `connections` sockets, each sends `messageBytes` and waits for the echo (closed loop)
 //   stream     `connections` sockets to /stream, counting bytes received
 //   idle       opens `connections` sockets and holds them until released
+//   paced      opens and holds like idle; its timed run sends `ratePerSecond` messages a second
+//              spread over all of them (open loop: a slow echo does not slow the sender), each
+//              round trip recorded (the scale scenario's echo under load)
+// A `wss:` url is verified against the `ca` the parent passes (the run's own certificate);
+// `localAddresses` spreads the sockets' source addresses over 127.0.0.0/8, so that one process
+// can hold more connections to one port than there are ephemeral ports.
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { createHistogram, record } from '../lib/histogram.mjs';
@@ -34,7 +40,7 @@ async function handle(message) {
     await sleep(Math.max(0, message.startAt - Date.now()));
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
-    const result = await run(message.durationMs);
+    const result = await run(message.durationMs, message);
     const cpu = process.cpuUsage(cpuBefore);
     send({ type: 'result', ...result, elapsedMs: performance.now() - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   } else if (message.type === 'release') {
@@ -44,16 +50,27 @@ async function handle(message) {
 }
 
 /** Opens the long-lived sockets of the echo, stream and idle modes, `parallel` handshakes at a time. */
-async function prepare({ mode, url, connections, messageBytes = 64, parallel = 64 }) {
+async function prepare({
+  mode,
+  url,
+  connections,
+  messageBytes = 64,
+  parallel = 64,
+  ca,
+  localAddresses = [],
+  handshakeTimeout,
+}) {
   const state = { mode, url, connections, messageBytes, sockets: [], failed: 0, firstError: undefined };
+  state.options = { ...wsOptions, ...(ca ? { ca } : {}), ...(handshakeTimeout ? { handshakeTimeout } : {}) };
   if (mode === 'handshake') return state;
   const target = mode === 'stream' ? new URL('/stream', url).href : url;
   let next = 0;
   const opener = async () => {
     while (next < connections) {
+      const localAddress = localAddresses.length ? localAddresses[next % localAddresses.length] : undefined;
       next++;
       try {
-        state.sockets.push(await open(target));
+        state.sockets.push(await open(target, localAddress ? { ...state.options, localAddress } : state.options));
       } catch (err) {
         state.failed++;
         state.firstError ??= err.message;
@@ -64,9 +81,9 @@ async function prepare({ mode, url, connections, messageBytes = 64, parallel = 6
   return state;
 }
 
-function open(url) {
+function open(url, options) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, wsOptions);
+    const ws = new WebSocket(url, options);
     ws.once('open', () => {
       ws.removeAllListeners('error');
       ws.on('error', () => {});
@@ -76,7 +93,7 @@ function open(url) {
   });
 }
 
-function run(durationMs) {
+function run(durationMs, { ratePerSecond } = {}) {
   const deadline = performance.now() + durationMs;
   switch (prepared.mode) {
     case 'handshake':
@@ -85,6 +102,8 @@ function run(durationMs) {
       return runEcho(deadline);
     case 'stream':
       return runStream(deadline);
+    case 'paced':
+      return runPaced(deadline, ratePerSecond);
     default:
       throw new Error(`mode ${prepared.mode} has no timed run`);
   }
@@ -100,7 +119,7 @@ async function runHandshakes(deadline) {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       const outcome = await new Promise((resolve) => {
-        const ws = new WebSocket(prepared.url, wsOptions);
+        const ws = new WebSocket(prepared.url, prepared.options);
         let opened = false;
         let failure;
         ws.on('open', () => {
@@ -187,4 +206,53 @@ async function runStream(deadline) {
   await sleep(Math.max(0, deadline - performance.now()));
   for (const ws of prepared.sockets) ws.terminate();
   return { count: messages, bytes, errors };
+}
+
+/**
+ * Open-loop echo over every held socket in turn, `ratePerSecond` messages a second (sent in
+ * 10 ms ticks); a message's round trip ends with its echo. Messages still unanswered at the
+ * deadline get a grace second, then count as errors.
+ */
+async function runPaced(deadline, ratePerSecond) {
+  const histogram = createHistogram();
+  const payload = Buffer.alloc(prepared.messageBytes, 0x62);
+  const sockets = prepared.sockets;
+  const sentAt = new Map();
+  let count = 0;
+  let sent = 0;
+  let errors = 0;
+  let cursor = 0;
+  const onMessage = (ws) => () => {
+    const queue = sentAt.get(ws);
+    const t0 = queue?.shift();
+    if (t0 === undefined) return;
+    count++;
+    record(histogram, (performance.now() - t0) * 1000);
+  };
+  for (const ws of sockets) {
+    sentAt.set(ws, []);
+    ws.on('message', onMessage(ws));
+  }
+  const tickMs = 10;
+  const start = performance.now();
+  while (performance.now() < deadline && sockets.length > 0) {
+    const due = Math.floor(((performance.now() - start) / 1000) * ratePerSecond);
+    while (sent < due) {
+      const ws = sockets[cursor];
+      cursor = (cursor + 1) % sockets.length;
+      sent++;
+      if (ws.readyState !== WebSocket.OPEN) {
+        errors++;
+        continue;
+      }
+      sentAt.get(ws).push(performance.now());
+      ws.send(payload, { binary: true });
+    }
+    await sleep(tickMs);
+  }
+  await sleep(1000);
+  let unanswered = 0;
+  for (const queue of sentAt.values()) unanswered += queue.length;
+  for (const ws of sockets) ws.removeAllListeners('message');
+  return { count, sent, errors: errors + unanswered, histogram: Array.from(histogram) };
 }

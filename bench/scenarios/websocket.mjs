@@ -1,12 +1,16 @@
-// The WebSocket scenarios: echo round trips, streamed throughput and handshake rate. Load comes
-// from several client processes (lib/load-runner.mjs); CPU is accounted per phase.
+// The WebSocket scenarios: echo round trips, streamed throughput and handshake rate, and echo
+// and handshakes over TLS (wss: the run's ECDSA P-256 certificate on every target's TLS
+// listener, verified by the clients; every handshake is a full TLS handshake, since the ws
+// client does not resume sessions). Load comes from several client processes
+// (lib/load-runner.mjs); CPU is accounted per phase.
 import { prepareLoad } from '../lib/load-runner.mjs';
 import { withCpuAccounting } from '../lib/measure.mjs';
 
 const wsUrl = (url) => url.replace(/^http/, 'ws');
 
-async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, durationMs }) {
-  const load = await prepareLoad({ mode, url: wsUrl(instance.url), connections, processes, messageBytes });
+async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, durationMs, tls }) {
+  const url = wsUrl(tls ? instance.tlsUrl : instance.url);
+  const load = await prepareLoad({ mode, url, connections, processes, messageBytes, ca: tls?.certPem });
   try {
     if (load.failed > 0)
       throw new Error(`${load.failed} of ${connections} connections failed to open: ${load.firstError}`);
@@ -33,33 +37,53 @@ function perOp(seconds, ops, scale) {
   return ops > 0 ? (seconds / ops) * scale : NaN;
 }
 
-export const wsEchoScenario = {
+function echoScenario({ name, title, prefix, tls }) {
+  return {
+    name,
+    title,
+    tls,
+    metrics: [
+      { key: 'messagesPerSecond', label: `${prefix}echo messages/s`, better: 'higher' },
+      { key: 'p50Ms', label: `${prefix}echo round trip p50 (ms)`, better: 'lower' },
+      { key: 'p99Ms', label: `${prefix}echo round trip p99 (ms)`, better: 'lower' },
+      { key: 'proxyCpuMicrosPerOp', label: `${prefix}proxy CPU per echo (µs)`, better: 'lower', proxyOnly: true },
+    ],
+    run: (context) => runEcho(context, tls),
+  };
+}
+
+async function runEcho({ instance, backend, settings, tls: certificate }, tls) {
+  const r = await timedPhase({
+    instance,
+    backend,
+    mode: 'echo',
+    connections: 64,
+    processes: settings.clientProcesses,
+    messageBytes: 64,
+    durationMs: settings.durationMs,
+    tls: tls ? certificate : undefined,
+  });
+  return phaseResult(r, {
+    messagesPerSecond: r.count / r.seconds,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
+  });
+}
+
+export const wsEchoScenario = echoScenario({
   name: 'ws-echo',
   title: 'WebSocket echo, 64 B messages, 64 connections (one in flight each)',
-  metrics: [
-    { key: 'messagesPerSecond', label: 'echo messages/s', better: 'higher' },
-    { key: 'p50Ms', label: 'echo round trip p50 (ms)', better: 'lower' },
-    { key: 'p99Ms', label: 'echo round trip p99 (ms)', better: 'lower' },
-    { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per echo (µs)', better: 'lower', proxyOnly: true },
-  ],
-  async run({ instance, backend, settings }) {
-    const r = await timedPhase({
-      instance,
-      backend,
-      mode: 'echo',
-      connections: 64,
-      processes: settings.clientProcesses,
-      messageBytes: 64,
-      durationMs: settings.durationMs,
-    });
-    return phaseResult(r, {
-      messagesPerSecond: r.count / r.seconds,
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
-    });
-  },
-};
+  prefix: '',
+  tls: false,
+});
+
+export const wssEchoScenario = echoScenario({
+  name: 'wss-echo',
+  title: 'WebSocket echo over TLS (wss, ECDSA P-256), 64 B messages, 64 connections',
+  prefix: 'wss ',
+  tls: true,
+});
 
 export const wsStreamScenario = {
   name: 'ws-stream',
@@ -85,29 +109,51 @@ export const wsStreamScenario = {
   },
 };
 
-export const wsHandshakeScenario = {
+function handshakeScenario({ name, title, prefix, what, tls }) {
+  return {
+    name,
+    title,
+    tls,
+    metrics: [
+      { key: 'handshakesPerSecond', label: `${prefix}handshakes/s`, better: 'higher' },
+      { key: 'p99Ms', label: `${prefix}handshake (open + close) p99 (ms)`, better: 'lower' },
+      { key: 'proxyCpuMicrosPerOp', label: `proxy CPU per ${what} (µs)`, better: 'lower', proxyOnly: true },
+    ],
+    run: (context) => runHandshakes(context, tls),
+  };
+}
+
+async function runHandshakes({ instance, backend, settings, tls: certificate }, tls) {
+  const r = await timedPhase({
+    instance,
+    backend,
+    mode: 'handshake',
+    connections: 32,
+    processes: settings.clientProcesses,
+    durationMs: settings.durationMs,
+    tls: tls ? certificate : undefined,
+  });
+  if (r.count === 0) throw new Error(`no handshake completed: ${r.firstError ?? 'unknown error'}`);
+  const metrics = {
+    handshakesPerSecond: r.count / r.seconds,
+    p99Ms: r.p99Ms,
+    proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
+  };
+  return { ...phaseResult(r, metrics), firstError: r.firstError };
+}
+
+export const wsHandshakeScenario = handshakeScenario({
   name: 'ws-handshake',
   title: 'WebSocket handshakes (open + close), 32 at a time',
-  metrics: [
-    { key: 'handshakesPerSecond', label: 'handshakes/s', better: 'higher' },
-    { key: 'p99Ms', label: 'handshake (open + close) p99 (ms)', better: 'lower' },
-    { key: 'proxyCpuMicrosPerOp', label: 'proxy CPU per handshake (µs)', better: 'lower', proxyOnly: true },
-  ],
-  async run({ instance, backend, settings }) {
-    const r = await timedPhase({
-      instance,
-      backend,
-      mode: 'handshake',
-      connections: 32,
-      processes: settings.clientProcesses,
-      durationMs: settings.durationMs,
-    });
-    if (r.count === 0) throw new Error(`no handshake completed: ${r.firstError ?? 'unknown error'}`);
-    const metrics = {
-      handshakesPerSecond: r.count / r.seconds,
-      p99Ms: r.p99Ms,
-      proxyCpuMicrosPerOp: perOp(r.cpu.proxySeconds, r.count, 1e6),
-    };
-    return { ...phaseResult(r, metrics), firstError: r.firstError };
-  },
-};
+  prefix: '',
+  what: 'handshake',
+  tls: false,
+});
+
+export const wssHandshakeScenario = handshakeScenario({
+  name: 'wss-handshake',
+  title: 'WebSocket handshakes over TLS (TCP + full TLS handshake + upgrade + close), 32 at a time',
+  prefix: 'wss ',
+  what: 'TLS handshake (wss)',
+  tls: true,
+});

@@ -1,6 +1,7 @@
-// Mooring targets: 2 workers on the in-memory state; with Redis state; with frame tracking.
-// The last two start only once `mooring start` accepts the flags they need (read from its
-// --help), and are skipped with a message until then.
+// Mooring targets: 2 workers on the in-memory state; with Redis state; with frame tracking; with
+// the data-plane metrics off. The last three start only once `mooring start` accepts the flags
+// they need (read from its --help), and are skipped with a message until then. Every Mooring
+// target also listens with TLS when the run has a certificate (the wss scenarios).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,19 +40,30 @@ export function mooringVersion() {
   }
 }
 
-function mooringTarget({ name, label, extraArgs = () => [], requires = () => ({ ok: true }), before, after }) {
+function mooringTarget({
+  name,
+  label,
+  extraArgs = () => [],
+  requires = () => ({ ok: true }),
+  before,
+  after,
+  scenarios,
+  tls = false,
+}) {
   return {
     name,
     label,
     proxy: true,
     mooring: true,
+    scenarios,
+    tls,
     async available() {
       if (!built()) return { ok: false, reason: 'packages/cli/dist is missing: build first (pnpm build)' };
       return requires();
     },
     version: mooringVersion,
-    /** @param {{backend: {url: string}, nodeArgs?: string[]}} options */
-    async start({ backend, nodeArgs = [] }) {
+    /** @param {{backend: {url: string}, nodeArgs?: string[], tls?: object}} options */
+    async start({ backend, nodeArgs = [], tls }) {
       const context = before ? await before() : {};
       const node = await startMooring({
         name,
@@ -59,9 +71,11 @@ function mooringTarget({ name, label, extraArgs = () => [], requires = () => ({ 
         workers: 2,
         extraArgs: extraArgs(context),
         nodeArgs,
+        tls,
       });
       return {
         url: node.url,
+        tlsUrl: node.tlsUrl,
         pids: node.pids,
         stop: async () => {
           // A worker writes its --cpu-prof file when it exits; give the graceful path time.
@@ -77,6 +91,7 @@ export const mooringMemoryTarget = mooringTarget({
   name: 'mooring',
   label: 'Mooring',
   extraArgs: () => noFrameTracking,
+  tls: true,
 });
 
 export const mooringRedisTarget = mooringTarget({
@@ -117,4 +132,17 @@ export const mooringFramesTarget = mooringTarget({
       ? { ok: true }
       : { ok: false, reason: `\`mooring start\` has no ${frameTrackingFlag} flag` },
   extraArgs: () => frameTrackingArgs,
+});
+
+/**
+ * `mooring` with the data-plane instrumentation off (`--metrics false`): the difference between
+ * the two is what the metrics cost. Run on the scenarios that issue 11 asks about (and HTTP).
+ */
+export const mooringMetricsOffTarget = mooringTarget({
+  name: 'mooring-metrics-off',
+  label: 'Mooring (metrics off)',
+  requires: () =>
+    startHelp().includes('--metrics ') ? { ok: true } : { ok: false, reason: '`mooring start` has no --metrics flag' },
+  extraArgs: () => [...noFrameTracking, '--metrics', 'false'],
+  scenarios: ['http', 'ws-echo', 'ws-handshake'],
 });
