@@ -1,4 +1,4 @@
-import { constants, inflateRawSync } from 'node:zlib';
+import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 
 /** What the 101 response agreed for permessage-deflate (RFC 7692 §7.1), for one direction. */
 export interface DeflateDirection {
@@ -50,9 +50,6 @@ export function parseDeflateAgreement(header: string | string[] | undefined): De
   return undefined;
 }
 
-/** The largest LZ77 window (2^15): whatever the sender's window, its back-references fit in it. */
-const maxWindow = 1 << 15;
-
 /** The tail a sender strips from each compressed message (RFC 7692 §7.2.1), put back to inflate it. */
 const syncTail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -63,15 +60,69 @@ export type InflateResult =
   | { readonly kind: 'corrupt'; readonly reason: string };
 
 /**
- * Inflates the messages of one direction for inspection, one at a time, each within a byte
- * budget: a decompression bomb is `too-big` after at most `budget` bytes were produced, never an
- * out-of-memory. Context takeover (RFC 7692 §7.2.2) is followed by inflating each message with the
- * last window's worth of the previous plaintext as preset dictionary, which puts the inflater in
- * the state the sender's compressor kept; synchronous, so no message overtakes another.
+ * One zlib inflate stream stepped synchronously. Node documents no synchronous call on a
+ * long-lived stream (`inflateRawSync` and `_processChunk` close theirs after one buffer), so this
+ * drives the stream's native handle the way Node's own synchronous path does: `writeSync` consumes
+ * input into an output buffer and leaves what is left of each in `_writeState`. A zlib error
+ * destroys the stream synchronously, which `errored` reports.
+ */
+interface ZlibHandle {
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inputOffset: number,
+    inputLength: number,
+    output: Buffer,
+    outputOffset: number,
+    outputLength: number,
+  ): void;
+}
+interface SteppableInflate extends InflateRaw {
+  readonly _handle: ZlibHandle | null;
+  readonly _writeState: Uint32Array;
+}
+
+/** Output is produced in pieces of this size, so that a bomb stops within one piece of its budget. */
+const outputPiece = 16 * 1024;
+
+/** Every byte `engine` makes of `input`, up to `budget`; `unread` is input left after the stream ended. */
+function step(
+  engine: SteppableInflate,
+  input: Buffer,
+  budget: number,
+): { kind: 'ok'; data: Buffer; unread: number } | { kind: 'too-big' } | { kind: 'corrupt'; reason: string } {
+  const handle = engine._handle;
+  if (!handle) return { kind: 'corrupt', reason: 'the inflater is closed' };
+  const pieces: Buffer[] = [];
+  let produced = 0;
+  let offset = 0;
+  for (;;) {
+    const output = Buffer.allocUnsafe(outputPiece);
+    handle.writeSync(constants.Z_SYNC_FLUSH, input, offset, input.length - offset, output, 0, outputPiece);
+    if (engine.errored) return { kind: 'corrupt', reason: engine.errored.message };
+    const [outputLeft = 0, inputLeft = 0] = engine._writeState;
+    const made = outputPiece - outputLeft;
+    if (made > 0) pieces.push(output.subarray(0, made));
+    produced += made;
+    if (produced > budget) return { kind: 'too-big' };
+    offset = input.length - inputLeft;
+    // zlib stops early only when the output was full; otherwise it took all it could.
+    if (outputLeft > 0) return { kind: 'ok', data: Buffer.concat(pieces, produced), unread: inputLeft };
+  }
+}
+
+/**
+ * Inflates the messages of one direction for inspection, in order, each within a byte budget: a
+ * decompression bomb is `too-big` after at most `budget` bytes were produced, never an
+ * out-of-memory. With context takeover (RFC 7692 §7.2.2) the inflater is one DEFLATE stream for
+ * the whole tunnel, fed each message and its sync tail exactly as a receiving backend feeds its
+ * own: a message that stops inside a block leaves both mid-block, so the next message is read by
+ * Mooring as the backend reads it, never as a fresh start the backend does not make. Synchronous,
+ * so no message overtakes another.
  */
 export class MessageInflater {
   readonly #direction: DeflateDirection;
-  #window: Buffer = Buffer.alloc(0);
+  #engine: SteppableInflate | undefined;
   #broken = false;
 
   constructor(direction: DeflateDirection) {
@@ -80,30 +131,41 @@ export class MessageInflater {
 
   inflate(compressed: Buffer, budget: number): InflateResult {
     if (this.#broken) return { kind: 'corrupt', reason: 'an earlier message could not be inflated' };
-    const { noContextTakeover } = this.#direction;
-    const dictionary = noContextTakeover || this.#window.length === 0 ? undefined : this.#window;
-    let data: Buffer;
-    try {
-      data = inflateRawSync(Buffer.concat([compressed, syncTail]), {
-        // The largest window reads what any smaller one wrote; the dictionary holds 32 KiB.
-        windowBits: 15,
-        finishFlush: constants.Z_SYNC_FLUSH,
-        maxOutputLength: Math.max(1, budget),
-        ...(dictionary ? { dictionary } : {}),
-      });
-    } catch (err) {
+    const engine = (this.#engine ??= openInflate());
+    const result = step(engine, Buffer.concat([compressed, syncTail]), Math.max(1, budget));
+    if (result.kind !== 'ok') {
       // Either way the context is lost: later messages of this direction cannot be read.
       this.#broken = true;
-      const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ERR_BUFFER_TOO_LARGE'
-        ? { kind: 'too-big' }
-        : { kind: 'corrupt', reason: (err as Error).message };
+      engine.close();
+      return result;
     }
-    if (!noContextTakeover) {
-      const joined = Buffer.concat([this.#window, data]);
-      // Copied when cut: a slice would keep a large message alive for as long as the tunnel.
-      this.#window = joined.length > maxWindow ? Buffer.from(joined.subarray(-maxWindow)) : joined;
+    if (this.#direction.noContextTakeover) engine.reset();
+    else if (result.unread > 0) return this.#endOfStream(result.unread, result.data);
+    return { kind: 'ok', data: result.data };
+  }
+
+  /**
+   * The sender ended its DEFLATE stream (BFINAL, RFC 7692 §7.2.3.3) within this message. Only the
+   * sync tail may follow the end, and the next message starts a new stream; anything else after
+   * it is data no receiver reads the same way.
+   */
+  #endOfStream(unread: number, data: Buffer): InflateResult {
+    if (unread > syncTail.length) {
+      this.#broken = true;
+      return { kind: 'corrupt', reason: 'bytes after the end of the DEFLATE stream' };
     }
+    this.#engine!.reset();
     return { kind: 'ok', data };
   }
+}
+
+function openInflate(): SteppableInflate {
+  // The largest window reads what any smaller one wrote.
+  const engine = createInflateRaw({ windowBits: 15 }) as SteppableInflate;
+  if (typeof engine._handle?.writeSync !== 'function' || !(engine._writeState instanceof Uint32Array)) {
+    throw new Error('this Node.js zlib has no synchronous stream step; compressed messages cannot be inspected');
+  }
+  // The error is read from `errored` where it happens; the event would come a tick later, unheard.
+  engine.on('error', () => {});
+  return engine;
 }
