@@ -46,12 +46,16 @@ afterAll(async () => {
 /**
  * Sends requests through every node, one after another, until stopped, and keeps what answered
  * each: every answer must come from a backend (a 503 would mean a node routed without them).
+ * Stopping lets `after` more answers come first (within 10 s), so that the traffic outlasts the
+ * recovery however fast it was and however slow the machine is.
  */
-function keepRequesting(): { stop(): Promise<Array<{ status: number; backend: string }>> } {
+function keepRequesting(after = 11): { stop(): Promise<Array<{ status: number; backend: string }>> } {
   const answers: Array<{ status: number; backend: string }> = [];
   let running = true;
+  let stopAt = Infinity;
+  let deadline = Infinity;
   const loop = async (): Promise<void> => {
-    for (let i = 0; running; i++) {
+    for (let i = 0; running || (answers.length < stopAt && performance.now() < deadline); i++) {
       const response = await requestText(`${nodes[i % nodes.length]!.url}/`);
       answers.push({ status: response.status, backend: response.status === 200 ? backendOf(response.body) : '' });
     }
@@ -59,6 +63,8 @@ function keepRequesting(): { stop(): Promise<Array<{ status: number; backend: st
   const looping = loop();
   return {
     async stop() {
+      stopAt = answers.length + after;
+      deadline = performance.now() + 10_000;
       running = false;
       await looping;
       return answers;

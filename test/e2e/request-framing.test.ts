@@ -14,12 +14,24 @@ let backend: RecordingHttpBackend;
 let node: MooringNode;
 beforeAll(async () => {
   backend = await startRecordingHttpBackend();
-  node = await startMooringNode({ workers: 1, args: ['--backend', `b1=${backend.url}`] });
+  node = await startMooringNode({
+    workers: 1,
+    args: ['--backend', `b1=${backend.url}`, '--health-path', healthProbePath],
+  });
 });
 afterAll(async () => {
   await node?.stop();
   await backend?.close();
 });
+
+/** Mooring's own health probes reach the backend every 2 s, between any two client requests. */
+const healthProbePath = '/mooring-health-probe';
+/** What the backend parsed since `before`, without the health probes. */
+const parsedSince = (before: number) =>
+  backend.requests
+    .slice(before)
+    .filter((request) => request.url !== healthProbePath)
+    .map((request) => ({ method: request.method, url: request.url, body: request.body }));
 
 /** A complete request the backend must never see: it is only the body of the client's request. */
 const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: backend\r\nContent-Length: 0\r\n\r\n';
@@ -84,9 +96,7 @@ describe('request framing: a body reaches the backend framed exactly as the clie
       // The next client, likely on the same pooled backend connection, gets its own answer.
       next.write('GET /b HTTP/1.1\r\nHost: app.example\r\n\r\n');
       expect(JSON.parse((await next.readResponse()).body)).toMatchObject({ method: 'GET', url: '/b' });
-      const seen = backend.requests
-        .slice(before)
-        .map((request) => ({ method: request.method, url: request.url, body: request.body }));
+      const seen = parsedSince(before);
       const expected = framing.refused ? [] : [{ method, url: '/a', body: smuggled }];
       expect(seen).toEqual([...expected, { method: 'GET', url: '/b', body: '' }]);
     } finally {
@@ -110,7 +120,7 @@ describe('request framing: a body reaches the backend framed exactly as the clie
         ].join('\r\n'),
       );
       expect((await client.readResponse()).status).toBe(200);
-      const [request] = backend.requests.slice(before);
+      const request = backend.requests.slice(before).find((parsed) => parsed.url !== healthProbePath);
       expect(request).toMatchObject({ url: '/framed', body: 'hello' });
       expect(request!.headers).toMatchObject({ 'transfer-encoding': 'chunked', host: 'app.example' });
     } finally {
@@ -137,9 +147,8 @@ describe('header order', () => {
         ].join('\r\n'),
       );
       expect((await client.readResponse()).status).toBe(200);
-      const order = backend.requests[before]!.headerOrder.filter(
-        (name) => !name.startsWith('x-forwarded-') && name !== 'connection',
-      );
+      const request = backend.requests.slice(before).find((parsed) => parsed.url !== healthProbePath);
+      const order = request!.headerOrder.filter((name) => !name.startsWith('x-forwarded-') && name !== 'connection');
       expect(order).toEqual(['host', 'x-first', 'accept', 'user-agent', 'x-last']);
     } finally {
       client.close();
