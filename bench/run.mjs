@@ -22,7 +22,7 @@ import {
   backendSaturated,
   cpuTable,
   mediansTable,
-  metricsCostTable,
+  featureCostTable,
   ratiosTables,
   routingTable,
   summariseRuns,
@@ -42,11 +42,14 @@ import {
   mooringFramesTarget,
   mooringMemoryTarget,
   mooringMetricsOffTarget,
+  mooringPingsTarget,
   mooringRedisTarget,
+  mooringRulesTarget,
 } from './targets/mooring.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import {
   wsEchoScenario,
+  wsEchoTextScenario,
   wsHandshakeScenario,
   wsStreamScenario,
   wssEchoScenario,
@@ -65,10 +68,13 @@ const allTargets = [
   mooringRedisTarget,
   mooringFramesTarget,
   mooringMetricsOffTarget,
+  mooringRulesTarget,
+  mooringPingsTarget,
 ];
 const allScenarios = [
   httpScenario,
   wsEchoScenario,
+  wsEchoTextScenario,
   wsStreamScenario,
   wsHandshakeScenario,
   wssEchoScenario,
@@ -148,11 +154,13 @@ function pick(list, csv, kind, fallback = list) {
 
 /**
  * Whether a scenario runs against a target: proxy-only scenarios skip `direct`, the wss
- * scenarios need a target with a TLS listener, and a target may list the scenarios it is for.
+ * scenarios need a target with a TLS listener, and a target or a scenario may list which of the
+ * other it is for.
  */
 function runsOn(scenario, target) {
   if (scenario.proxyOnly && !target.proxy) return false;
   if (scenario.tls && !target.tls) return false;
+  if (scenario.only && !scenario.only.includes(target.name)) return false;
   return !target.scenarios || target.scenarios.includes(scenario.name);
 }
 
@@ -416,7 +424,15 @@ ${ratiosTables(runs, scenarios, targets)}
 
 ## What the metrics cost (Mooring vs Mooring with \`--metrics false\`)
 
-${metricsCostTable(runs, scenarios, targets)}
+${featureCostTable(runs, scenarios, targets, 'mooring', 'mooring-metrics-off')}
+
+## What frame-aware features cost (Mooring with message rules or balancer pings vs Mooring with frame tracking)
+
+Rules: \`bench/targets/mooring.mjs\`'s file (every path, client → backend: UTF-8, JSON at most 16 deep, three RE2 deny patterns; the text echo's JSON passes them). Pings: \`--ping-interval 5s\`, which a busy echo never reaches: the cost of watching for pongs and re-arming the silence timer.
+
+${featureCostTable(runs, scenarios, targets, 'mooring-rules', 'mooring-frames')}
+
+${featureCostTable(runs, scenarios, targets, 'mooring-pings', 'mooring-frames')}
 
 ## Where the CPU went (median CPU seconds per timed run; 2 cores give ${fmt((2 * result.settings.durationMs) / 1000)} s)
 

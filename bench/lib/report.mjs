@@ -124,30 +124,31 @@ function ratiosTable(runs, scenarios, subject, references) {
 }
 
 /**
- * CPU per operation with the data-plane metrics on (`mooring`) and off (`mooring-metrics-off`):
- * medians, the on/off ratio within each repetition, and that ratio as a difference in percent.
+ * CPU per operation of `subject` against `baseline` (two Mooring targets that differ by one
+ * feature), on every scenario both ran: medians, the ratio within each repetition, and that ratio
+ * as a difference in percent.
  */
-export function metricsCostTable(runs, scenarios, targets) {
-  const on = targets.find((t) => t.name === 'mooring');
-  const off = targets.find((t) => t.name === 'mooring-metrics-off');
-  if (!on || !off) return '_Needs the mooring and mooring-metrics-off targets in the same run._';
+export function featureCostTable(runs, scenarios, targets, subjectName, baselineName) {
+  const subject = targets.find((t) => t.name === subjectName);
+  const baseline = targets.find((t) => t.name === baselineName);
+  if (!subject || !baseline) return `_Needs the ${subjectName} and ${baselineName} targets in the same run._`;
   const lines = [
-    `| metric | ${on.label} (metrics on) | ${off.label} | on / off | difference |`,
-    '| --- | --- | --- | --- | --- |',
+    `| scenario | metric | ${subject.label} | ${baseline.label} | ratio | difference |`,
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const scenario of scenarios) {
     const metric = scenario.metrics.find((m) => m.key === 'proxyCpuMicrosPerOp');
-    if (!metric || !(off.scenarios ?? []).includes(scenario.name)) continue;
     const values = (target) =>
       summarise(
         runs
           .filter((r) => r.scenario === scenario.name && r.target === target && r.metrics)
           .map((r) => r.metrics[metric.key]),
       );
-    const ratio = ratioSummary(runs, scenario.name, metric, on.name, off);
+    if (!metric || values(subject.name).runs.length === 0 || values(baseline.name).runs.length === 0) continue;
+    const ratio = ratioSummary(runs, scenario.name, metric, subject.name, baseline);
     const percent = ratio ? `${ratio.median >= 1 ? '+' : ''}${fmt((ratio.median - 1) * 100, 2)} %` : '–';
     lines.push(
-      `| ${metric.label} ↓ | ${fmtSummary(values(on.name))} | ${fmtSummary(values(off.name))} | ${ratio ? fmtSummary(ratio, 3) : '–'} | ${percent} |`,
+      `| ${scenario.name} | ${metric.label} ↓ | ${fmtSummary(values(subject.name))} | ${fmtSummary(values(baseline.name))} | ${ratio ? fmtSummary(ratio, 3) : '–'} | ${percent} |`,
     );
   }
   return lines.join('\n');

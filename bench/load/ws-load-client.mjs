@@ -55,12 +55,13 @@ async function prepare({
   url,
   connections,
   messageBytes = 64,
+  text = false,
   parallel = 64,
   ca,
   localAddresses = [],
   handshakeTimeout,
 }) {
-  const state = { mode, url, connections, messageBytes, sockets: [], failed: 0, firstError: undefined };
+  const state = { mode, url, connections, messageBytes, text, sockets: [], failed: 0, firstError: undefined };
   state.options = { ...wsOptions, ...(ca ? { ca } : {}), ...(handshakeTimeout ? { handshakeTimeout } : {}) };
   if (mode === 'handshake') return state;
   const target = mode === 'stream' ? new URL('/stream', url).href : url;
@@ -149,10 +150,22 @@ async function runHandshakes(deadline) {
   return { count, errors, firstError, histogram: Array.from(histogram) };
 }
 
+/**
+ * A chat-like JSON text message of exactly `bytes` (at least 40): what message rules look into,
+ * since they check text messages only.
+ */
+function jsonText(bytes) {
+  const frame = '{"type":"chat.message","room":"r1","text":""}';
+  return Buffer.from(
+    frame.replace('""', `"${'hello mooring '.repeat(bytes).slice(0, Math.max(0, bytes - frame.length))}"`),
+  );
+}
+
 /** Closed-loop echo: one message in flight per socket, round trip recorded per message. */
 async function runEcho(deadline) {
   const histogram = createHistogram();
-  const payload = Buffer.alloc(prepared.messageBytes, 0x62);
+  const payload = prepared.text ? jsonText(prepared.messageBytes) : Buffer.alloc(prepared.messageBytes, 0x62);
+  const binary = !prepared.text;
   let count = 0;
   let errors = 0;
   await Promise.all(
@@ -162,7 +175,7 @@ async function runEcho(deadline) {
           let sentAt = 0;
           const sendOne = () => {
             sentAt = performance.now();
-            ws.send(payload, { binary: true });
+            ws.send(payload, { binary });
           };
           ws.on('message', () => {
             const now = performance.now();

@@ -8,9 +8,9 @@ import { withCpuAccounting } from '../lib/measure.mjs';
 
 const wsUrl = (url) => url.replace(/^http/, 'ws');
 
-async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, durationMs, tls }) {
+async function timedPhase({ instance, backend, mode, connections, processes, messageBytes, text, durationMs, tls }) {
   const url = wsUrl(tls ? instance.tlsUrl : instance.url);
-  const load = await prepareLoad({ mode, url, connections, processes, messageBytes, ca: tls?.certPem });
+  const load = await prepareLoad({ mode, url, connections, processes, messageBytes, text, ca: tls?.certPem });
   try {
     if (load.failed > 0)
       throw new Error(`${load.failed} of ${connections} connections failed to open: ${load.firstError}`);
@@ -37,22 +37,23 @@ function perOp(seconds, ops, scale) {
   return ops > 0 ? (seconds / ops) * scale : NaN;
 }
 
-function echoScenario({ name, title, prefix, tls }) {
+function echoScenario({ name, title, prefix, tls, text = false, only }) {
   return {
     name,
     title,
     tls,
+    only,
     metrics: [
       { key: 'messagesPerSecond', label: `${prefix}echo messages/s`, better: 'higher' },
       { key: 'p50Ms', label: `${prefix}echo round trip p50 (ms)`, better: 'lower' },
       { key: 'p99Ms', label: `${prefix}echo round trip p99 (ms)`, better: 'lower' },
       { key: 'proxyCpuMicrosPerOp', label: `${prefix}proxy CPU per echo (µs)`, better: 'lower', proxyOnly: true },
     ],
-    run: (context) => runEcho(context, tls),
+    run: (context) => runEcho(context, tls, text),
   };
 }
 
-async function runEcho({ instance, backend, settings, tls: certificate }, tls) {
+async function runEcho({ instance, backend, settings, tls: certificate }, tls, text) {
   const r = await timedPhase({
     instance,
     backend,
@@ -60,6 +61,7 @@ async function runEcho({ instance, backend, settings, tls: certificate }, tls) {
     connections: 64,
     processes: settings.clientProcesses,
     messageBytes: 64,
+    text,
     durationMs: settings.durationMs,
     tls: tls ? certificate : undefined,
   });
@@ -76,6 +78,19 @@ export const wsEchoScenario = echoScenario({
   title: 'WebSocket echo, 64 B messages, 64 connections (one in flight each)',
   prefix: '',
   tls: false,
+});
+
+/**
+ * The echo with 64-byte JSON text messages, which message rules read (they check text only):
+ * run on the Mooring targets that differ by frame-aware features alone, for what each costs.
+ */
+export const wsEchoTextScenario = echoScenario({
+  name: 'ws-echo-text',
+  title: 'WebSocket echo, 64 B JSON text messages, 64 connections: frame-aware features on and off',
+  prefix: 'text ',
+  tls: false,
+  text: true,
+  only: ['mooring-frames', 'mooring-rules', 'mooring-pings'],
 });
 
 export const wssEchoScenario = echoScenario({

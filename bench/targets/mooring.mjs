@@ -1,9 +1,12 @@
 // Mooring targets: 2 workers on the in-memory state; with Redis state; with frame tracking; with
-// the data-plane metrics off. The last three start only once `mooring start` accepts the flags
-// they need (read from its --help), and are skipped with a message until then. Every Mooring
+// the data-plane metrics off; with message rules; with balancer pings. The others start only
+// once `mooring start` accepts the flags they need (read from its --help), and are skipped with
+// a message until then. Every Mooring
 // target also listens with TLS when the run has a certificate (the wss scenarios).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../lib/ports.mjs';
 import { startService } from '../lib/services.mjs';
@@ -145,4 +148,51 @@ export const mooringMetricsOffTarget = mooringTarget({
     startHelp().includes('--metrics ') ? { ok: true } : { ok: false, reason: '`mooring start` has no --metrics flag' },
   extraArgs: () => [...noFrameTracking, '--metrics', 'false'],
   scenarios: ['http', 'ws-echo', 'ws-handshake'],
+});
+
+/**
+ * The message rules the rules target reads: the example of the README, on every path, client to
+ * backend: UTF-8, JSON at most 16 deep, three RE2 deny patterns. The echo's JSON text passes them.
+ */
+const benchRules = `rules:
+  - path: /
+    action: close
+    utf8: true
+    json: { maxDepth: 16 }
+    deny: ['<script', '(?i)drop\\s+table', 'password=']
+`;
+
+/** Mooring with frame tracking and the message rules above: against `mooring-frames`, what rules cost. */
+export const mooringRulesTarget = mooringTarget({
+  name: 'mooring-rules',
+  label: 'Mooring (message rules)',
+  requires: () =>
+    startHelp().includes('--message-rules')
+      ? { ok: true }
+      : { ok: false, reason: '`mooring start` has no --message-rules flag' },
+  before: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-rules-'));
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, benchRules);
+    return { dir, file };
+  },
+  extraArgs: ({ file }) => [...frameTrackingArgs, '--message-rules', file],
+  after: ({ dir }) => rmSync(dir, { recursive: true, force: true }),
+  scenarios: ['ws-echo', 'ws-echo-text'],
+});
+
+/**
+ * Mooring with frame tracking and balancer pings every 5 s of client silence: a busy echo is
+ * never pinged, so against `mooring-frames` this is the cost of watching for them (the
+ * client direction relayed frame by frame, to consume the pongs, and the silence timer re-armed).
+ */
+export const mooringPingsTarget = mooringTarget({
+  name: 'mooring-pings',
+  label: 'Mooring (balancer pings)',
+  requires: () =>
+    startHelp().includes('--ping-interval')
+      ? { ok: true }
+      : { ok: false, reason: '`mooring start` has no --ping-interval flag' },
+  extraArgs: () => [...frameTrackingArgs, '--ping-interval', '5s'],
+  scenarios: ['ws-echo', 'ws-echo-text'],
 });
