@@ -38,7 +38,8 @@ export { RedisStateStore } from './state/redis-state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';
 export { StateError, type StateErrorCode } from './state/state-error.js';
 export { validateBackend } from './state/registry-entry.js';
-export { OperatorError, type OperatorErrorCode } from './operator/operator-error.js';
+export { leaseTtlBounds, type BackendLease, type LeaseOutcome } from './state/backend-lease.js';
+export { OperatorError, leasedBackend, type OperatorErrorCode } from './operator/operator-error.js';
 export { checkBackend, checkBackendId, type BackendInput, type CheckedBackend } from './operator/backend-input.js';
 export { addBackend, type AddedBackend } from './operator/add-backend.js';
 export {

@@ -10,6 +10,8 @@ export const exitCodes = {
   usage: errorCodes.MOORING_ERR_CLI_USAGE.exitCode,
   /** `drain --wait`: the drain ended at its deadline, some connections closed by force. */
   forced: errorCodes.MOORING_ERR_CLI_DRAIN_FORCED.exitCode,
+  /** `backend announce`: the id is an operator's, or another announcer's; nothing changed. */
+  refused: errorCodes.MOORING_ERR_CLI_ANNOUNCE_REFUSED.exitCode,
 } as const;
 
 /** The registry's codes of the CLI itself. */

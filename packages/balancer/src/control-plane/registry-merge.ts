@@ -34,7 +34,8 @@ export class RegistryMerge {
       this.#reported.add(key);
     }
     const byId = new Map(this.#static.map((backend) => [backend.id, backend]));
-    for (const backend of snapshot.backends) byId.set(backend.id, backend);
+    // A leased entry routes like any other: its lease stays in the control plane, not the workers.
+    for (const { id, url, weight, state } of snapshot.backends) byId.set(id, { id, url, weight, state });
     const merged = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const signature = JSON.stringify(merged);
     if (signature === this.#lastSignature) return undefined;

@@ -6,6 +6,10 @@ import type { StateRecovery } from './state-recovery.js';
 import { PeriodicTask } from './periodic-task.js';
 import { RegistryMerge } from './registry-merge.js';
 import { registryPollMs } from '../core/timings.js';
+import { liveRegistry } from './lease-expiry.js';
+
+/** How long after a lease's end its expiry is read: Redis expires a key at its time, give or take a tick. */
+const leaseExpirySlackMs = 20;
 
 /** Where a {@link RegistrySync} is in its life. */
 export type RegistrySyncState = 'idle' | 'starting' | 'running' | 'closed';
@@ -49,6 +53,7 @@ export class RegistrySync {
   #drains: ReadonlyMap<string, DrainRecord> = new Map();
   #registered: readonly RegisteredBackend[] = [];
   #subscription: Promise<(() => Promise<void>) | undefined> | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RegistrySyncOptions) {
     this.#options = options;
@@ -113,6 +118,7 @@ export class RegistrySync {
   /** Graceful: stops polling, waits for a read in flight, and unsubscribes. Idempotent. */
   async close(): Promise<void> {
     this.#state = 'closed';
+    this.#armLeaseExpiry(undefined);
     await this.#reads.close();
     await this.#unsubscribe();
   }
@@ -120,23 +126,49 @@ export class RegistrySync {
   /** Immediate: stops polling and drops the subscription without waiting. */
   destroy(): void {
     this.#state = 'closed';
+    this.#armLeaseExpiry(undefined);
     this.#reads.destroy();
     void this.#unsubscribe();
   }
 
   async #read(): Promise<void> {
     const { store, log, onBackends, recovery } = this.#options;
-    const { registry, drains, marker } = await store.readShared();
+    const { registry, drains, marker, leases } = await store.readShared();
     // A store that lost its data: keep routing from what was applied; the re-seed announces itself.
     if (recovery && !(await recovery.admit(marker))) return;
+    // A leased entry whose lease lapsed is absent: no new session goes to it, no re-seed brings it back.
+    const { live, lapsed, nextExpiryMs } = liveRegistry(registry, leases);
+    this.#armLeaseExpiry(nextExpiryMs);
+    if (lapsed.length > 0) void this.#purge(lapsed);
     this.#drains = drains;
-    this.#registered = registry.backends;
-    const merged = this.#merge.apply(registry);
+    this.#registered = live.backends;
+    const merged = this.#merge.apply(live);
     if (!merged) return;
     this.#backends = merged;
     const listed = merged.map(({ id, url, state }) => `${id}=${url}${state === 'draining' ? ' (draining)' : ''}`);
     log.info({ backends: listed }, 'backends changed');
     onBackends(merged);
+  }
+
+  /**
+   * Reads again when the first live lease would run out unrenewed, so an announcer that died
+   * stops getting new sessions when its lease ends rather than up to a poll later. A renewal
+   * meanwhile pushes the next read further on. One timer at a time.
+   */
+  #armLeaseExpiry(inMs: number | undefined): void {
+    clearTimeout(this.#leaseTimer);
+    this.#leaseTimer = undefined;
+    if (inMs === undefined || this.#state === 'closed') return;
+    this.#leaseTimer = setTimeout(() => void this.refresh(), inMs + leaseExpirySlackMs);
+  }
+
+  /** Removes lapsed leased entries from the store (every node may try; the script keeps it once). */
+  async #purge(ids: readonly string[]): Promise<void> {
+    const { store, tracker, log } = this.#options;
+    await tracker.guard(async () => {
+      const removed = await store.purgeLapsedLeases(ids);
+      if (removed.length > 0) log.info({ backends: removed }, 'removed backends whose lease expired');
+    });
   }
 
   #subscribe(): Promise<unknown> {

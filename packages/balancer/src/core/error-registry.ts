@@ -90,6 +90,8 @@ export const errorCodes = {
   MOORING_ERR_BACKEND_UNKNOWN: http(404, 'no backend is registered with this id'),
   /** A backend with live connections cannot be removed without force; the CLI exits 1. */
   MOORING_ERR_BACKEND_HAS_CONNECTIONS: http(409, 'the backend still has live connections'),
+  /** `backend add` (or the API's) of an id an announcer holds with a live lease (`backend announce`); CLI exit 1. */
+  MOORING_ERR_BACKEND_LEASED: http(409, 'the backend id is held by the live lease of an announcer'),
   /** `mooring start` exits 2 with the message naming the field; on SIGHUP it is logged and the running config kept. */
   MOORING_ERR_CONFIG_INVALID: exit(2, 'the configuration is invalid'),
   /** The store could not be reached at start (`RedisStateStore.connect`); a node starts degraded instead. */
@@ -115,6 +117,11 @@ export const errorCodes = {
   MOORING_ERR_CLI_USAGE: exit(2, 'the command line cannot be used'),
   /** `backend drain --wait` reached its deadline and closed connections by force. */
   MOORING_ERR_CLI_DRAIN_FORCED: exit(3, 'the drain reached its deadline with connections left'),
+  /**
+   * `backend announce` for an id an operator registered, or that another announcer holds with a
+   * live lease: nothing was changed.
+   */
+  MOORING_ERR_CLI_ANNOUNCE_REFUSED: exit(4, 'the backend id is not free for a lease'),
 } as const satisfies Record<`MOORING_ERR_${string}`, ErrorEntry>;
 
 type Registry = typeof errorCodes;

@@ -15,6 +15,11 @@ export interface BackendRow {
   readonly liveByNode: Readonly<Record<string, number>>;
   /** Terms of the drain in progress, if the backend is draining. */
   readonly drain?: { readonly deadlineAt: string; readonly closeRate: number; readonly closeCode: number };
+  /**
+   * Present for an entry kept alive by `mooring backend announce`: its TTL and what is left of it
+   * (0: lapsed, about to be removed by the nodes; no new session goes to it). Absent for an operator's entry.
+   */
+  readonly lease?: { readonly ttlMs: number; readonly remainingMs: number };
 }
 
 /** A registry entry that was skipped, as the rows list it. */
@@ -25,11 +30,12 @@ export interface MalformedRow {
 
 /** Reads the registry, shared health and live counts into rows, sorted by id. */
 export async function readBackendRows(store: StateStore): Promise<{ rows: BackendRow[]; malformed: MalformedRow[] }> {
-  const [registry, health, counts, drains] = await Promise.all([
+  const [registry, health, counts, drains, leases] = await Promise.all([
     store.readRegistry(),
     store.readHealth(),
     store.liveCounts(),
     store.readDrains(),
+    store.readLeases(),
   ]);
   const rows = registry.backends
     .map((backend): BackendRow => {
@@ -43,6 +49,7 @@ export async function readBackendRows(store: StateStore): Promise<{ rows: Backen
         live: counts.total.get(backend.id) ?? 0,
         liveByNode: liveByNode(counts.perNode, backend.id),
         ...drainOf(drains.get(backend.id)),
+        ...(backend.lease ? { lease: { ttlMs: backend.lease.ttlMs, remainingMs: leases.get(backend.id) ?? 0 } } : {}),
       };
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -7,7 +7,10 @@ import { MooringError, type MooringErrorCode } from '../core/error-registry.js';
  */
 export type OperatorErrorCode = Extract<
   MooringErrorCode,
-  'MOORING_ERR_OPERATOR_INVALID_ARGUMENT' | 'MOORING_ERR_BACKEND_UNKNOWN' | 'MOORING_ERR_BACKEND_HAS_CONNECTIONS'
+  | 'MOORING_ERR_OPERATOR_INVALID_ARGUMENT'
+  | 'MOORING_ERR_BACKEND_UNKNOWN'
+  | 'MOORING_ERR_BACKEND_HAS_CONNECTIONS'
+  | 'MOORING_ERR_BACKEND_LEASED'
 >;
 
 /** An operation that cannot do what was asked; the message is one line naming what and why. */
@@ -26,4 +29,12 @@ export function invalidArgument(message: string): OperatorError {
 /** `unknown backend "id"`. */
 export function unknownBackend(id: string): OperatorError {
   return new OperatorError('MOORING_ERR_BACKEND_UNKNOWN', `unknown backend ${JSON.stringify(id)}`);
+}
+
+/** `backend "id" is held by a live lease …`: an operator's write refused over an announcer's entry. */
+export function leasedBackend(id: string): OperatorError {
+  const message =
+    `backend ${JSON.stringify(id)} is held by the live lease of an announcer (mooring backend announce); ` +
+    'stop the announcer, or wait for its lease to expire';
+  return new OperatorError('MOORING_ERR_BACKEND_LEASED', message);
 }

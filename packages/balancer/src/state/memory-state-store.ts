@@ -1,3 +1,10 @@
+import {
+  judgeAnnounce,
+  operatorWriteRefused,
+  type BackendLease,
+  type LeaseOutcome,
+  type LeaseSituation,
+} from './backend-lease.js';
 import { compareConnections, compareText } from './state-codec.js';
 import { validateBackend } from './registry-entry.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
@@ -25,6 +32,8 @@ interface MemoryData {
   readonly nodes: Map<string, { info: NodeInfo; expiresAt: number }>;
   readonly tables: Map<string, { conns: Map<string, ConnectionRecord>; expiresAt: number }>;
   readonly leases: Map<string, { holder: string; expiresAt: number }>;
+  /** Leases of leased registry entries, by backend id (Redis: one key each). */
+  readonly backendLeases: Map<string, { holder: string; expiresAt: number }>;
   readonly health: Map<string, HealthRecord>;
   readonly drains: Map<string, DrainRecord>;
   marker: StateMarker | undefined;
@@ -71,6 +80,7 @@ export class MemoryStateStore implements StateStore {
       nodes: new Map(),
       tables: new Map(),
       leases: new Map(),
+      backendLeases: new Map(),
       health: new Map(),
       drains: new Map(),
       marker: undefined,
@@ -84,7 +94,8 @@ export class MemoryStateStore implements StateStore {
    */
   clear(): void {
     const data = this.#data;
-    for (const map of [data.backends, data.nodes, data.tables, data.leases, data.health, data.drains]) map.clear();
+    const maps = [data.backends, data.nodes, data.tables, data.leases, data.backendLeases, data.health, data.drains];
+    for (const map of maps) map.clear();
     data.marker = undefined;
   }
 
@@ -94,20 +105,72 @@ export class MemoryStateStore implements StateStore {
     return { backends, malformed: [] };
   }
 
-  async putBackend(backend: RegisteredBackend): Promise<void> {
+  async putBackend(backend: RegisteredBackend): Promise<boolean> {
     this.#assertOpen();
     const valid = validateBackend(backend);
+    if (operatorWriteRefused(this.#leaseSituation(valid.id))) return false;
     this.#data.backends.set(valid.id, valid);
+    this.#data.backendLeases.delete(valid.id);
     await this.publish({ type: 'registry-changed' });
+    return true;
   }
 
   async removeBackend(id: string): Promise<boolean> {
     this.#assertOpen();
+    this.#data.backendLeases.delete(id);
     const removed = this.#data.backends.delete(id);
     // Its health would otherwise outlive it (the Redis store drops the field too).
     this.#data.health.delete(id);
     this.#data.drains.delete(id);
     if (removed) await this.publish({ type: 'registry-changed' });
+    return removed;
+  }
+
+  // Atomic here by construction, as the Redis script is.
+  async leaseBackend(backend: RegisteredBackend, lease: BackendLease): Promise<LeaseOutcome> {
+    this.#assertOpen();
+    const valid = { ...validateBackend({ ...backend, state: 'active' }), lease: { ...lease } };
+    const situation = this.#leaseSituation(valid.id);
+    const outcome = judgeAnnounce(situation, lease.holder);
+    if (outcome === 'operator' || outcome === 'held') return outcome;
+    this.#data.backendLeases.set(valid.id, { holder: lease.holder, expiresAt: this.#now() + lease.ttlMs });
+    if (outcome === 'created') {
+      this.#data.backends.set(valid.id, valid);
+      this.#data.drains.delete(valid.id);
+      if (situation.registered) this.#data.health.delete(valid.id);
+    }
+    if (outcome === 'created' || !situation.leaseAlive) await this.publish({ type: 'registry-changed' });
+    return outcome;
+  }
+
+  async releaseBackendLease(id: string, holder: string): Promise<boolean> {
+    this.#assertOpen();
+    if (this.#data.backends.get(id)?.lease?.holder !== holder) return false;
+    return this.removeBackend(id);
+  }
+
+  async readLeases(): Promise<Map<string, number>> {
+    this.#assertOpen();
+    const now = this.#now();
+    const remaining = new Map<string, number>();
+    for (const [id, backend] of this.#data.backends) {
+      const expiresAt = this.#data.backendLeases.get(id)?.expiresAt ?? 0;
+      if (backend.lease && expiresAt > now) remaining.set(id, expiresAt - now);
+    }
+    return remaining;
+  }
+
+  async purgeLapsedLeases(ids: readonly string[]): Promise<string[]> {
+    this.#assertOpen();
+    const removed = ids.filter((id) => {
+      const situation = this.#leaseSituation(id);
+      if (situation.holder === undefined || situation.leaseAlive) return false;
+      for (const map of [this.#data.backends, this.#data.backendLeases, this.#data.drains, this.#data.health]) {
+        map.delete(id);
+      }
+      return true;
+    });
+    if (removed.length > 0) await this.publish({ type: 'registry-changed' });
     return removed;
   }
 
@@ -232,8 +295,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   async readShared(): Promise<SharedSnapshot> {
-    const [registry, drains] = [await this.readRegistry(), await this.readDrains()];
-    return { registry, drains, marker: this.#data.marker };
+    const [registry, drains, leases] = [await this.readRegistry(), await this.readDrains(), await this.readLeases()];
+    return { registry, drains, marker: this.#data.marker, leases };
   }
 
   async claimMarker(marker: StateMarker): Promise<StateMarker> {
@@ -245,11 +308,14 @@ export class MemoryStateStore implements StateStore {
   // Atomic here by construction, as the Redis script is: nothing else runs between the updates.
   async reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean> {
     this.#assertOpen();
-    const valid = seed.backends.map(validateBackend);
+    const valid = seed.backends.map((backend) => ({ ...validateBackend(backend), lease: backend.lease }));
     if (this.#data.marker?.id !== expected) return false;
-    for (const backend of valid) {
+    for (const { lease, ...backend } of valid) {
       if (this.#data.backends.has(backend.id)) continue;
-      this.#data.backends.set(backend.id, backend);
+      this.#data.backends.set(backend.id, lease ? { ...backend, lease } : backend);
+      // A leased backend comes back for one TTL, as in Redis (reseedScript).
+      const expiresAt = this.#now() + (lease?.ttlMs ?? 0);
+      if (lease) this.#data.backendLeases.set(backend.id, { holder: lease.holder, expiresAt });
       const drain = backend.state === 'draining' ? seed.drains.get(backend.id) : undefined;
       if (drain && !this.#data.drains.has(backend.id)) this.#data.drains.set(backend.id, { ...drain });
     }
@@ -295,6 +361,16 @@ export class MemoryStateStore implements StateStore {
     } catch (err) {
       this.#onListenerError(err);
     }
+  }
+
+  #leaseSituation(id: string): LeaseSituation {
+    const entry = this.#data.backends.get(id);
+    const lease = this.#data.backendLeases.get(id);
+    return {
+      registered: entry !== undefined,
+      holder: entry?.lease?.holder,
+      leaseAlive: lease !== undefined && lease.expiresAt > this.#now(),
+    };
   }
 
   /** The connection table of `node`, created if needed; it expires with the node's heartbeat. */

@@ -10,6 +10,8 @@
  *   extended to the longest node TTL on each heartbeat, members whose info key expired pruned on read.
  * - `{<prefix>:backends}:lease:<name>` (string): the holder's node id (`health`: the active
  *   checker; `reseed`: the node re-seeding a store that lost its data); lease TTL (PX).
+ * - `{<prefix>:backends}:backend-lease:<id>` (string): the holder of a leased entry's lease
+ *   (`mooring backend announce`); the lease TTL (PX). The entry is alive while this key is.
  * - `{<prefix>:backends}:marker` (string): JSON StateMarker, written once by the first node on a
  *   fresh store and replaced only by a re-seed; no TTL. A store without it lost everything.
  * - `<prefix>:{node:<id>}:info` (string): JSON NodeInfo with `heartbeatAt`; node TTL (PX).
@@ -49,6 +51,8 @@ export interface RedisKeys {
   drains(): string;
   /** String: the holder of a named lease. */
   lease(name: string): string;
+  /** String: the holder of a leased registry entry's lease (a name apart from `lease`: an id may be `health`). */
+  backendLease(id: string): string;
   /** String: the marker that tells a store that lost its data from one that did not. */
   marker(): string;
   /** Pub/sub channel of StateEvents. */
@@ -77,6 +81,7 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
     health: () => global('health'),
     drains: () => global('drains'),
     lease: (name) => global(`lease:${name}`),
+    backendLease: (id) => global(`backend-lease:${id}`),
     marker: () => global('marker'),
     events: () => `${prefix}:events`,
   };

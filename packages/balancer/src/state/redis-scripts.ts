@@ -133,10 +133,13 @@ return ARGV[1]
  * (a compare and set). A marker's id is its JSON "id" field, or the whole text when it is not such JSON:
  * the rule of decodeStateMarker. Adds, never overwrites: a backend is written only where the
  * registry lacks it, its drain terms only with it, a health record only where there is none.
- * KEYS: marker, backends, drains, health. ARGV: expected id ('' for none), new marker JSON,
- * events channel, registry event JSON, health event JSON, n backends, then n triples (id, registry
- * value, drain JSON or ''), then pairs (backend id, health JSON). Returns 1 when written, 0 when
- * the marker had changed (nothing written).
+ * A leased backend (lease holder not '') gets its lease key back with it, for its TTL, so a dead
+ * announcer's entry lapses one TTL later instead of being re-seeded for good.
+ * KEYS: marker, backends, drains, health, then the lease key of each leased backend in order.
+ * ARGV: expected id ('' for none), new marker JSON, events channel, registry event JSON, health
+ * event JSON, n backends, then n quintuples (id, registry value, drain JSON or '', lease holder or
+ * '', lease TTL in ms), then pairs (backend id, health JSON). Returns 1 when written, 0 when the
+ * marker had changed (nothing written).
  */
 export const reseedScript = new LuaScript(`
 local current = redis.call('GET', KEYS[1])
@@ -147,12 +150,15 @@ if current then
   else id = current end
 end
 if id ~= ARGV[1] then return 0 end
-local i = 7
+local i, k = 7, 5
 for _ = 1, tonumber(ARGV[6]) do
-  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 and ARGV[i + 2] ~= '' then
-    redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 2])
+  local written = redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1
+  if written and ARGV[i + 2] ~= '' then redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 2]) end
+  if ARGV[i + 3] ~= '' then
+    if written then redis.call('SET', KEYS[k], ARGV[i + 3], 'NX', 'PX', ARGV[i + 4]) end
+    k = k + 1
   end
-  i = i + 3
+  i = i + 5
 end
 for j = i, #ARGV, 2 do redis.call('HSETNX', KEYS[4], ARGV[j], ARGV[j + 1]) end
 redis.call('SET', KEYS[1], ARGV[2])

@@ -1,3 +1,4 @@
+import { leaseRemaining } from './redis-backend-leases.js';
 import type { RedisKeys } from './redis-keys.js';
 import { execPipeline, type RedisClient } from './redis-connection.js';
 import { claimMarkerScript, reseedScript } from './redis-scripts.js';
@@ -41,7 +42,11 @@ export function parseDrains(fields: Record<string, string>): Map<string, DrainRe
   return drains;
 }
 
-/** Registry, drains and marker in one MULTI: a registry read is never paired with another moment's marker. */
+/**
+ * Registry, drains and marker in one MULTI: a registry read is never paired with another moment's
+ * marker. The leases of the leased entries follow in a second round trip (their keys are known
+ * only once the registry is read); a lease that lapses in between reads as lapsed.
+ */
 export async function readShared(client: RedisClient, keys: RedisKeys): Promise<SharedSnapshot> {
   const transaction = client.multi().hgetall(keys.backends()).hgetall(keys.drains()).get(keys.marker());
   const [registry, drains, marker] = (await execPipeline(transaction)) as [
@@ -49,10 +54,16 @@ export async function readShared(client: RedisClient, keys: RedisKeys): Promise<
     Record<string, string>,
     string | null,
   ];
+  const parsed = parseRegistry(registry);
   return {
-    registry: parseRegistry(registry),
+    registry: parsed,
     drains: parseDrains(drains),
     marker: marker === null ? undefined : decodeStateMarker(marker),
+    leases: await leaseRemaining(
+      client,
+      keys,
+      parsed.backends.filter((backend) => backend.lease),
+    ),
   };
 }
 
@@ -69,18 +80,22 @@ export async function reseed(
   expected: string | undefined,
 ): Promise<boolean> {
   const events = [JSON.stringify({ type: 'registry-changed' }), JSON.stringify({ type: 'health-changed' })];
-  const args: string[] = [
+  const args: (string | number)[] = [
     expected ?? '',
     JSON.stringify(marker),
     keys.events(),
     ...events,
     String(seed.backends.length),
   ];
+  const script = [keys.marker(), keys.backends(), keys.drains(), keys.health()];
   for (const backend of seed.backends) {
     const drain = backend.state === 'draining' ? seed.drains.get(backend.id) : undefined;
+    const { lease } = backend;
     args.push(backend.id, formatRegistryEntry(backend), drain ? JSON.stringify(drain) : '');
+    args.push(lease?.holder ?? '', lease?.ttlMs ?? 0);
+    // A leased backend's lease key comes back with it, for one TTL: see reseedScript.
+    if (lease) script.push(keys.backendLease(backend.id));
   }
   for (const [backend, record] of seed.health) args.push(backend, JSON.stringify(record));
-  const script = [keys.marker(), keys.backends(), keys.drains(), keys.health()];
-  return (await reseedScript.run(client, script, args)) === 1;
+  return (await reseedScript.run(client, script, args.map(String))) === 1;
 }

@@ -25,7 +25,15 @@ import {
   releaseLeaseScript,
   touchNodeIndexScript,
 } from './redis-scripts.js';
+import {
+  leaseBackend,
+  leaseRemaining,
+  purgeLapsedLeases,
+  putOperatorBackend,
+  releaseBackendLease,
+} from './redis-backend-leases.js';
 import { claimMarker, parseDrains, parseRegistry, readShared, reseed } from './redis-shared-state.js';
+import type { BackendLease, LeaseOutcome } from './backend-lease.js';
 import { formatRegistryEntry } from './registry-entry.js';
 import {
   compareConnections,
@@ -183,24 +191,46 @@ export class RedisStateStore implements StateStore {
     return this.#run('readRegistry', async () => parseRegistry(await this.#command.hgetall(this.#keys.backends())));
   }
 
-  async putBackend(backend: RegisteredBackend): Promise<void> {
+  async putBackend(backend: RegisteredBackend): Promise<boolean> {
     // Validated before any I/O: a backend other nodes would refuse is never written.
-    const value = formatRegistryEntry(backend);
-    await this.#run('putBackend', async () => {
-      // One pipeline goes to one node (the registry's slot), so the PUBLISH leaves from there too.
-      const pipeline = this.#command.pipeline().hset(this.#keys.backends(), backend.id, value);
-      await execPipeline(pipeline.publish(this.#keys.events(), JSON.stringify({ type: 'registry-changed' })));
+    formatRegistryEntry(backend);
+    // One script in the registry's slot: the check of the lease, the write and the PUBLISH together.
+    return await this.#run('putBackend', () => putOperatorBackend(this.#command, this.#keys, backend));
+  }
+
+  async leaseBackend(backend: RegisteredBackend, lease: BackendLease): Promise<LeaseOutcome> {
+    formatRegistryEntry({ ...backend, lease });
+    return await this.#run('leaseBackend', () => leaseBackend(this.#command, this.#keys, backend, lease));
+  }
+
+  releaseBackendLease(id: string, holder: string): Promise<boolean> {
+    return this.#run('releaseBackendLease', () => releaseBackendLease(this.#command, this.#keys, id, holder));
+  }
+
+  readLeases(): Promise<Map<string, number>> {
+    return this.#run('readLeases', async () => {
+      const { backends } = parseRegistry(await this.#command.hgetall(this.#keys.backends()));
+      return leaseRemaining(
+        this.#command,
+        this.#keys,
+        backends.filter((backend) => backend.lease),
+      );
     });
+  }
+
+  purgeLapsedLeases(ids: readonly string[]): Promise<string[]> {
+    return this.#run('purgeLapsedLeases', () => purgeLapsedLeases(this.#command, this.#keys, ids));
   }
 
   removeBackend(id: string): Promise<boolean> {
     return this.#run('removeBackend', async () => {
-      // Its health goes with it, so the health hash never accumulates removed backends.
+      // Its health goes with it, so the health hash never accumulates removed backends; its lease too.
       const pipeline = this.#command
         .pipeline()
         .hdel(this.#keys.backends(), id)
         .hdel(this.#keys.health(), id)
-        .hdel(this.#keys.drains(), id);
+        .hdel(this.#keys.drains(), id)
+        .del(this.#keys.backendLease(id));
       const [removed] = await execPipeline(pipeline);
       if (removed !== 1) return false;
       await this.#announce({ type: 'registry-changed' });

@@ -1,13 +1,15 @@
 import type { z } from 'zod';
 import { backendSchema } from '../config/schema.js';
+import { parseLease } from './backend-lease.js';
 import { StateError } from './state-error.js';
 import type { MalformedEntry, RegisteredBackend } from './state-store.js';
 
 /**
  * Parses one field of the registry hash (`<prefix>:backends`). The value is either a bare URL
- * (`http://host:port`: weight 1, active) or a JSON object `{"url", "weight"?, "state"?}`; the id
- * is the field name. Anything else, including unknown JSON keys, becomes a MalformedEntry whose
- * reason names the problem, so one bad entry never hides the others. Pure: no I/O.
+ * (`http://host:port`: weight 1, active) or a JSON object `{"url", "weight"?, "state"?, "lease"?}`
+ * (`lease`: `{"holder", "ttlMs"}`, written by `mooring backend announce`); the id is the field
+ * name. Anything else, including unknown JSON keys, becomes a MalformedEntry whose reason names
+ * the problem, so one bad entry never hides the others. Pure: no I/O.
  */
 export function parseRegistryEntry(id: string, raw: string): RegisteredBackend | MalformedEntry {
   const text = raw.trim();
@@ -23,7 +25,11 @@ export function parseRegistryEntry(id: string, raw: string): RegisteredBackend |
   }
   // The id is the hash field; a second one in the value could only disagree with it.
   if (Object.hasOwn(value, 'id')) return { id, raw, reason: 'unknown key "id" (the id is the hash field)' };
-  return validate(id, raw, { ...value, id });
+  const { lease, ...fields } = value as Record<string, unknown>;
+  const backend = validate(id, raw, { ...fields, id });
+  if (lease === undefined || isMalformed(backend)) return backend;
+  const parsed = parseLease(lease);
+  return typeof parsed === 'string' ? { id, raw, reason: parsed } : { ...backend, lease: parsed };
 }
 
 /** Tells a parsed entry from a malformed one. */
@@ -38,7 +44,14 @@ export function isMalformed(entry: RegisteredBackend | MalformedEntry): entry is
  */
 export function formatRegistryEntry(backend: RegisteredBackend): string {
   const valid = validateBackend(backend);
-  return JSON.stringify({ url: valid.url, weight: valid.weight, state: valid.state });
+  const entry = { url: valid.url, weight: valid.weight, state: valid.state };
+  return JSON.stringify(backend.lease ? { ...entry, lease: checkedLease(backend) } : entry);
+}
+
+function checkedLease(backend: RegisteredBackend): RegisteredBackend['lease'] {
+  const parsed = parseLease(backend.lease);
+  if (typeof parsed !== 'string') return parsed;
+  throw new StateError('MOORING_ERR_STATE_INVALID_BACKEND', `backend ${JSON.stringify(backend.id)}: ${parsed}`);
 }
 
 /** Validates and normalizes (URL origin) a backend; throws MOORING_ERR_STATE_INVALID_BACKEND. */

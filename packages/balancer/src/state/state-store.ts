@@ -1,8 +1,12 @@
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
+import type { BackendLease, LeaseOutcome } from './backend-lease.js';
 
-/** A backend as registered in the shared registry (`<prefix>:backends`). */
-export type RegisteredBackend = Backend;
+/**
+ * A backend as registered in the shared registry (`<prefix>:backends`): an operator's entry, or
+ * one an announcer keeps alive with a lease (`lease` set; see backend-lease.ts).
+ */
+export type RegisteredBackend = Backend & { readonly lease?: BackendLease };
 
 /** A registry entry that could not be used, reported once so an operator can fix it. */
 export interface MalformedEntry {
@@ -88,6 +92,12 @@ export interface SharedSnapshot {
   readonly drains: Map<string, DrainRecord>;
   /** Absent: a fresh store, or one that lost its data. */
   readonly marker: StateMarker | undefined;
+  /**
+   * Leased entries whose lease is alive → milliseconds it has left (read just after the rest: a
+   * lease that lapses in between reads as lapsed, which is what it is a moment later). A leased
+   * entry missing here has lapsed: no new session goes to it.
+   */
+  readonly leases: ReadonlyMap<string, number>;
 }
 
 /** What a node re-seeds a store that lost its data with: the registry, drains and health it last applied. */
@@ -111,10 +121,37 @@ export type StateEvent =
 export interface StateStore {
   // Registry
   readRegistry(): Promise<RegistrySnapshot>;
-  /** Adds or replaces a backend, and announces the change. */
-  putBackend(backend: RegisteredBackend): Promise<void>;
-  /** Removes a backend; false when it was not registered. */
+  /**
+   * Adds or replaces a backend as an operator's entry (a `lease` given is not written), and
+   * announces the change, in one atomic step. Resolves false, having written nothing, when the id
+   * is held by an announcer's live lease; over a lapsed one it writes (the lease is dropped).
+   */
+  putBackend(backend: RegisteredBackend): Promise<boolean>;
+  /** Removes a backend (and its lease, if it is leased); false when it was not registered. */
   removeBackend(id: string): Promise<boolean>;
+
+  // Leased self-registration (`mooring backend announce`)
+  /**
+   * Announces or renews `backend` under `lease`, in one atomic step (judgeAnnounce): writes the
+   * entry when it is absent or another announcer's lease lapsed, renews the lease when it is
+   * `lease.holder`'s (the entry itself untouched, so a drain stays), and changes nothing over an
+   * operator's entry or another announcer's live lease. Announces `registry-changed` when the
+   * entry was written or its lapsed lease came back.
+   */
+  leaseBackend(backend: RegisteredBackend, lease: BackendLease): Promise<LeaseOutcome>;
+  /**
+   * Removes a leased entry (with its lease, drain and health) and announces it, only if `holder`
+   * holds it; false (nothing written) otherwise.
+   */
+  releaseBackendLease(id: string, holder: string): Promise<boolean>;
+  /** Leased entries whose lease is alive → milliseconds it has left. */
+  readLeases(): Promise<Map<string, number>>;
+  /**
+   * Removes those of `ids` that are still leased entries whose lease has lapsed (checked in the
+   * same atomic step, so a renewal meanwhile keeps its entry), with their drain and health, and
+   * announces it. Resolves with the ids removed.
+   */
+  purgeLapsedLeases(ids: readonly string[]): Promise<string[]>;
 
   // Drains
   readDrains(): Promise<Map<string, DrainRecord>>;
@@ -172,7 +209,9 @@ export interface StateStore {
    * Re-seeds a store that lost its data, in one atomic step, only if its marker is still the one
    * the caller read (`expected`: that marker's id, undefined for none): adds each backend of `seed`
    * the registry lacks (with its drain terms) and each health record the store lacks, overwriting
-   * nothing that is there; writes `marker`; announces `registry-changed` and `health-changed`.
+   * nothing that is there; writes `marker`; announces `registry-changed` and `health-changed`. A
+   * leased backend comes back with its lease for one full TTL (its announcer, if alive, renews it;
+   * if dead, the entry lapses then), never for good.
    * Resolves false, having written nothing, when the marker had changed meanwhile.
    */
   reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean>;

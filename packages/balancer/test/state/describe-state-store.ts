@@ -8,6 +8,7 @@ import type {
   StateSeed,
   StateStore,
 } from '../../src/state/state-store.js';
+import { describeBackendLeases } from './describe-backend-leases.js';
 
 /** One store under test, on a fresh, private state (its own key prefix for Redis). */
 export interface StateStoreFixture {
@@ -431,6 +432,7 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
           registry: { backends: [{ ...a, state: 'draining' }], malformed: [] },
           drains: new Map([['a', drain]]),
           marker: marker('m1'),
+          leases: new Map(),
         });
       });
 
@@ -442,6 +444,7 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
           registry: { backends: [], malformed: [] },
           drains: new Map(),
           marker: undefined,
+          leases: new Map(),
         });
       });
 
@@ -463,6 +466,7 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
           registry: { backends: [{ ...a, url: 'http://127.0.0.1:4001' }, b], malformed: [] },
           drains: new Map([['b', drain]]),
           marker: next,
+          leases: new Map(),
         });
         expect(await peer.readHealth()).toEqual(
           new Map([
@@ -493,6 +497,8 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
         expect((await store.readShared()).marker).toBeUndefined();
       });
     });
+
+    describeBackendLeases(() => ({ fx, store }));
 
     describe('events', () => {
       it('delivers an event published by one node to every subscriber, itself included, asynchronously', async () => {

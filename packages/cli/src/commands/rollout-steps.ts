@@ -1,4 +1,4 @@
-import type { Backend, DrainRecord, StateStore } from '@mooring/balancer';
+import { leasedBackend, type Backend, type DrainRecord, type StateStore } from '@mooring/balancer';
 import { CliError } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import { startDrain, waitDrained, type DrainTerms } from './drain-operations.js';
@@ -20,7 +20,9 @@ export async function registerAdditions(store: StateStore, additions: readonly A
       say(`${backend.id}: already registered`);
       continue;
     }
-    await store.putBackend({ ...backend, weight: current?.weight ?? backend.weight });
+    if (!(await store.putBackend({ ...backend, weight: current?.weight ?? backend.weight }))) {
+      throw new CliError(leasedBackend(backend.id).message);
+    }
     say(`${backend.id}: registered ${backend.url}`);
   }
 }
