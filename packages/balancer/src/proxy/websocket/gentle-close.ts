@@ -3,12 +3,13 @@ import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-code
 import { closeFrame } from '../../protocol/close-frame.js';
 import { FrameBoundaryTracker } from '../../protocol/frame-tracker.js';
 import { InspectingRelay, type RelayPolicy } from './inspecting-relay.js';
+import { TunnelPipe } from './tunnel-pipe.js';
 
 /**
- * A proxied WebSocket after its 101: two sockets piped to each other (`backend.pipe(client)` and
- * `client.pipe(backend)`, as http-proxy does) and one tracker per direction, fed from the first
- * byte after the 101 by `on('data', chunk => tracker.observe(chunk))` listeners on each source
- * (see {@link trackTunnel}). {@link closeTunnelGently} relies on exactly this arrangement.
+ * A proxied WebSocket after its 101: each direction carried by a {@link TunnelPipe} that feeds
+ * the direction's tracker with every byte after the 101, or by an {@link InspectingRelay} where
+ * something looks inside it (see {@link trackTunnel}). {@link closeTunnelGently} relies on
+ * exactly this arrangement.
  */
 export interface TrackedTunnel {
   readonly client: Socket;
@@ -20,6 +21,9 @@ export interface TrackedTunnel {
   /** Relays that carry a direction in place of its pipe, when something looks inside it. */
   readonly clientRelay?: InspectingRelay;
   readonly backendRelay?: InspectingRelay;
+  /** The pipes of the other directions, which a gentle close stops to take them over. */
+  readonly clientPipe?: TunnelPipe;
+  readonly backendPipe?: TunnelPipe;
 }
 
 /** What a tunnel knows of one direction: a tracker's view (piped) or a relay's (inspected). */
@@ -47,35 +51,35 @@ export interface GentleCloseOptions {
 export type GentleCloseOutcome = 'clean' | 'forced';
 
 /**
- * Attaches a tracker to each direction of a tunnel. Call it in the same tick as the pipes are set
- * up (for http-proxy: in its `open` event, emitted right after `proxySocket.pipe(socket).pipe(proxySocket)`),
- * so that both trackers see every byte after the 101 and nothing flows before the pipes exist. A
- * direction given a policy is carried by an {@link InspectingRelay} instead of its pipe.
+ * Carries both directions of a tunnel from the first byte after the 101, each with a tracker.
+ * Call it in the tick the sockets were handed over (for http-proxy: in its `open` event, whose
+ * pipes it removes), before they resume, so that nothing flows uncounted. A direction given a
+ * policy is carried by an {@link InspectingRelay}, the others by a {@link TunnelPipe}; the
+ * backend's FIN does not end the client (the session decides whether a close frame goes first).
  */
 export function trackTunnel(
   client: Socket,
   backend: Socket,
   policies: { readonly client?: RelayPolicy; readonly backend?: RelayPolicy } = {},
 ): TrackedTunnel {
+  backend.unpipe(client);
+  client.unpipe(backend);
   const clientRelay = policies.client && new InspectingRelay(client, backend, policies.client);
   const backendRelay = policies.backend && new InspectingRelay(backend, client, policies.backend);
   clientRelay?.start();
   backendRelay?.start();
+  const fromClient = clientRelay ? undefined : new FrameBoundaryTracker();
+  const fromBackend = backendRelay ? undefined : new FrameBoundaryTracker();
   return {
     client,
     backend,
-    fromBackend: backendRelay ?? observe(backend),
-    fromClient: clientRelay ?? observe(client),
+    fromBackend: backendRelay ?? fromBackend!,
+    fromClient: clientRelay ?? fromClient!,
     clientRelay,
     backendRelay,
+    clientPipe: fromClient && new TunnelPipe(client, backend, fromClient, true).start(),
+    backendPipe: fromBackend && new TunnelPipe(backend, client, fromBackend, false).start(),
   };
-}
-
-/** A tracker fed with every chunk a piped source emits. */
-function observe(source: Socket): FrameBoundaryTracker {
-  const tracker = new FrameBoundaryTracker();
-  source.on('data', (chunk: Buffer) => tracker.observe(chunk));
-  return tracker;
 }
 
 const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
@@ -171,6 +175,8 @@ class PipedDirection implements ClosingDirection {
   constructor(
     readonly source: Socket,
     readonly sink: Socket,
+    /** Absent for a tunnel that forwards nothing (its sockets already gone). */
+    readonly pipe: TunnelPipe | undefined,
     readonly tracker: FrameBoundaryTracker,
     readonly frame: Buffer,
     readonly onChange: () => void,
@@ -190,9 +196,9 @@ class PipedDirection implements ClosingDirection {
   }
 
   start(): void {
-    // The tracker's own `observe` listener must not count what this direction now feeds it.
+    // The pipe must not count or forward what this direction now feeds its tracker.
     this.tracker.claim();
-    this.source.unpipe(this.sink);
+    this.pipe?.stop();
     this.source.on('data', this.#onData);
     this.source.on('end', this.#onEnd);
     if (this.tracker.broken) this.#seal(false);
@@ -273,6 +279,7 @@ class GentleClose {
       : new PipedDirection(
           tunnel.backend,
           tunnel.client,
+          tunnel.backendPipe,
           tunnel.fromBackend as FrameBoundaryTracker,
           frames.toClient,
           check,
@@ -282,6 +289,7 @@ class GentleClose {
       : new PipedDirection(
           tunnel.client,
           tunnel.backend,
+          tunnel.clientPipe,
           tunnel.fromClient as FrameBoundaryTracker,
           frames.toBackend,
           check,

@@ -21,8 +21,10 @@ import type { DataPlaneMetrics, TrafficSample } from '../data-plane-metrics.js';
 import type { BalancerPings } from './balancer-pings.js';
 import { injectToClient } from './client-injection.js';
 import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-close.js';
+import { noteListeners, releaseHandshakeClosures, type ListenersBefore } from './handshake-closures.js';
 import { writeNon101Response } from './non-101-response.js';
 import { inspectTunnel } from './tunnel-inspection.js';
+import { TunnelPipe } from './tunnel-pipe.js';
 import { backendPolicy, clientPolicy } from './tunnel-policies.js';
 
 /** How a session ended, as its log line reports it. */
@@ -106,9 +108,14 @@ export class WebSocketSession {
   readonly id = `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
   readonly clientAddress: string;
   readonly startedAt = Date.now();
-  readonly #req: IncomingMessage;
+  /** The client's upgrade request and the bytes read after it: needed until the 101, then dropped. */
+  #req: IncomingMessage | undefined;
   readonly #socket: Socket;
-  readonly #head: Buffer;
+  #head: Buffer | undefined;
+  /** The handshake's path, which the message rules go by. */
+  readonly #path: string;
+  /** The sockets' listeners before http-proxy's upgrade handler added its own, until they are removed. */
+  #listenersBefore: ListenersBefore | undefined;
   readonly #ctx: SessionContext;
   #phase: Phase = 'connecting';
   #decision: RoutingDecision | undefined;
@@ -140,6 +147,7 @@ export class WebSocketSession {
     this.#req = req;
     this.#socket = socket;
     this.#head = head;
+    this.#path = req.url ?? '/';
     this.clientAddress = clientAddress;
     this.#ctx = ctx;
   }
@@ -243,7 +251,7 @@ export class WebSocketSession {
       return;
     }
     if (index > 0) this.#route = 'failover';
-    this.#handshake(backend, socket, index === 0 ? this.#head : noHead);
+    this.#handshake(backend, socket, index === 0 ? this.#head! : noHead);
   }
 
   /** Why no candidate is left: none was eligible, the last failed its TLS handshake, or all refused. */
@@ -271,7 +279,7 @@ export class WebSocketSession {
       agent: preconnectedAgent(backendSocket),
       session: this,
     } as HttpProxy.ServerOptions;
-    this.#ctx.proxy.ws(this.#req, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
+    this.#ctx.proxy.ws(this.#req!, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
   }
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
@@ -316,8 +324,9 @@ export class WebSocketSession {
     this.#ctx.metrics.upgrade(this.#backend!.id, 'accepted');
     this.#ctx.metrics.sessionOpened(this.#backend!.id);
     this.#ctx.onOpened(this);
-    this.#socket.once('end', () => (this.#end ??= 'client-close'));
-    backendSocket.once('end', () => (this.#end ??= 'backend-close'));
+    // `on`, not `once`: 'end' comes at most once, and a once wrapper costs an idle tunnel bytes.
+    this.#socket.on('end', () => (this.#end ??= 'client-close'));
+    backendSocket.on('end', () => (this.#end ??= 'backend-close'));
     if (this.#ctx.idleTimeoutMs > 0) {
       // Client-socket inactivity covers both directions: bytes either way are read or written on it.
       this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
@@ -327,25 +336,39 @@ export class WebSocketSession {
       this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
       backendSocket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
     });
+    // An idle tunnel keeps nothing of its handshake: see {@link onPiped}.
+    this.#listenersBefore = noteListeners(this.#socket, backendSocket);
+    this.#req = undefined;
+    this.#head = undefined;
+    this.#decision = undefined;
   }
 
   /**
-   * http-proxy has just piped the two sockets (its `open` event): follow frame boundaries both
-   * ways from here, and relay a direction frame by frame where limits, rules or pings look inside
-   * it. The listeners join the pipes in the same tick, before the paused sockets resume, so they
-   * see every byte after the 101, the bytes read with it included. The backend's end no longer
-   * ends the client through the pipe: {@link #onBackendClosed} decides whether the client gets a
-   * close frame first.
+   * http-proxy has just piped the two sockets (its `open` event): its listeners that hold on to
+   * the handshake are removed (`handshake-closures.ts`), and its pipes replaced by lighter ones
+   * (`tunnel-pipe.ts`) in the same tick, before the paused sockets resume, so that they carry
+   * every byte after the 101, the bytes read with it included. With frame tracking they follow
+   * frame boundaries both ways, and a direction is relayed frame by frame where limits, rules or
+   * pings look inside it; the backend's end no longer ends the client: {@link #onBackendClosed}
+   * decides whether the client gets a close frame first.
    */
   onPiped(): void {
+    if (this.#listenersBefore) releaseHandshakeClosures(this.#listenersBefore);
+    this.#listenersBefore = undefined;
     const backend = this.#backendSocket;
-    if (!this.#ctx.frameTracking || this.#phase !== 'open' || !backend) return;
-    backend.unpipe(this.#socket);
-    backend.pipe(this.#socket, { end: false });
+    if (this.#phase !== 'open' || !backend) return;
+    if (!this.#ctx.frameTracking) {
+      // Bytes both ways and nothing else; the backend's FIN ends the client, as a pipe's would.
+      backend.unpipe(this.#socket);
+      this.#socket.unpipe(backend);
+      new TunnelPipe(backend, this.#socket, undefined, true).start();
+      new TunnelPipe(this.#socket, backend, undefined, true).start();
+      return;
+    }
     const { inspection, pings } = inspectTunnel(this.#ctx, {
       id: this.id,
       client: this.clientAddress,
-      path: this.#req.url ?? '/',
+      path: this.#path,
       backend: () => this.#backend?.id,
       deflate: this.#deflate,
       inject: (frame) => this.#tunnel && injectToClient(this.#tunnel, frame),

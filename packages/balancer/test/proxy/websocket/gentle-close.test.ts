@@ -65,9 +65,8 @@ async function startRelay(backendPort: number): Promise<{ port: number; tunnels:
       client.write(`HTTP/1.1 101 Switching Protocols\r\n${lines.join('')}\r\n`);
       if (backendHead.length > 0) backend.unshift(backendHead);
       if (head.length > 0) client.unshift(head);
+      // The tunnel carries both directions itself, from the first byte after the 101.
       const tunnel = trackTunnel(client, backend);
-      backend.pipe(client);
-      client.pipe(backend);
       tunnels.emit('tunnel', tunnel);
     });
     upstream.end();
