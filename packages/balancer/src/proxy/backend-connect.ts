@@ -1,6 +1,7 @@
 import type { ClientRequest } from 'node:http';
-import { connect, isIP, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import type { BackendEndpoint } from './backend-target.js';
 
 /**
  * Errors that mean the backend never took the connection, so another backend may be tried. A
@@ -58,23 +59,21 @@ export function isConnectFailure(err: unknown): boolean {
  * its ws path ends the client socket on any backend error, so a refused backend could not be
  * failed over otherwise.
  */
-export function connectToBackend(target: URL, timeoutMs: number, ca?: string): Promise<Socket> {
+export function connectToBackend(target: BackendEndpoint, timeoutMs: number, ca?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    const secure = target.protocol === 'https:';
-    const port = Number(target.port || (secure ? 443 : 80));
+    const { host, port, secure } = target;
     const socket = secure
       ? connectTls({
           host,
           port,
-          servername: isIP(host) ? undefined : host,
+          servername: target.servername,
           ALPNProtocols: ['http/1.1'],
           ...(ca === undefined ? {} : { ca }),
         })
       : connect({ host, port, noDelay: true });
     if (secure) socket.setNoDelay(true);
     const timer = setTimeout(() => {
-      socket.destroy(Object.assign(new Error(`connect to ${target.host} timed out`), { code: 'ETIMEDOUT' }));
+      socket.destroy(Object.assign(new Error(`connect to ${target.display} timed out`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
@@ -90,13 +89,33 @@ export function connectToBackend(target: URL, timeoutMs: number, ca?: string): P
 }
 
 /**
- * An agent-like object (anything with `addRequest` will do for ClientRequest) that hands the
- * request one already-connected socket. Lighter than an http.Agent per handshake.
+ * An agent-like object (anything with `addRequest` will do for ClientRequest) that hands a
+ * request the socket it was given just before: one for the worker, instead of an agent per
+ * handshake. ClientRequest calls `addRequest` synchronously from its constructor, which
+ * http-proxy runs inside `proxy.ws()`, so {@link handOver} around that call pairs each request
+ * with its socket.
  */
-export function preconnectedAgent(socket: Socket): { addRequest(req: ClientRequest): void } {
-  return {
-    addRequest(req: ClientRequest): void {
-      (req as ClientRequest & { onSocket(socket: Socket): void }).onSocket(socket);
-    },
-  };
+export class SocketHandoff {
+  #next: Socket | undefined;
+
+  /** Runs `send` (which makes exactly one ClientRequest through this agent) on `socket`. */
+  handOver(socket: Socket, send: () => void): void {
+    this.#next = socket;
+    try {
+      send();
+    } finally {
+      this.#next = undefined;
+    }
+  }
+
+  addRequest(req: ClientRequest): void {
+    const socket = this.#next;
+    this.#next = undefined;
+    const request = req as ClientRequest & { onSocket(socket: Socket, err?: Error): void };
+    if (socket) return request.onSocket(socket);
+    // A programming error, never a request sent elsewhere: it fails as a connect failure would.
+    const orphan = new Socket();
+    request.onSocket(orphan, new Error('a request reached the hand-off agent without a socket'));
+    orphan.destroy();
+  }
 }

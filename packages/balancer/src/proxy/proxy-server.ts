@@ -28,6 +28,7 @@ import { SessionRegistry, type SessionObserver } from './websocket/session-regis
 import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './websocket/upgrade-handler.js';
 import { WebSocketSession, type SessionContext } from './websocket/websocket-session.js';
+import { SocketHandoff } from './backend-connect.js';
 
 export type { SessionObserver } from './websocket/session-registry.js';
 
@@ -98,6 +99,7 @@ export function createProxyServer(
     ...sessionSettings(config),
     metrics,
     proxy,
+    handoff: new SocketHandoff(),
     pool,
     log,
     stickyCookie: sticky.setCookie,

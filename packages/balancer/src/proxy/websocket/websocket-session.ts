@@ -12,7 +12,8 @@ import { refusalFlushMs } from '../../core/timings.js';
 import { appendSetCookie } from '../append-set-cookie.js';
 import { isEncrypted } from '../forwarded-headers.js';
 import type { StickyCookie } from '../sticky-options.js';
-import { connectToBackend, isTlsFailure, preconnectedAgent } from '../backend-connect.js';
+import { connectToBackend, isTlsFailure, type SocketHandoff } from '../backend-connect.js';
+import { backendTarget } from '../backend-target.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
 import type { MessageRule } from '../../protocol/message-rules.js';
@@ -52,6 +53,8 @@ export type GentleCloseReason =
 /** What every session of a worker shares. */
 export interface SessionContext {
   readonly proxy: HttpProxy;
+  /** The worker's one agent for upgrade requests: each goes out on the socket the session opened. */
+  readonly handoff: SocketHandoff;
   readonly pool: BackendPool;
   readonly log: Logger;
   readonly handshakeTimeoutMs: number;
@@ -238,7 +241,11 @@ export class WebSocketSession {
     this.#ctx.pool.acquire(backend.id);
     let socket: Socket;
     try {
-      socket = await connectToBackend(new URL(backend.url), this.#ctx.connectTimeoutMs, this.#ctx.backendCa());
+      socket = await connectToBackend(
+        backendTarget(backend).endpoint,
+        this.#ctx.connectTimeoutMs,
+        this.#ctx.backendCa(),
+      );
     } catch (err) {
       if (this.#phase !== 'connecting') return; // the client left or timed out meanwhile; #finish released the count
       this.#lastFailedTls = isTlsFailure(err);
@@ -274,12 +281,15 @@ export class WebSocketSession {
     (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
     backendSocket.on('error', () => {}); // reported through the request or the close; never unhandled
     backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
+    const { handoff, proxy } = this.#ctx;
     const options = {
-      target: backend.url,
-      agent: preconnectedAgent(backendSocket),
+      target: backendTarget(backend).proxyTarget,
+      agent: handoff,
       session: this,
-    } as HttpProxy.ServerOptions;
-    this.#ctx.proxy.ws(this.#req!, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err));
+    } as unknown as HttpProxy.ServerOptions;
+    handoff.handOver(backendSocket, () =>
+      proxy.ws(this.#req!, this.#socket, head, options, (err: Error) => this.#onProxyError(backendSocket, err)),
+    );
   }
 
   /** Called from http-proxy's `proxyReqWs`, before http-proxy adds its own listeners. */
