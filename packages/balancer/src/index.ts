@@ -33,6 +33,8 @@ export type {
   HealthRecord,
   StateEvent,
   DrainRecord,
+  RebalanceRecord,
+  RebalanceBackend,
 } from './state/state-store.js';
 export { RedisStateStore } from './state/redis-state-store.js';
 export { MemoryStateStore } from './state/memory-state-store.js';
@@ -52,6 +54,14 @@ export {
 } from './operator/drain-terms.js';
 export { drainBackend, undrainBackend } from './operator/drain-backend.js';
 export { removeBackend, liveConnectionsOn } from './operator/remove-backend.js';
+export {
+  checkRebalanceTerms,
+  rebalanceDefaults,
+  type RebalanceTerms,
+  type RebalanceTermsInput,
+} from './operator/rebalance-terms.js';
+export { planRebalance, type RebalancePlan, type BackendBalance } from './operator/rebalance-plan.js';
+export { Rebalancer, type RebalancerOptions, type RebalanceOutcome } from './operator/rebalancer.js';
 export { readBackendRows, type BackendRow, type MalformedRow } from './operator/backend-rows.js';
 export { nodeRow, readNodeRows, type NodeRow } from './operator/node-rows.js';
 export {

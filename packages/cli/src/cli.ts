@@ -5,6 +5,7 @@ import type { CliDeps } from './command-deps.js';
 import { registerBackendCommands } from './commands/backend.js';
 import { CommandHost } from './commands/command-host.js';
 import { registerConnectionsCommand } from './commands/connections.js';
+import { registerRebalanceCommand } from './commands/rebalance.js';
 import { registerRolloutCommand } from './commands/rollout.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -46,6 +47,7 @@ function buildProgram(deps: CliDeps, host: CommandHost): Command {
   registerStatusCommand(program, host);
   registerConnectionsCommand(program, host);
   registerRolloutCommand(program, host);
+  registerRebalanceCommand(program, host);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { CloseScheduler, type ShutdownTerms } from './close-scheduler.js';
 import { closeTickMs } from '../core/timings.js';
 
 /** Why the primary asks a worker to close a session. */
-export type CloseReason = 'drain' | 'shutdown';
+export type CloseReason = 'drain' | 'shutdown' | 'rebalance';
 
 /** Where a {@link ClosePacer} is: ticking for drains, ticking for shutdown too, or done. */
 export type ClosePacerState = 'idle' | 'pacing' | 'shutting-down' | 'closed';

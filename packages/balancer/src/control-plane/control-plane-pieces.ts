@@ -9,6 +9,7 @@ import { DegradedTracker } from './degraded-tracker.js';
 import type { Probe } from './health-checker.js';
 import { HealthLease, type HealthSettings } from './health-lease.js';
 import { NodeHeartbeat, type NodeAnnouncement } from './node-heartbeat.js';
+import { RebalanceFollower } from './rebalance-follower.js';
 import { RegistrySync } from './registry-sync.js';
 import { StateRecovery } from './state-recovery.js';
 import type { WorkerLink } from './worker-link.js';
@@ -36,6 +37,7 @@ export interface ControlPlanePieces {
   readonly counts: ClusterCounts;
   readonly health: HealthLease;
   readonly pacer: ClosePacer;
+  readonly rebalance: RebalanceFollower;
   readonly recovery: StateRecovery;
 }
 
@@ -74,7 +76,7 @@ export function composePieces(
     recovery,
     staticBackends: first.backends,
     onBackends: (backends) => workers.broadcastBackends(backends),
-    onEvent: (event) => health.onEvent(event),
+    onEvent: (event) => (event.type === 'rebalance' ? rebalance.onEvent(event) : health.onEvent(event)),
   });
   const health: HealthLease = new HealthLease({
     store,
@@ -107,7 +109,14 @@ export function composePieces(
     clusterLive: () => counts.live,
     close: (record, code, reason) => workers.closeSession(record.worker, record.id, code, reason),
   });
-  return { tracker, table, registry, heartbeat, counts, health, pacer, recovery };
+  const rebalance = new RebalanceFollower({
+    nodeId: first.nodeId,
+    sessions: table,
+    random: options.random,
+    close: (record, code) => workers.closeSession(record.worker, record.id, code, 'rebalance'),
+    onHold: (holding) => workers.broadcastRebalancing?.(holding),
+  });
+  return { tracker, table, registry, heartbeat, counts, health, pacer, rebalance, recovery };
 }
 
 /** The node's entry: addresses, and the backends it would route a new session to now. */

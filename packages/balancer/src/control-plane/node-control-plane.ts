@@ -69,8 +69,13 @@ export class NodeControlPlane {
 
   /** Everything a newly forked worker needs before it serves. */
   snapshot(): WorkerSnapshot {
-    const { registry, health, counts } = this.#pieces;
-    return { backends: registry.backends, unhealthy: health.unhealthy, counts: counts.total };
+    const { registry, health, counts, rebalance } = this.#pieces;
+    return {
+      backends: registry.backends,
+      unhealthy: health.unhealthy,
+      counts: counts.total,
+      rebalancing: rebalance.holding,
+    };
   }
 
   /** What this node knows now (see {@link ControlPlaneView}). */
@@ -169,7 +174,7 @@ export class NodeControlPlane {
 
   /** The pieces that own timers or a subscription. */
   #owners(): Array<{ close(): Promise<void>; destroy(): void }> {
-    const { pacer, counts, health, registry, heartbeat } = this.#pieces;
-    return [pacer, counts, health, registry, heartbeat];
+    const { pacer, rebalance, counts, health, registry, heartbeat } = this.#pieces;
+    return [pacer, rebalance, counts, health, registry, heartbeat];
   }
 }

@@ -15,6 +15,8 @@ export interface WorkerLink {
   broadcastCounts(total: CountsRecord): void;
   /** Close one session gently (drain deadline, shutdown) with this close code. */
   closeSession(worker: number, id: string, code: number, reason: CloseReason): void;
+  /** Whether cookie pins to backends above their share get a fresh choice (a rebalance holds the node). */
+  broadcastRebalancing?(holding: boolean): void;
 }
 
 /** Everything a newly forked worker needs before it serves. */
@@ -22,4 +24,6 @@ export interface WorkerSnapshot {
   readonly backends: readonly Backend[];
   readonly unhealthy: readonly string[];
   readonly counts: CountsRecord;
+  /** Whether a rebalance holds the node (see RebalanceFollower). */
+  readonly rebalancing: boolean;
 }

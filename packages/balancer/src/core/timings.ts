@@ -70,3 +70,28 @@ export const registryPollMs = 1_000;
 
 /** Ticks of paced closing; each tick's closes are spread with jitter inside it. */
 export const closeTickMs = 100;
+
+// Rebalancing (`mooring rebalance`)
+
+/**
+ * How long a node keeps refusing cookie pins to over-share backends after the last rebalance
+ * event: five times the interval at which the command repeats it, so a lost message or two changes
+ * nothing, and a command killed with SIGKILL stops affecting routing within seconds.
+ */
+export const rebalanceHoldMs = 5_000;
+
+/** How often a running rebalance repeats its event and writes its progress. */
+export const rebalanceBeatMs = 1_000;
+
+/** How long a running rebalance's progress lives unrenewed: a dead command's stops showing as running. */
+export const rebalanceRecordTtlMs = 10_000;
+
+/** How long a finished rebalance's outcome stays visible in `mooring status`. */
+export const rebalanceOutcomeTtlMs = 3_600_000;
+
+/**
+ * After a round's last close, how long to wait at most for the closed sessions to leave the shared
+ * table and for their clients' reconnections to be counted before planning again: planning on counts
+ * that miss the reconnections would move more than needed. Clients that never come back end it.
+ */
+export const rebalanceSettleMs = 5_000;

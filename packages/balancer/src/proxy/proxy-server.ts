@@ -51,7 +51,7 @@ export interface ProxyServer {
   /** Resolves once every client connection has closed (the server closed after `stopAccepting`). */
   connectionsClosed(): Promise<void>;
   /** Closes one live WebSocket gently; false when this worker does not hold it. */
-  closeSession(id: string, code: number, reason: 'drain' | 'shutdown'): boolean;
+  closeSession(id: string, code: number, reason: 'drain' | 'shutdown' | 'rebalance'): boolean;
   /** Stops accepting and closes every WebSocket gently; resolves when they are gone. Idempotent. */
   close(code: number): Promise<void>;
   /** Ends every connection left, at once, and frees the backend connections. */

@@ -21,6 +21,7 @@ export class BackendPool {
   /** The earliest end of a running penalty: the next time health changes by itself. */
   #nextExpiry = Infinity;
   #unhealthy: ReadonlySet<string> = new Set();
+  #rebalancing = false;
   readonly #now: () => number;
   readonly #onFailure: (id: string) => void;
 
@@ -89,6 +90,15 @@ export class BackendPool {
     this.#unhealthy = unhealthy;
     for (const [id, entry] of this.#entries) entry.checkedHealthy = !unhealthy.has(id);
     this.#refresh();
+  }
+
+  /** Whether a rebalance holds the node: cookie pins to backends above their share are not honoured. */
+  get rebalancing(): boolean {
+    return this.#rebalancing;
+  }
+
+  setRebalancing(holding: boolean): void {
+    this.#rebalancing = holding;
   }
 
   acquire(id: string): void {

@@ -7,6 +7,7 @@ import { toPercent } from './bounded-load.js';
 import type { BalancePolicy } from './choose-backend.js';
 import { HashPlacement } from './hash-placement.js';
 import { extractHashKey, type HashKeySpec } from './hash-key.js';
+import { aboveShare } from './share-bound.js';
 import { readCookie, type CookieCodec } from './sticky-cookie.js';
 
 /** The parts of a request that routing reads. */
@@ -15,6 +16,8 @@ export interface RoutingRequest {
   readonly clientAddress: string;
   readonly headers: IncomingHttpHeaders;
   readonly url: string;
+  /** A WebSocket handshake (a plain HTTP request otherwise). */
+  readonly upgrade?: boolean;
 }
 
 /** Where a request or handshake goes, best first, and how that was decided. */
@@ -74,10 +77,16 @@ export class SessionRouter {
     if (value === undefined)
       return { order: this.#balancer.pick(), route: 'balance', issueCookie: true, cookieMode: true };
     const decoded = codec.decode(value);
-    const pinned = 'backendId' in decoded ? this.#pool.routable().eligibleById.get(decoded.backendId) : undefined;
+    const routable = this.#pool.routable();
+    const pinned = 'backendId' in decoded ? routable.eligibleById.get(decoded.backendId) : undefined;
     // A tampered cookie, or one naming a backend that is draining, unhealthy or gone, is
-    // replaced by a fresh choice: never an error to the client.
-    if (!pinned) return { order: this.#balancer.pick(), route: 'cookie-repinned', issueCookie: true, cookieMode: true };
+    // replaced by a fresh choice: never an error to the client. So is, while a rebalance holds
+    // the node, a handshake's cookie naming a backend already at its share: the session it
+    // replaces was moved off that backend (plain requests keep their pin: they carry no session
+    // a rebalance moved, and a long-polling transport's session lives on its backend).
+    const full = pinned !== undefined && request.upgrade === true && this.#pool.rebalancing;
+    if (!pinned || (full && aboveShare(pinned, routable.eligible)))
+      return { order: this.#balancer.pick(), route: 'cookie-repinned', issueCookie: true, cookieMode: true };
     return {
       order: this.#balancer.peek(pinned),
       route: 'cookie',

@@ -15,6 +15,7 @@ import type {
   HealthRecord,
   LiveCounts,
   NodeInfo,
+  RebalanceRecord,
   RegisteredBackend,
   RegistrySnapshot,
   SharedSnapshot,
@@ -37,6 +38,7 @@ interface MemoryData {
   readonly health: Map<string, HealthRecord>;
   readonly drains: Map<string, DrainRecord>;
   marker: StateMarker | undefined;
+  rebalance: { record: RebalanceRecord; expiresAt: number } | undefined;
   readonly listeners: Set<Listener>;
 }
 
@@ -84,6 +86,7 @@ export class MemoryStateStore implements StateStore {
       health: new Map(),
       drains: new Map(),
       marker: undefined,
+      rebalance: undefined,
       listeners: new Set(),
     };
   }
@@ -97,6 +100,7 @@ export class MemoryStateStore implements StateStore {
     const maps = [data.backends, data.nodes, data.tables, data.leases, data.backendLeases, data.health, data.drains];
     for (const map of maps) map.clear();
     data.marker = undefined;
+    data.rebalance = undefined;
   }
 
   async readRegistry(): Promise<RegistrySnapshot> {
@@ -324,6 +328,17 @@ export class MemoryStateStore implements StateStore {
     await this.publish({ type: 'registry-changed' });
     await this.publish({ type: 'health-changed' });
     return true;
+  }
+
+  async writeRebalance(record: RebalanceRecord, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    this.#data.rebalance = { record: structuredClone(record), expiresAt: this.#now() + ttlMs };
+  }
+
+  async readRebalance(): Promise<RebalanceRecord | undefined> {
+    this.#assertOpen();
+    const entry = this.#data.rebalance;
+    return entry && entry.expiresAt > this.#now() ? structuredClone(entry.record) : undefined;
   }
 
   async publish(event: StateEvent): Promise<void> {

@@ -14,6 +14,8 @@
  *   (`mooring backend announce`); the lease TTL (PX). The entry is alive while this key is.
  * - `{<prefix>:backends}:marker` (string): JSON StateMarker, written once by the first node on a
  *   fresh store and replaced only by a re-seed; no TTL. A store without it lost everything.
+ * - `{<prefix>:backends}:rebalance` (string): JSON RebalanceRecord, the progress of the last
+ *   `mooring rebalance`; its TTL (PX), renewed while it runs.
  * - `<prefix>:{node:<id>}:info` (string): JSON NodeInfo with `heartbeatAt`; node TTL (PX).
  * - `<prefix>:{node:<id>}:conns` (hash): session id → JSON ConnectionRecord; node TTL.
  * - `<prefix>:{node:<id>}:counts` (hash): backend id → live sessions of that node; node TTL.
@@ -55,6 +57,8 @@ export interface RedisKeys {
   backendLease(id: string): string;
   /** String: the marker that tells a store that lost its data from one that did not. */
   marker(): string;
+  /** String: the progress of the last rebalance. */
+  rebalance(): string;
   /** Pub/sub channel of StateEvents. */
   events(): string;
 }
@@ -83,6 +87,7 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
     lease: (name) => global(`lease:${name}`),
     backendLease: (id) => global(`backend-lease:${id}`),
     marker: () => global('marker'),
+    rebalance: () => global('rebalance'),
     events: () => `${prefix}:events`,
   };
 }

@@ -41,6 +41,7 @@ import {
   decodeConnectionRecord,
   decodeHealthRecord,
   decodeNodeInfo,
+  decodeRebalanceRecord,
 } from './state-codec.js';
 import { DEFAULT_ORPHAN_TTL_MS } from './state-defaults.js';
 import { StateError } from './state-error.js';
@@ -50,6 +51,7 @@ import type {
   HealthRecord,
   LiveCounts,
   NodeInfo,
+  RebalanceRecord,
   RegisteredBackend,
   RegistrySnapshot,
   SharedSnapshot,
@@ -385,6 +387,19 @@ export class RedisStateStore implements StateStore {
    */
   migrateLegacyLayout(): Promise<LegacyMigration> {
     return this.#run('migrateLegacyLayout', () => migrateLegacyLayout(this.#command, this.#keys));
+  }
+
+  writeRebalance(record: RebalanceRecord, ttlMs: number): Promise<void> {
+    return this.#run('writeRebalance', async () => {
+      await this.#command.set(this.#keys.rebalance(), JSON.stringify(record), 'PX', Math.max(1, Math.round(ttlMs)));
+    });
+  }
+
+  readRebalance(): Promise<RebalanceRecord | undefined> {
+    return this.#run('readRebalance', async () => {
+      const text = await this.#command.get(this.#keys.rebalance());
+      return text === null ? undefined : decodeRebalanceRecord(text);
+    });
   }
 
   publish(event: StateEvent): Promise<void> {

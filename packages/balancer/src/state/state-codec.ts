@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionRecord } from '../core/session-record.js';
-import type { DrainRecord, HealthRecord, NodeInfo, StateEvent, StateMarker } from './state-store.js';
+import type { DrainRecord, HealthRecord, NodeInfo, RebalanceRecord, StateEvent, StateMarker } from './state-store.js';
 
 /*
  * Decoders for what other processes wrote into the shared state. Anything can write to Redis,
@@ -56,7 +56,35 @@ const stateEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('registry-changed') }),
   z.object({ type: z.literal('health-changed') }),
   z.object({ type: z.literal('passive-failure'), backend: z.string(), node: z.string() }),
+  z.object({
+    type: z.literal('rebalance'),
+    holdMs: z.number().min(0),
+    code: z.number().int().min(1000).max(4999),
+    closes: z.array(z.object({ node: z.string(), ids: z.array(z.string()) })),
+  }),
 ]);
+
+const rebalanceRecordSchema = z.object({
+  state: z.enum(['running', 'balanced', 'stopped']),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  endsAt: z.number().optional(),
+  tolerance: z.number(),
+  rate: z.number(),
+  minAgeMs: z.number(),
+  closed: z.number(),
+  remaining: z.number(),
+  backends: z.array(
+    z.object({
+      id: z.string(),
+      live: z.number(),
+      share: z.number(),
+      low: z.number(),
+      high: z.number(),
+      move: z.number(),
+    }),
+  ),
+});
 
 function decodeWith<T>(schema: z.ZodType<T>, text: string): T | undefined {
   let value: unknown;
@@ -78,6 +106,10 @@ export const decodeNodeInfo = (text: string): NodeInfo | undefined => decodeWith
 export const decodeHealthRecord = (text: string): HealthRecord | undefined => decodeWith(healthRecordSchema, text);
 /** A StateEvent from a pub/sub message, or undefined. */
 export const decodeStateEvent = (text: string): StateEvent | undefined => decodeWith(stateEventSchema, text);
+
+/** A RebalanceRecord from its JSON, or undefined. */
+export const decodeRebalanceRecord = (text: string): RebalanceRecord | undefined =>
+  decodeWith(rebalanceRecordSchema, text);
 
 /** The order every listing returns connections in (node, then session id), so both stores agree. */
 export function compareConnections(a: ConnectionRecord, b: ConnectionRecord): number {

@@ -107,11 +107,63 @@ export interface StateSeed {
   readonly health: ReadonlyMap<string, HealthRecord>;
 }
 
+/** Sessions of one node that a rebalance asks it to close. */
+export interface RebalanceCloses {
+  readonly node: string;
+  readonly ids: readonly string[];
+}
+
+/**
+ * What `mooring rebalance` announces: every node holds cookie pins to backends above their share
+ * for `holdMs` from now (0: the rebalance is over), and each closes the sessions listed for it,
+ * gently with `code`, spread over one close tick.
+ */
+export interface RebalanceEvent {
+  readonly type: 'rebalance';
+  readonly holdMs: number;
+  readonly code: number;
+  readonly closes: readonly RebalanceCloses[];
+}
+
 /** A change announced to every node (pub/sub in Redis, direct in memory). */
 export type StateEvent =
   | { readonly type: 'registry-changed' }
   | { readonly type: 'health-changed' }
-  | { readonly type: 'passive-failure'; readonly backend: string; readonly node: string };
+  | { readonly type: 'passive-failure'; readonly backend: string; readonly node: string }
+  | RebalanceEvent;
+
+/** One backend in a rebalance's progress: live sessions, weighted share and bounds, still to move. */
+export interface RebalanceBackend {
+  readonly id: string;
+  readonly live: number;
+  readonly share: number;
+  readonly low: number;
+  readonly high: number;
+  readonly move: number;
+}
+
+/**
+ * A rebalance's progress as `mooring rebalance` writes it (`{<prefix>:backends}:rebalance`, with a
+ * TTL so that a rebalance whose command died stops showing as running), for `mooring status`.
+ */
+export interface RebalanceRecord {
+  readonly state: 'running' | 'balanced' | 'stopped';
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  /** `--for`: when it stops even if not balanced. */
+  readonly endsAt?: number;
+  /** A fraction: 0.1 for 10 %. */
+  readonly tolerance: number;
+  /** Closes per second, cluster-wide. */
+  readonly rate: number;
+  readonly minAgeMs: number;
+  /** Sessions asked to close so far. */
+  readonly closed: number;
+  /** Sessions still to move by the last plan. */
+  readonly remaining: number;
+  readonly backends: readonly RebalanceBackend[];
+}
 
 /**
  * Everything the nodes of one cluster share. Two implementations: in memory (one node, the
@@ -215,6 +267,12 @@ export interface StateStore {
    * Resolves false, having written nothing, when the marker had changed meanwhile.
    */
   reseed(seed: StateSeed, marker: StateMarker, expected: string | undefined): Promise<boolean>;
+
+  // Rebalance progress (`mooring rebalance`, read by `mooring status`)
+  /** Writes the progress of the rebalance in course, expiring after `ttlMs` unless written again. */
+  writeRebalance(record: RebalanceRecord, ttlMs: number): Promise<void>;
+  /** The last rebalance's progress, if it has not expired. */
+  readRebalance(): Promise<RebalanceRecord | undefined>;
 
   // Events
   publish(event: StateEvent): Promise<void>;

@@ -30,12 +30,14 @@ export type PrimaryToWorker =
   | { readonly type: 'health'; readonly unhealthy: readonly string[] }
   /** The primary scrapes: answer with a `metrics` message carrying the same id. */
   | { readonly type: 'metrics-request'; readonly id: number }
-  /** Close one WebSocket gently (drain deadline, shutdown), with this close code. */
+  /** Whether a rebalance holds the node: a cookie naming a backend above its share gets a fresh choice. */
+  | { readonly type: 'rebalancing'; readonly holding: boolean }
+  /** Close one WebSocket gently (drain deadline, shutdown, rebalance), with this close code. */
   | {
       readonly type: 'close-session';
       readonly id: string;
       readonly code: number;
-      readonly reason: 'drain' | 'shutdown';
+      readonly reason: 'drain' | 'shutdown' | 'rebalance';
     };
 
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */

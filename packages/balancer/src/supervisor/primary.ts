@@ -106,6 +106,7 @@ function workerLink(workers: WorkerSupervisor): WorkerLink {
     broadcastHealth: (unhealthy) => workers.broadcast({ type: 'health', unhealthy }),
     broadcastCounts: (total) => workers.broadcast({ type: 'counts', total }),
     closeSession: (worker, id, code, reason) => workers.send(worker, { type: 'close-session', id, code, reason }),
+    broadcastRebalancing: (holding) => workers.broadcast({ type: 'rebalancing', holding }),
   };
 }
 
@@ -115,6 +116,7 @@ function snapshotMessages(snapshot: WorkerSnapshot): PrimaryToWorker[] {
     { type: 'backends', backends: snapshot.backends },
     { type: 'health', unhealthy: snapshot.unhealthy },
     { type: 'counts', total: snapshot.counts },
+    { type: 'rebalancing', holding: snapshot.rebalancing },
   ];
 }
 

@@ -100,6 +100,8 @@ class WorkerProcess {
         return this.#pool.setClusterCounts(new Map(Object.entries(message.total)));
       case 'health':
         return this.#pool.setUnhealthy(new Set(message.unhealthy));
+      case 'rebalancing':
+        return this.#pool.setRebalancing(message.holding);
     }
   }
 

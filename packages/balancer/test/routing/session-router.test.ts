@@ -91,6 +91,39 @@ describe('SessionRouter, cookie mode', () => {
   });
 });
 
+describe('SessionRouter, cookie mode during a rebalance', () => {
+  const cookieRouter = (p: BackendPool) =>
+    new SessionRouter(p, 'least-connections', { mode: 'cookie', cookieName: 'mooring', codec });
+  /** a holds 10, b 2, c 0: a is above its share of 13 (⌈13 / 3⌉ = 5), b is not. */
+  function loaded(rebalancing: boolean): BackendPool {
+    const p = pool();
+    p.setClusterCounts(
+      new Map([
+        ['a', 10],
+        ['b', 2],
+      ]),
+    );
+    p.setRebalancing(rebalancing);
+    return p;
+  }
+  const handshake = (id: string): RoutingRequest => ({ ...request(cookie(id)), upgrade: true });
+
+  it("re-pins a handshake's cookie naming a backend above its share, to the least loaded", () => {
+    const decision = cookieRouter(loaded(true)).route(handshake('a'));
+    expect([decision.route, decision.order[0]?.backend.id, decision.issueCookie]).toEqual([
+      'cookie-repinned',
+      'c',
+      true,
+    ]);
+  });
+
+  it('honours a cookie naming a backend within its share, a plain request, and any cookie when not held', () => {
+    expect(cookieRouter(loaded(true)).route(handshake('b')).route).toBe('cookie');
+    expect(cookieRouter(loaded(true)).route(request(cookie('a'))).route).toBe('cookie');
+    expect(cookieRouter(loaded(false)).route(handshake('a')).route).toBe('cookie');
+  });
+});
+
 describe('SessionRouter, hash mode', () => {
   const hashRouter = (p: BackendPool, key = 'query:room', balanceFactor?: number) =>
     new SessionRouter(p, 'least-connections', { mode: 'hash', key: parseHashKeySpec(key), balanceFactor });

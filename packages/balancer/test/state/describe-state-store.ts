@@ -3,6 +3,7 @@ import type { ConnectionRecord } from '../../src/core/session-record.js';
 import type {
   HealthRecord,
   NodeInfo,
+  RebalanceRecord,
   StateEvent,
   StateMarker,
   StateSeed,
@@ -499,6 +500,44 @@ export function describeStateStore(name: string, makeStore: () => Promise<StateS
     });
 
     describeBackendLeases(() => ({ fx, store }));
+
+    describe('rebalance progress', () => {
+      const progress: RebalanceRecord = {
+        state: 'running',
+        startedAt: 1_000,
+        updatedAt: 2_000,
+        tolerance: 0.1,
+        rate: 20,
+        minAgeMs: 30_000,
+        closed: 3,
+        remaining: 39,
+        backends: [{ id: 'a', live: 27, share: 15, low: 14, high: 16, move: 11 }],
+      };
+
+      it('has none until written; shares the last one written; forgets it after its TTL', async () => {
+        expect(await store.readRebalance()).toBeUndefined();
+        await store.writeRebalance(progress, LONG_TTL);
+        const finished = { ...progress, state: 'balanced' as const, endsAt: 9_000, remaining: 0 };
+        await store.writeRebalance(finished, SHORT_TTL);
+        const peer = await fx.peer();
+        expect(await peer.readRebalance()).toEqual(finished);
+        expire(SHORT_TTL + 1);
+        await expect.poll(() => peer.readRebalance(), EXPIRY).toBeUndefined();
+      });
+
+      it('delivers a rebalance event as sent', async () => {
+        const peer = await fx.peer();
+        const { events } = await record(peer);
+        const event: StateEvent = {
+          type: 'rebalance',
+          holdMs: 5_000,
+          code: 1012,
+          closes: [{ node: 'n1', ids: ['s1'] }],
+        };
+        await store.publish(event);
+        await expect.poll(() => events).toEqual([event]);
+      });
+    });
 
     describe('events', () => {
       it('delivers an event published by one node to every subscriber, itself included, asynchronously', async () => {

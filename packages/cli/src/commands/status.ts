@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readBackendRows, readNodeRows, type NodeRow } from '@mooring/balancer';
+import { readBackendRows, readNodeRows, type NodeRow, type RebalanceRecord } from '@mooring/balancer';
 import { guarded } from '../cli-error.js';
 import type { CommandDeps } from '../command-deps.js';
 import { formatJson } from '../output/json.js';
@@ -33,12 +33,29 @@ export function runStatus(
   return guarded(err, async () => {
     const at = now();
     // The balancer's views, shared with the admin API's status.
-    const [nodeRows, { rows }] = await Promise.all([readNodeRows(store, at), readBackendRows(store)]);
+    const [nodeRows, { rows }, rebalance] = await Promise.all([
+      readNodeRows(store, at),
+      readBackendRows(store),
+      store.readRebalance(),
+    ]);
     const degraded = nodeRows.some((node) => node.degraded);
-    if (json) return void out(formatJson({ degraded, nodes: nodeRows, backends: rows }));
+    // `rebalance` only while one runs (or for an hour after it ended): the shape stays as it was otherwise.
+    if (json)
+      return void out(formatJson({ degraded, nodes: nodeRows, backends: rows, ...(rebalance && { rebalance }) }));
     out(`cluster: ${degraded ? 'degraded' : 'ok'}, ${nodeRows.length} node(s), ${rows.length} backend(s)\n\n`);
-    out(`${nodeRows.length > 0 ? nodeTable(nodeRows) : 'no nodes running'}\n\n${backendTable(rows)}\n`);
+    out(`${nodeRows.length > 0 ? nodeTable(nodeRows) : 'no nodes running'}\n\n`);
+    if (rebalance) out(`${rebalanceLine(rebalance, at)}\n\n`);
+    out(`${backendTable(rows)}\n`);
   });
+}
+
+/** `rebalance: running for 12s, 30 closed, 12 still to move (tolerance 10%, 20/s, min age 30s)`. */
+export function rebalanceLine(record: RebalanceRecord, at: number): string {
+  const terms = `tolerance ${Math.round(record.tolerance * 1000) / 10}%, ${record.rate}/s, min age ${formatAge(record.minAgeMs)}`;
+  const progress = `${record.closed} closed, ${record.remaining} still to move`;
+  if (record.state === 'running')
+    return `rebalance: running for ${formatAge(at - record.startedAt)}, ${progress} (${terms})`;
+  return `rebalance: ${record.state} ${formatAge(at - record.updatedAt)} ago, ${progress} (${terms})`;
 }
 
 function nodeTable(rows: readonly NodeRow[]): string {

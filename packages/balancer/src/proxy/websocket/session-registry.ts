@@ -54,7 +54,7 @@ export class SessionRegistry implements TrafficSource {
   }
 
   /** Closes one open session gently; false when this worker does not hold it. */
-  closeGently(id: string, code: number, reason: 'drain' | 'shutdown'): boolean {
+  closeGently(id: string, code: number, reason: 'drain' | 'shutdown' | 'rebalance'): boolean {
     const session = this.#open.get(id);
     if (session) void session.closeGently(code, reason);
     return session !== undefined;

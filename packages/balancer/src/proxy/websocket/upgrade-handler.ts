@@ -55,6 +55,7 @@ export function createUpgradeHandler(
       clientAddress: clientAddressOf(req, deps.trusted),
       headers: req.headers,
       url: req.url ?? '/',
+      upgrade: true,
     });
     deps.metrics.routed(decision.route);
     setForwardedHeaders(req, deps.trusted);

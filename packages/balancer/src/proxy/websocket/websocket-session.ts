@@ -41,6 +41,7 @@ export type SessionEnd =
   | 'client-gone-during-handshake'
   | 'drain'
   | 'shutdown'
+  | 'rebalance'
   | 'message-too-big'
   | 'message-rate'
   | 'message-rule'
@@ -48,7 +49,7 @@ export type SessionEnd =
 
 /** Why a session is closed gently. */
 export type GentleCloseReason =
-  'drain' | 'shutdown' | 'message-too-big' | 'message-rate' | 'message-rule' | 'ping-timeout';
+  'drain' | 'shutdown' | 'rebalance' | 'message-too-big' | 'message-rate' | 'message-rule' | 'ping-timeout';
 
 /** What every session of a worker shares. */
 export interface SessionContext {

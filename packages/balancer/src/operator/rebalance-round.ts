@@ -1,0 +1,70 @@
+import type { ConnectionRecord } from '../core/session-record.js';
+import type { RebalanceCloses, StateStore } from '../state/state-store.js';
+import { planRebalance, type RebalancePlan } from './rebalance-plan.js';
+
+/** The cluster as one rebalance round sees it: the plan, and the sessions it may close. */
+export interface RebalanceView {
+  readonly plan: RebalancePlan;
+  /** Live sessions on the routable backends, summed. */
+  readonly total: number;
+  readonly sessions: readonly ConnectionRecord[];
+}
+
+/**
+ * Reads what a round plans from: the routable backends (registered, active, not held down by the
+ * shared health check, not a lapsed lease), their cluster-wide live counts, and the connection
+ * table. Draining and unhealthy backends are left out: a drain moves their sessions, not this.
+ */
+export async function readRebalanceView(store: StateStore, tolerance: number): Promise<RebalanceView> {
+  const [shared, health, counts, sessions] = await Promise.all([
+    store.readShared(),
+    store.readHealth(),
+    store.liveCounts(),
+    store.listConnections(),
+  ]);
+  const routable = shared.registry.backends.filter(
+    (backend) =>
+      backend.state === 'active' &&
+      health.get(backend.id)?.healthy !== false &&
+      (backend.lease === undefined || shared.leases.has(backend.id)),
+  );
+  const inputs = routable.map(({ id, weight }) => ({ id, weight, live: counts.total.get(id) ?? 0 }));
+  const total = inputs.reduce((sum, backend) => sum + backend.live, 0);
+  return { plan: planRebalance(inputs, tolerance), total, sessions };
+}
+
+/**
+ * The sessions to close for `plan`: on each backend with sessions to move, that many of its
+ * oldest sessions at least `minAgeMs` old and not asked before, all of them oldest first (the
+ * oldest have had the longest time on their backend). Pure.
+ */
+export function chooseVictims(
+  plan: RebalancePlan,
+  sessions: readonly ConnectionRecord[],
+  options: { readonly now: number; readonly minAgeMs: number; readonly asked: ReadonlySet<string> },
+): ConnectionRecord[] {
+  const byBackend = new Map<string, ConnectionRecord[]>();
+  for (const record of sessions) {
+    if (options.asked.has(record.id) || options.now - record.startedAt < options.minAgeMs) continue;
+    const list = byBackend.get(record.backend) ?? [];
+    list.push(record);
+    byBackend.set(record.backend, list);
+  }
+  const victims: ConnectionRecord[] = [];
+  for (const { id, move } of plan.backends) {
+    if (move <= 0) continue;
+    victims.push(...oldestFirst(byBackend.get(id) ?? []).slice(0, move));
+  }
+  return oldestFirst(victims);
+}
+
+/** Groups sessions by their node, as a rebalance event lists them. */
+export function closesByNode(records: readonly ConnectionRecord[]): RebalanceCloses[] {
+  const byNode = new Map<string, string[]>();
+  for (const record of records) byNode.set(record.node, [...(byNode.get(record.node) ?? []), record.id]);
+  return [...byNode].map(([node, ids]) => ({ node, ids }));
+}
+
+function oldestFirst(records: readonly ConnectionRecord[]): ConnectionRecord[] {
+  return [...records].sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,176 @@
+import type { ConnectionRecord } from '../core/session-record.js';
+import {
+  closeTickMs,
+  rebalanceBeatMs,
+  rebalanceHoldMs,
+  rebalanceOutcomeTtlMs,
+  rebalanceRecordTtlMs,
+  rebalanceSettleMs,
+} from '../core/timings.js';
+import { defaultCloseCode } from '../protocol/close-codes.js';
+import type { RebalanceRecord, StateStore } from '../state/state-store.js';
+import { chooseVictims, closesByNode, readRebalanceView, type RebalanceView } from './rebalance-round.js';
+import type { RebalanceTerms } from './rebalance-terms.js';
+
+/** Options of {@link Rebalancer}. */
+export interface RebalancerOptions {
+  readonly store: StateStore;
+  readonly terms: RebalanceTerms;
+  readonly now: () => number;
+  /** Waits `ms`; a fake one advances a fake clock. Ends early when `signal` aborts. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Progress, one line at a time (without its newline). */
+  readonly report?: (line: string) => void;
+  /** Aborted: stop at the next step, as `--for` would. */
+  readonly signal?: AbortSignal;
+}
+
+/** How a rebalance ended, and how many sessions it closed. */
+export interface RebalanceOutcome {
+  readonly state: 'balanced' | 'stopped';
+  readonly closed: number;
+  readonly remaining: number;
+}
+
+/**
+ * Runs one rebalance from the operator's side (`mooring rebalance`), in rounds: read the routable
+ * backends, their cluster-wide counts and the connection table; plan the fewest closes that put
+ * every backend within the tolerance of its weighted share (planRebalance); ask the nodes holding
+ * the chosen sessions (the oldest of each over-share backend, none under the minimum age) to close
+ * them, at `rate` per second for the whole cluster, one `rebalance` event per close tick; then
+ * wait until those sessions have left the table and their clients are counted again before the
+ * next round plans, so a round never plans on counts that miss the reconnections. Every second it
+ * repeats the event (nodes refuse cookie pins to backends above their share while they hear it)
+ * and writes its progress for `mooring status`. It ends balanced, or stopped by `--for` or the
+ * signal; either way it tells the nodes at once (hold 0).
+ */
+export class Rebalancer {
+  readonly #options: RebalancerOptions;
+  readonly #asked = new Set<string>();
+  readonly #startedAt: number;
+  #closed = 0;
+  #lastBeat = -Infinity;
+  #view: RebalanceView | undefined;
+
+  constructor(options: RebalancerOptions) {
+    this.#options = options;
+    this.#startedAt = options.now();
+  }
+
+  /** Rounds until balanced or stopped; resolves with the outcome (Redis failures reject). */
+  async run(): Promise<RebalanceOutcome> {
+    for (;;) {
+      const view = await this.#read();
+      if (view.plan.balanced) return this.#finish('balanced');
+      if (this.#stopped()) return this.#finish('stopped');
+      const victims = chooseVictims(view.plan, view.sessions, {
+        now: this.#options.now(),
+        minAgeMs: this.#options.terms.minAgeMs,
+        asked: this.#asked,
+      });
+      this.#options.report?.(
+        `${view.plan.moves} session(s) to move; ${victims.length} old enough to close now (${this.#closed} closed so far)`,
+      );
+      if (victims.length === 0) await this.#wait(rebalanceBeatMs);
+      else await this.#settle(await this.#closePaced(victims), view.total);
+    }
+  }
+
+  async #read(): Promise<RebalanceView> {
+    this.#view = await readRebalanceView(this.#options.store, this.#options.terms.tolerance);
+    await this.#beat(true);
+    return this.#view;
+  }
+
+  /** Asks for the closes, `rate` per second in ticks of 100 ms; resolves with the ids asked for. */
+  async #closePaced(victims: readonly ConnectionRecord[]): Promise<ReadonlySet<string>> {
+    const sent = new Set<string>();
+    const perTick = (this.#options.terms.rate * closeTickMs) / 1000;
+    let budget = 0;
+    let next = 0;
+    while (next < victims.length && !this.#stopped()) {
+      // Whole closes only; the fraction carries over, so 5/s closes one every other tick.
+      budget = Math.min(budget + perTick, Math.max(1, perTick));
+      const batch = victims.slice(next, next + Math.floor(budget));
+      next += batch.length;
+      budget -= batch.length;
+      for (const record of batch) {
+        sent.add(record.id);
+        this.#asked.add(record.id);
+      }
+      this.#closed += batch.length;
+      if (batch.length > 0) await this.#publish(rebalanceHoldMs, closesByNode(batch));
+      await this.#beat(false);
+      await this.#wait(closeTickMs);
+    }
+    return sent;
+  }
+
+  /**
+   * Waits until none of `closed` is in the table and the routable backends hold at least `total`
+   * sessions again (the clients reconnected), or {@link rebalanceSettleMs} passed.
+   */
+  async #settle(closed: ReadonlySet<string>, total: number): Promise<void> {
+    const until = this.#options.now() + rebalanceSettleMs;
+    while (this.#options.now() < until && !this.#stopped()) {
+      await this.#wait(200);
+      const view = await this.#read();
+      if (view.total >= total && !view.sessions.some((record) => closed.has(record.id))) return;
+    }
+  }
+
+  #stopped(): boolean {
+    const { terms, signal, now } = this.#options;
+    return signal?.aborted === true || (terms.forMs !== undefined && now() >= this.#startedAt + terms.forMs);
+  }
+
+  async #wait(ms: number): Promise<void> {
+    const { terms, now, sleep, signal } = this.#options;
+    const left = terms.forMs === undefined ? ms : Math.min(ms, this.#startedAt + terms.forMs - now());
+    if (left > 0) await sleep(left, signal);
+  }
+
+  /** Every second (or when `force`d): the event again, so nodes keep holding, and the progress. */
+  async #beat(force: boolean): Promise<void> {
+    const now = this.#options.now();
+    if (!force && now - this.#lastBeat < rebalanceBeatMs) return;
+    this.#lastBeat = now;
+    await this.#publish(rebalanceHoldMs, []);
+    await this.#options.store.writeRebalance(this.#record('running'), rebalanceRecordTtlMs);
+  }
+
+  async #finish(state: RebalanceOutcome['state']): Promise<RebalanceOutcome> {
+    await this.#publish(0, []);
+    const record = this.#record(state);
+    await this.#options.store.writeRebalance(record, rebalanceOutcomeTtlMs);
+    return { state, closed: this.#closed, remaining: record.remaining };
+  }
+
+  #publish(holdMs: number, closes: ReturnType<typeof closesByNode>): Promise<void> {
+    return this.#options.store.publish({ type: 'rebalance', holdMs, code: defaultCloseCode, closes });
+  }
+
+  #record(state: RebalanceRecord['state']): RebalanceRecord {
+    const { terms, now } = this.#options;
+    const plan = this.#view?.plan;
+    return {
+      state,
+      startedAt: this.#startedAt,
+      updatedAt: now(),
+      ...(terms.forMs === undefined ? {} : { endsAt: this.#startedAt + terms.forMs }),
+      tolerance: terms.tolerance,
+      rate: terms.rate,
+      minAgeMs: terms.minAgeMs,
+      closed: this.#closed,
+      remaining: plan?.moves ?? 0,
+      backends: (plan?.backends ?? []).map(({ id, live, share, low, high, move }) => ({
+        id,
+        live,
+        share: Math.round(share * 100) / 100,
+        low,
+        high,
+        move,
+      })),
+    };
+  }
+}
