@@ -107,6 +107,42 @@ describe('rebalance', () => {
     expect(await h.store.readRebalance()).toMatchObject({ state: 'stopped', closed: 0, remaining: 5 });
   });
 
+  it('waits until every node routes to the new backends before closing anything', async () => {
+    const h = new Harness();
+    await h.backends('b1', 'b2');
+    await h.node('n1', { routable: ['b1', 'b2'] });
+    await h.node('n2', { routable: ['b1'] });
+    await h.open('n1', 'b1', 4, 0);
+    const { ticks } = await reconnectingClients(h);
+    const start = h.clock.now();
+    h.clock.at(start + 1_000, () => h.node('n2', { routable: ['b1', 'b2'] }));
+    expect(await runRebalance(terms, h.deps)).toBe(0);
+    expect(ticks[0]!.at).toBeGreaterThanOrEqual(start + 1_000);
+    expect(h.stdout).toContain('waiting for every node to route to b2\n');
+    expect(await liveByBackend(h)).toEqual({ b1: 2, b2: 2 });
+  });
+
+  it('Ctrl-C stops it: stopped, and the nodes told to stop holding', async () => {
+    const h = new Harness();
+    await h.backends('b1', 'b2');
+    await h.node('n1');
+    await h.open('n1', 'b1', 10, h.clock.now());
+    let interrupt: (() => void) | undefined;
+    const removed: boolean[] = [];
+    const deps = {
+      ...h.deps,
+      onInterrupt: (handler: () => void) => {
+        interrupt = handler;
+        return () => void removed.push(true);
+      },
+    };
+    h.clock.at(h.clock.now() + 3_000, () => interrupt?.());
+    expect(await runRebalance({ ...terms, minAgeMs: 60_000 }, deps)).toBe(0);
+    expect(h.outLines.at(-1)).toBe('stopped: not balanced, 5 session(s) still to move; 0 moved');
+    expect(removed).toEqual([true]);
+    expect(await h.store.readRebalance()).toMatchObject({ state: 'stopped' });
+  });
+
   it('ends at once when already balanced, and leaves draining backends out of the shares', async () => {
     const h = new Harness();
     await h.backends('b1', 'b2', 'b3');

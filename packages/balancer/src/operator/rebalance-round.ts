@@ -8,6 +8,11 @@ export interface RebalanceView {
   /** Live sessions on the routable backends, summed. */
   readonly total: number;
   readonly sessions: readonly ConnectionRecord[];
+  /**
+   * Routable backends some live node does not route to yet (a backend just added, before every
+   * node has read it): sessions closed now could not reconnect to them.
+   */
+  readonly unseen: readonly string[];
 }
 
 /**
@@ -16,11 +21,12 @@ export interface RebalanceView {
  * table. Draining and unhealthy backends are left out: a drain moves their sessions, not this.
  */
 export async function readRebalanceView(store: StateStore, tolerance: number): Promise<RebalanceView> {
-  const [shared, health, counts, sessions] = await Promise.all([
+  const [shared, health, counts, sessions, nodes] = await Promise.all([
     store.readShared(),
     store.readHealth(),
     store.liveCounts(),
     store.listConnections(),
+    store.listNodes(),
   ]);
   const routable = shared.registry.backends.filter(
     (backend) =>
@@ -30,7 +36,11 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
   );
   const inputs = routable.map(({ id, weight }) => ({ id, weight, live: counts.total.get(id) ?? 0 }));
   const total = inputs.reduce((sum, backend) => sum + backend.live, 0);
-  return { plan: planRebalance(inputs, tolerance), total, sessions };
+  // A node announces what it routes to in its heartbeat (`routable`); one that does not is not waited for.
+  const unseen = routable
+    .filter(({ id }) => nodes.some((node) => node.routable !== undefined && !node.routable.includes(id)))
+    .map(({ id }) => id);
+  return { plan: planRebalance(inputs, tolerance), total, sessions, unseen };
 }
 
 /**

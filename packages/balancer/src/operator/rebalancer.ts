@@ -12,6 +12,9 @@ import type { RebalanceRecord, StateStore } from '../state/state-store.js';
 import { chooseVictims, closesByNode, readRebalanceView, type RebalanceView } from './rebalance-round.js';
 import type { RebalanceTerms } from './rebalance-terms.js';
 
+/** How often to look again while a node does not route to a routable backend yet (nodes heartbeat it). */
+const unseenPollMs = 200;
+
 /** Options of {@link Rebalancer}. */
 export interface RebalancerOptions {
   readonly store: StateStore;
@@ -51,6 +54,7 @@ export class Rebalancer {
   #closed = 0;
   #lastBeat = -Infinity;
   #view: RebalanceView | undefined;
+  #unseenSince: { key: string; at: number } | undefined;
 
   constructor(options: RebalancerOptions) {
     this.#options = options;
@@ -63,6 +67,10 @@ export class Rebalancer {
       const view = await this.#read();
       if (view.plan.balanced) return this.#finish('balanced');
       if (this.#stopped()) return this.#finish('stopped');
+      if (this.#unseen(view)) {
+        await this.#wait(unseenPollMs);
+        continue;
+      }
       const victims = chooseVictims(view.plan, view.sessions, {
         now: this.#options.now(),
         minAgeMs: this.#options.terms.minAgeMs,
@@ -74,6 +82,20 @@ export class Rebalancer {
       if (victims.length === 0) await this.#wait(rebalanceBeatMs);
       else await this.#settle(await this.#closePaced(victims), view.total);
     }
+  }
+
+  /**
+   * Whether to wait for every node to route to a backend it does not yet (a scale-out's new
+   * backends, just added): at most {@link rebalanceSettleMs} for one set of them, after which a
+   * node that never does (its own view of health) holds the rebalance up no longer.
+   */
+  #unseen(view: RebalanceView): boolean {
+    const key = view.unseen.join(',');
+    if (key === '') return false;
+    if (this.#unseenSince?.key !== key) this.#unseenSince = { key, at: this.#options.now() };
+    if (this.#options.now() - this.#unseenSince.at >= rebalanceSettleMs) return false;
+    this.#options.report?.(`waiting for every node to route to ${view.unseen.join(', ')}`);
+    return true;
   }
 
   async #read(): Promise<RebalanceView> {

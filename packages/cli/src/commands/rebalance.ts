@@ -34,14 +34,21 @@ export function registerRebalanceCommand(program: Command, host: CommandHost): v
     });
 }
 
-/** Rebalances until balanced (exit 0) or `--for` runs out (exit 0, saying how many are left to move). */
+/**
+ * Rebalances until balanced (exit 0), or until `--for` runs out or Ctrl-C (exit 0, saying how many
+ * are left to move).
+ */
 export function runRebalance(terms: RebalanceTerms, deps: CommandDeps): Promise<number> {
   const { store, out, err, now, sleep } = deps;
   return guarded(err, async () => {
     const percent = `${Math.round(terms.tolerance * 1000) / 10}%`;
     out(`rebalancing: tolerance ${percent}, ${terms.rate}/s, sessions ${terms.minAgeMs / 1000}s old or more\n`);
-    const rebalancer = new Rebalancer({ store, terms, now, sleep, report: (line) => out(`${line}\n`) });
-    const outcome = await rebalancer.run();
+    // Ctrl-C stops it cleanly: the nodes stop holding at once and the progress says stopped.
+    const interrupted = new AbortController();
+    const stopListening = deps.onInterrupt?.(() => interrupted.abort());
+    const report = (line: string): void => out(`${line}\n`);
+    const rebalancer = new Rebalancer({ store, terms, now, sleep, report, signal: interrupted.signal });
+    const outcome = await rebalancer.run().finally(() => stopListening?.());
     if (outcome.state === 'balanced')
       return void out(`balanced: every backend within ${percent} of its share; ${outcome.closed} session(s) moved\n`);
     out(`stopped: not balanced, ${outcome.remaining} session(s) still to move; ${outcome.closed} moved\n`);
