@@ -78,6 +78,7 @@ export const configDefaults = {
   closeRate: { value: 100 },
   closeCode: { value: defaultCloseCode },
   shutdownDeadline: { value: '30s' },
+  autoRebalance: { value: false },
   logLevel: { value: 'info' },
   metrics: { value: true },
   adminTokenFile: { text: 'none (mutations refused)' },

@@ -155,6 +155,13 @@ export const startOptions: readonly OptionSpec[] = [
   option('closeRate', 'close-rate', 'number', 'N', 'gentle WebSocket closes per second on shutdown'),
   option('closeCode', 'close-code', 'integer', 'CODE', 'close code of gentle closes'),
   option('shutdownDeadline', 'shutdown-deadline', 'text', 'DURATION', 'SIGTERM drain deadline'),
+  option(
+    'autoRebalance',
+    'auto-rebalance',
+    'boolean',
+    'true|false',
+    'rebalance sessions across backends on its own, as `mooring rebalance` does',
+  ),
   option('logLevel', 'log-level', 'text', 'LEVEL', 'fatal|error|warn|info|debug|trace|silent'),
   option(
     'metrics',

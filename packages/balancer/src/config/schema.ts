@@ -270,6 +270,11 @@ export const configSchema = z
       .default(defaults.closeCode.value),
     /** How long SIGTERM waits for workers to finish before they are stopped. */
     shutdownDeadline: duration('a duration').prefault(defaults.shutdownDeadline.value),
+    /**
+     * The fleet runs `mooring rebalance` (its defaults: 10 %, 20/s, sessions of 30 s or more) on its
+     * own whenever a backend is out of balance: one node at a time, by lease. A SIGHUP turns it on or off.
+     */
+    autoRebalance: z.boolean().default(defaults.autoRebalance.value),
     /** Lowest pino level written; `silent` writes nothing. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel.value),
     /**

@@ -95,3 +95,10 @@ export const rebalanceOutcomeTtlMs = 3_600_000;
  * that miss the reconnections would move more than needed. Clients that never come back end it.
  */
 export const rebalanceSettleMs = 5_000;
+
+/**
+ * How often nodes with `--auto-rebalance` check the shares (the lease holder) or try to take the
+ * lease (the others): a scale-out is acted on within seconds, and reading the whole connection
+ * table costs the store little at this pace.
+ */
+export const autoRebalanceCheckMs = 10_000;

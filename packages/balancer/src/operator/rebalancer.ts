@@ -26,6 +26,8 @@ export interface RebalancerOptions {
   readonly report?: (line: string) => void;
   /** Aborted: stop at the next step, as `--for` would. */
   readonly signal?: AbortSignal;
+  /** The node running it (`--auto-rebalance`), recorded in its progress. */
+  readonly by?: string;
 }
 
 /** How a rebalance ended, and how many sessions it closed. */
@@ -177,6 +179,7 @@ export class Rebalancer {
     const plan = this.#view?.plan;
     return {
       state,
+      ...(this.#options.by === undefined ? {} : { by: this.#options.by }),
       startedAt: this.#startedAt,
       updatedAt: now(),
       ...(terms.forMs === undefined ? {} : { endsAt: this.#startedAt + terms.forMs }),

@@ -66,6 +66,7 @@ const stateEventSchema = z.discriminatedUnion('type', [
 
 const rebalanceRecordSchema = z.object({
   state: z.enum(['running', 'balanced', 'stopped']),
+  by: z.string().optional(),
   startedAt: z.number(),
   updatedAt: z.number(),
   endsAt: z.number().optional(),

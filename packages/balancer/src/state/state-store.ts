@@ -148,6 +148,8 @@ export interface RebalanceBackend {
  */
 export interface RebalanceRecord {
   readonly state: 'running' | 'balanced' | 'stopped';
+  /** The node running it (`--auto-rebalance`); absent: `mooring rebalance`. */
+  readonly by?: string;
   /** Milliseconds since the epoch. */
   readonly startedAt: number;
   readonly updatedAt: number;

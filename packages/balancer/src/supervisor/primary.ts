@@ -13,6 +13,7 @@ import type { WorkerLink, WorkerSnapshot } from '../control-plane/worker-link.js
 import { NodeMetrics } from '../admin/node-metrics.js';
 import { TrafficHistory } from '../admin/traffic-history.js';
 import { instrumentStore } from '../state/instrumented-store.js';
+import { AutoRebalance } from './auto-rebalance.js';
 import { openStateStore } from '../state/open-state-store.js';
 import { MetricsScrape } from './metrics-scrape.js';
 import type { TlsMaterial } from '../proxy/tls/tls-material.js';
@@ -55,7 +56,7 @@ function logCertificates(log: Logger, material: TlsMaterial | undefined, reason 
  * Options the primary applies without new workers: TLS files (their material is handed to the
  * workers), the static backends and the health checks (the control plane merges and tells the
  * workers), the admin token (read by the primary per request), and the message rules (handed to
- * the workers; open sessions keep the rule they started with).
+ * the workers; open sessions keep the rule they started with), and auto-rebalancing (the primary's).
  */
 const appliedInPlace: ReadonlyArray<keyof MooringConfig> = [
   'tlsCert',
@@ -71,6 +72,7 @@ const appliedInPlace: ReadonlyArray<keyof MooringConfig> = [
   'adminToken',
   'adminTokenFile',
   'messageRules',
+  'autoRebalance',
 ];
 
 /** Whether a reload changed only what the primary applies in place (see {@link appliedInPlace}). */
@@ -97,6 +99,7 @@ interface PrimaryParts {
   readonly history: TrafficHistory;
   readonly tls: TlsMaterial | undefined;
   readonly rules: readonly MessageRuleSpec[];
+  readonly autoRebalance: AutoRebalance;
 }
 
 /** The control plane's calls to workers, as IPC messages. */
@@ -134,6 +137,7 @@ export class Primary {
   readonly #admin: Server;
   readonly #scrape: MetricsScrape;
   readonly #history: TrafficHistory;
+  readonly #autoRebalance: AutoRebalance;
   #tls: TlsMaterial | undefined;
   #rules: readonly MessageRuleSpec[];
   #tlsWatcher: TlsFileWatcher | undefined;
@@ -156,6 +160,7 @@ export class Primary {
     this.#history = parts.history;
     this.#tls = parts.tls;
     this.#rules = parts.rules;
+    this.#autoRebalance = parts.autoRebalance;
   }
 
   /** Starts the shared state, the admin listener and the workers; resolves once they are under way. */
@@ -188,6 +193,12 @@ export class Primary {
     const history = new TrafficHistory(() => controlPlane.view());
     await controlPlane.start();
     history.start();
+    const autoRebalance = new AutoRebalance({
+      store,
+      nodeId: config.nodeId,
+      log: log.child({ component: 'rebalance' }),
+    });
+    await autoRebalance.setEnabled(config.autoRebalance);
     const admin = createAdminServer({
       log: log.child({ component: 'admin' }),
       now: Date.now,
@@ -215,7 +226,8 @@ export class Primary {
     });
     admin.listen(config.admin.port, config.admin.host);
     await once(admin, 'listening');
-    const primary = new Primary(options, config, { workers, controlPlane, admin, scrape, history, tls, rules });
+    const parts = { workers, controlPlane, admin, scrape, history, tls, rules, autoRebalance };
+    const primary = new Primary(options, config, parts);
     holder.primary = primary;
     primary.#run();
     return primary;
@@ -244,6 +256,7 @@ export class Primary {
   /** Stops now: the workers are killed, the shared state and the admin listener closed without waiting. */
   destroy(): void {
     this.#state = 'stopped';
+    this.#autoRebalance.destroy();
     this.#workers.destroy();
     this.#controlPlane.destroy();
     this.#history.destroy();
@@ -332,6 +345,8 @@ export class Primary {
       },
       'shutting down',
     );
+    // First: a rebalance this node runs stops, so that it closes nothing the shutdown does not.
+    await this.#autoRebalance.close();
     this.#controlPlane.beginShutdown(config.closeRate, config.closeCode);
     await this.#workers.close(config.shutdownDeadline, config.closeCode);
     await this.#controlPlane.close();
@@ -363,6 +378,7 @@ export class Primary {
       const rulesChanged = this.#applyRules(rules);
       this.#watchTls();
       await this.#controlPlane.reconfigure(next);
+      await this.#autoRebalance.setEnabled(next.autoRebalance);
       // What can change in place, does (certificates, static backends, health checks, the admin
       // token, the message rules). TLS tunnels cannot move between processes, so such a SIGHUP
       // replaces no worker. A SIGHUP that changes nothing at all is how new code on disk is picked
