@@ -21,6 +21,7 @@ function recordingLink(): { link: WorkerLink; calls: string[] } {
     broadcastHealth: (unhealthy) => void calls.push(`health ${unhealthy.join(',')}`),
     broadcastCounts: (total) => void calls.push(`counts ${JSON.stringify(total)}`),
     closeSession: (worker, id, code, reason) => void calls.push(`close ${worker} ${id} ${code} ${reason}`),
+    broadcastRebalancing: (holding) => void calls.push(`rebalancing ${holding}`),
   };
   return { link, calls };
 }
@@ -38,6 +39,30 @@ describe('NodeControlPlane wiring', () => {
   afterEach(async () => {
     await plane?.close();
     vi.useRealTimers();
+  });
+
+  it("follows mooring rebalance: holds the workers, closes this node's listed sessions, lets go", async () => {
+    const { link, calls } = recordingLink();
+    const settings = config({ backends: [{ id: 's', url: 'http://127.0.0.1:9001' }] });
+    plane = new NodeControlPlane({ store: memory, config: settings, log: silentLog(), workers: link });
+    await plane.start();
+    plane.sessionsReported(2, [session('x', { backend: 's' }), session('y', { backend: 's' })], []);
+    const node = settings.nodeId;
+    const closes = [
+      { node, ids: ['x', 'gone'] },
+      { node: 'elsewhere', ids: ['y'] },
+    ];
+    await peer.publish({ type: 'rebalance', holdMs: 5_000, code: 1012, closes });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls.filter((call) => !call.startsWith('backends'))).toEqual([
+      'rebalancing true',
+      'close 2 x 1012 rebalance',
+    ]);
+    expect(plane.snapshot().rebalancing).toBe(true);
+    await peer.publish({ type: 'rebalance', holdMs: 0, code: 1012, closes: [] });
+    await nextMacrotask();
+    expect(calls.at(-1)).toBe('rebalancing false');
+    expect(plane.snapshot().rebalancing).toBe(false);
   });
 
   it('tells workers the membership and counts, and keeps a snapshot for a new worker', async () => {
