@@ -143,6 +143,34 @@ describe('rebalance', () => {
     expect(await h.store.readRebalance()).toMatchObject({ state: 'stopped' });
   });
 
+  it('stops after two rounds that bring it no closer: clients that come back where they were (hash mode)', async () => {
+    const h = new Harness();
+    await h.backends('b1', 'b2');
+    await h.node('n1');
+    await h.open('n1', 'b1', 10, 0);
+    let serial = 0;
+    const moved: string[] = [];
+    await h.store.subscribe((event) => {
+      if (event.type !== 'rebalance') return;
+      for (const { node, ids } of event.closes) {
+        moved.push(...ids);
+        void h.close(node, ids).then(() =>
+          h.store.recordConnections(
+            node,
+            ids.map(() => session(node, 'b1', `back-${serial++}`, 0)),
+            [],
+          ),
+        );
+      }
+    });
+    expect(await runRebalance(terms, h.deps)).toBe(0);
+    // 5 to move, and still 5 after each round: it stops after the second such round.
+    expect(moved).toHaveLength(10);
+    expect(h.outLines.at(-1)).toBe(
+      'stopped: not balanced, 5 session(s) still to move; 10 moved (the moved sessions keep coming back: 2 rounds brought it no closer)',
+    );
+  });
+
   it('ends at once when already balanced, and leaves draining backends out of the shares', async () => {
     const h = new Harness();
     await h.backends('b1', 'b2', 'b3');

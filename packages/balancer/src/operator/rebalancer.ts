@@ -33,9 +33,19 @@ export interface RebalancerOptions {
 /** How a rebalance ended, and how many sessions it closed. */
 export interface RebalanceOutcome {
   readonly state: 'balanced' | 'stopped';
+  /** Stopped because rounds that closed sessions brought it no closer (see {@link maxIdleRounds}). */
+  readonly stalled: boolean;
   readonly closed: number;
   readonly remaining: number;
 }
+
+/**
+ * Rounds in a row that closed sessions and left as many to move as before, after which a
+ * rebalance stops: the reconnections keep landing where they were (`--sticky hash`, clients
+ * pinned by something Mooring does not see) or placement cannot meet bounds narrower than a
+ * session (a tolerance near 0 with uneven weights). Two: one such round may be bad luck.
+ */
+const maxIdleRounds = 2;
 
 /**
  * Runs one rebalance from the operator's side (`mooring rebalance`), in rounds: read the routable
@@ -57,6 +67,9 @@ export class Rebalancer {
   #lastBeat = -Infinity;
   #view: RebalanceView | undefined;
   #unseenSince: { key: string; at: number } | undefined;
+  /** What the plan had to move before the last round that closed sessions; undefined after a read. */
+  #beforeRound: number | undefined;
+  #idleRounds = 0;
 
   constructor(options: RebalancerOptions) {
     this.#options = options;
@@ -69,6 +82,7 @@ export class Rebalancer {
       const view = await this.#read();
       if (view.plan.balanced) return this.#finish('balanced');
       if (this.#stopped()) return this.#finish('stopped');
+      if (this.#stalled(view.plan.moves)) return this.#finish('stopped', true);
       if (this.#unseen(view)) {
         await this.#wait(unseenPollMs);
         continue;
@@ -82,8 +96,19 @@ export class Rebalancer {
         `${view.plan.moves} session(s) to move; ${victims.length} old enough to close now (${this.#closed} closed so far)`,
       );
       if (victims.length === 0) await this.#wait(rebalanceBeatMs);
-      else await this.#settle(await this.#closePaced(victims), view.total);
+      else {
+        await this.#settle(await this.#closePaced(victims), view.total);
+        this.#beforeRound = view.plan.moves;
+      }
     }
+  }
+
+  /** Whether the last rounds that closed sessions brought the plan no closer to balance. */
+  #stalled(moves: number): boolean {
+    if (this.#beforeRound === undefined) return false;
+    this.#idleRounds = moves >= this.#beforeRound ? this.#idleRounds + 1 : 0;
+    this.#beforeRound = undefined;
+    return this.#idleRounds >= maxIdleRounds;
   }
 
   /**
@@ -163,11 +188,11 @@ export class Rebalancer {
     await this.#options.store.writeRebalance(this.#record('running'), rebalanceRecordTtlMs);
   }
 
-  async #finish(state: RebalanceOutcome['state']): Promise<RebalanceOutcome> {
+  async #finish(state: RebalanceOutcome['state'], stalled = false): Promise<RebalanceOutcome> {
     await this.#publish(0, []);
     const record = this.#record(state);
     await this.#options.store.writeRebalance(record, rebalanceOutcomeTtlMs);
-    return { state, closed: this.#closed, remaining: record.remaining };
+    return { state, stalled, closed: this.#closed, remaining: record.remaining };
   }
 
   #publish(holdMs: number, closes: ReturnType<typeof closesByNode>): Promise<void> {

@@ -51,6 +51,7 @@ export function runRebalance(terms: RebalanceTerms, deps: CommandDeps): Promise<
     const outcome = await rebalancer.run().finally(() => stopListening?.());
     if (outcome.state === 'balanced')
       return void out(`balanced: every backend within ${percent} of its share; ${outcome.closed} session(s) moved\n`);
-    out(`stopped: not balanced, ${outcome.remaining} session(s) still to move; ${outcome.closed} moved\n`);
+    const why = outcome.stalled ? ' (the moved sessions keep coming back: 2 rounds brought it no closer)' : '';
+    out(`stopped: not balanced, ${outcome.remaining} session(s) still to move; ${outcome.closed} moved${why}\n`);
   });
 }
