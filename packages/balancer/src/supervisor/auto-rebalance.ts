@@ -38,6 +38,8 @@ export class AutoRebalance {
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
   #running: { abort: AbortController; done: Promise<void> } | undefined;
+  /** The backends (ids and weights) of a rebalance that stalled: not tried again until they change. */
+  #stalledOn: string | undefined;
 
   constructor(options: AutoRebalanceOptions) {
     this.#options = options;
@@ -112,10 +114,15 @@ export class AutoRebalance {
     if (another) return;
     const view = await readRebalanceView(store, this.#terms.tolerance);
     if (view.plan.balanced || this.#state !== 'checking') return;
-    this.#begin(view.plan.moves);
+    // Sessions that keep coming back (hash stickiness) would be closed again and again: a stalled
+    // rebalance waits for a change of backends.
+    const backends = view.plan.backends.map(({ id, weight }) => `${id}:${weight}`).join(',');
+    if (backends === this.#stalledOn) return;
+    this.#stalledOn = undefined;
+    this.#begin(view.plan.moves, backends);
   }
 
-  #begin(moves: number): void {
+  #begin(moves: number, backends: string): void {
     const { store, nodeId, log } = this.#options;
     const abort = new AbortController();
     log.info({ moves, terms: this.#terms }, 'auto-rebalance started');
@@ -129,7 +136,10 @@ export class AutoRebalance {
     });
     const done = rebalancer
       .run()
-      .then((outcome: RebalanceOutcome) => log.info(outcome, 'auto-rebalance ended'))
+      .then((outcome: RebalanceOutcome) => {
+        if (outcome.stalled) this.#stalledOn = backends;
+        log.info(outcome, 'auto-rebalance ended');
+      })
       .catch((err: unknown) => log.warn({ err }, 'auto-rebalance failed'))
       .finally(() => (this.#running = undefined));
     this.#running = { abort, done };

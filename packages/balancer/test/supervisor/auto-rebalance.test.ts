@@ -16,6 +16,8 @@ describe('AutoRebalance', () => {
   let store: MemoryStateStore;
   let nodes: AutoRebalance[];
   let moved: string[];
+  /** Where a closed session's client comes back, and how old its new session reads. */
+  let comeBack: { backend: string; ageMs: number };
   beforeEach(async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
     store = new MemoryStateStore();
@@ -30,13 +32,14 @@ describe('AutoRebalance', () => {
     );
     // The node and its clients: a listed session closes and its client comes back on b2.
     moved = [];
+    comeBack = { backend: 'b2', ageMs: 0 };
     await store.subscribe((event) => {
       if (event.type !== 'rebalance') return;
       for (const { ids } of event.closes) {
         moved.push(...ids);
         void store.recordConnections(
           'n1',
-          ids.map((id) => session(`${id}-again`, 'b2', Date.now())),
+          ids.map((id) => session(`${id}-again`, comeBack.backend, Date.now() - comeBack.ageMs)),
           ids,
         );
       }
@@ -70,6 +73,23 @@ describe('AutoRebalance', () => {
     expect(record).toMatchObject({ state: 'balanced', closed: 2 });
     expect(['n1', 'n2']).toContain(record?.by);
     expect(nodes.some((node) => node.running)).toBe(false);
+  });
+
+  it('does not try again after a stall until the backends change', async () => {
+    // Clients that hash back to b1 whatever happens (and read as old, so they could be chosen again).
+    comeBack = { backend: 'b1', ageMs: 60_000 };
+    const node = nodes[0]!;
+    await node.setEnabled(true);
+    await vi.advanceTimersByTimeAsync(interval);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(node.running).toBe(false);
+    const stalled = moved.length;
+    expect(stalled).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(20 * interval);
+    expect(moved).toHaveLength(stalled);
+    await store.putBackend({ id: 'b3', url: 'http://127.0.0.1:3', weight: 1, state: 'active' });
+    await vi.advanceTimersByTimeAsync(interval + 100);
+    expect(node.running).toBe(true);
   });
 
   it('leaves the floor to a running `mooring rebalance`, and gives the lease up when turned off', async () => {
