@@ -52,7 +52,7 @@ export function runStatus(
 /** `rebalance: running for 12s, 30 closed, 12 still to move (tolerance 10%, 20/s, min age 30s)`. */
 export function rebalanceLine(record: RebalanceRecord, at: number): string {
   const terms = `tolerance ${Math.round(record.tolerance * 1000) / 10}%, ${record.rate}/s, min age ${formatAge(record.minAgeMs)}`;
-  const progress = `${record.closed} closed, ${record.remaining} still to move`;
+  const progress = `${record.by === undefined ? '' : `by node ${record.by}, `}${record.closed} closed, ${record.remaining} still to move`;
   if (record.state === 'running')
     return `rebalance: running for ${formatAge(at - record.startedAt)}, ${progress} (${terms})`;
   return `rebalance: ${record.state} ${formatAge(at - record.updatedAt)} ago, ${progress} (${terms})`;
