@@ -171,6 +171,21 @@ describe('rebalance', () => {
     );
   });
 
+  it('warns when a node routes by consistent hash alone', async () => {
+    const h = new Harness();
+    await h.backends('b1', 'b2');
+    const info = { startedAt: 0, pid: 1, listen: 'x:1', admin: 'x:2' };
+    await h.store.heartbeat({ id: 'n1', ...info, placement: 'hash' }, 3_600_000);
+    await h.store.heartbeat({ id: 'n2', ...info, placement: 'load' }, 3_600_000);
+    await h.open('n1', 'b1', 4, 0);
+    await reconnectingClients(h);
+    expect(await runRebalance(terms, h.deps)).toBe(0);
+    expect(h.outLines[1]).toBe(
+      'warning: node(s) n1 route by consistent hash (--sticky hash without --hash-balance-factor): ' +
+        'the sessions moved come back to where they were',
+    );
+  });
+
   it('ends at once when already balanced, and leaves draining backends out of the shares', async () => {
     const h = new Harness();
     await h.backends('b1', 'b2', 'b3');

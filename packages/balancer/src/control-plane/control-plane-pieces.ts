@@ -129,5 +129,7 @@ function announcement(config: Readonly<MooringConfig>, registry: RegistrySync, h
     listen: formatHostPort(config.listen),
     admin: formatHostPort(config.admin),
     routable: routable.map((backend) => backend.id),
+    // Bounded loads let a reconnection overflow a full backend; plain hashing sends it back.
+    placement: config.sticky === 'hash' && config.hashBalanceFactor === 0 ? 'hash' : 'load',
   };
 }

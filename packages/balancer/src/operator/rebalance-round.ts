@@ -13,6 +13,8 @@ export interface RebalanceView {
    * node has read it): sessions closed now could not reconnect to them.
    */
   readonly unseen: readonly string[];
+  /** Live nodes that route by consistent hashing alone: sessions they move come back where they were. */
+  readonly hashing: readonly string[];
 }
 
 /**
@@ -40,7 +42,8 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
   const unseen = routable
     .filter(({ id }) => nodes.some((node) => node.routable !== undefined && !node.routable.includes(id)))
     .map(({ id }) => id);
-  return { plan: planRebalance(inputs, tolerance), total, sessions, unseen };
+  const hashing = nodes.filter((node) => node.placement === 'hash').map((node) => node.id);
+  return { plan: planRebalance(inputs, tolerance), total, sessions, unseen, hashing };
 }
 
 /**

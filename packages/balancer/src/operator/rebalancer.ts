@@ -126,7 +126,14 @@ export class Rebalancer {
   }
 
   async #read(): Promise<RebalanceView> {
+    const first = this.#view === undefined;
     this.#view = await readRebalanceView(this.#options.store, this.#options.terms.tolerance);
+    if (first && this.#view.hashing.length > 0) {
+      this.#options.report?.(
+        `warning: node(s) ${this.#view.hashing.join(', ')} route by consistent hash (--sticky hash without ` +
+          '--hash-balance-factor): the sessions moved come back to where they were',
+      );
+    }
     await this.#beat(true);
     return this.#view;
   }

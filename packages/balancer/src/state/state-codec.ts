@@ -27,6 +27,7 @@ const nodeInfoSchema = z.object({
   admin: z.string(),
   degraded: z.boolean().optional(),
   routable: z.array(z.string()).optional(),
+  placement: z.enum(['hash', 'load']).optional(),
 });
 
 const drainRecordSchema = z.object({

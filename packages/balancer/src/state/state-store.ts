@@ -34,6 +34,11 @@ export interface NodeInfo {
   readonly degraded?: boolean;
   /** Backends this node would route a new session to now (registered, active, healthy). */
   readonly routable?: readonly string[];
+  /**
+   * How it routes a reconnecting session: `hash` (consistent hashing without bounded loads: back to
+   * the same backend, which `mooring rebalance` warns about), or `load` (by load or cookie).
+   */
+  readonly placement?: 'hash' | 'load';
 }
 
 /** A drain in progress: the backend's registry state is `draining`, and these are its terms. */
