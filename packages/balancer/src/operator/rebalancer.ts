@@ -134,7 +134,8 @@ export class Rebalancer {
           '--hash-balance-factor): the sessions moved come back to where they were',
       );
     }
-    await this.#beat(true);
+    // The first read announces the rebalance at once; later ones at most every second.
+    await this.#beat(first);
     return this.#view;
   }
 
