@@ -13,7 +13,8 @@ const clusterReadTimeoutMs = 1_500;
 
 /**
  * `GET /api/v1/status`: this node (workers, live sessions, degraded) and the cluster (nodes with
- * heartbeat age, backends with health, live counts per node and drain progress). With the shared
+ * heartbeat age, backends with health, live counts per node and drain progress, and the last
+ * rebalance's progress while it runs or for an hour after). With the shared
  * state down it still answers 200, from this node's own knowledge, with `"stale": true`.
  */
 export const statusEndpoint: ApiEndpoint = {
@@ -28,9 +29,12 @@ export const statusEndpoint: ApiEndpoint = {
 
 /** The cluster part from the store, or undefined when it fails or is too slow. Never rejects. */
 async function readCluster(store: StateStore, at: number): Promise<ClusterRead | undefined> {
-  const read = Promise.all([readNodeRows(store, at), store.liveCounts(), store.readHealth()]).then(
-    ([nodes, counts, health]): ClusterRead => ({ nodes, counts, health }),
-  );
+  const read = Promise.all([
+    readNodeRows(store, at),
+    store.liveCounts(),
+    store.readHealth(),
+    store.readRebalance(),
+  ]).then(([nodes, counts, health, rebalance]): ClusterRead => ({ nodes, counts, health, rebalance }));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
     timer = setTimeout(resolve, clusterReadTimeoutMs, undefined);

@@ -2,7 +2,7 @@ import type { Backend, BackendState } from '../../core/backend.js';
 import type { ConnectionRecord } from '../../core/session-record.js';
 import { liveByNode } from '../../operator/backend-rows.js';
 import type { NodeRow } from '../../operator/node-rows.js';
-import type { DrainRecord, HealthRecord, LiveCounts } from '../../state/state-store.js';
+import type { DrainRecord, HealthRecord, LiveCounts, RebalanceRecord } from '../../state/state-store.js';
 import type { LocalNodeView } from '../admin-context.js';
 
 /** What `GET status` reads from the shared state; absent when it could not (the answer is stale). */
@@ -10,6 +10,8 @@ export interface ClusterRead {
   readonly nodes: readonly NodeRow[];
   readonly counts: LiveCounts;
   readonly health: ReadonlyMap<string, HealthRecord>;
+  /** The last rebalance's progress (`mooring rebalance`, `--auto-rebalance`), if it has not expired. */
+  readonly rebalance?: RebalanceRecord;
 }
 
 /** One worker of this node. */
@@ -71,6 +73,8 @@ export interface StatusView {
     /** The live nodes with their heartbeat age; empty when stale. */
     readonly nodes: readonly NodeRow[];
     readonly backends: readonly StatusBackend[];
+    /** As `mooring status --json` has it: only while a rebalance runs or for an hour after it ended. */
+    readonly rebalance?: RebalanceRecord;
   };
 }
 
@@ -83,7 +87,13 @@ export function statusView(local: LocalNodeView, at: number, cluster: ClusterRea
   const node = nodeStatus(local);
   const degraded = node.degraded || cluster === undefined || cluster.nodes.some((row) => row.degraded);
   const backends = local.controlPlane.backends.map((backend) => backendStatus(backend, local, at, cluster));
-  return { stale: cluster === undefined, at, node, cluster: { degraded, nodes: cluster?.nodes ?? [], backends } };
+  const rebalance = cluster?.rebalance;
+  return {
+    stale: cluster === undefined,
+    at,
+    node,
+    cluster: { degraded, nodes: cluster?.nodes ?? [], backends, ...(rebalance && { rebalance }) },
+  };
 }
 
 function nodeStatus(local: LocalNodeView): StatusNode {

@@ -103,6 +103,25 @@ describe('GET /api/v1/status', () => {
     });
   });
 
+  it("has the last rebalance's progress while it lives, as mooring status --json does", async () => {
+    f = new ApiFixture();
+    const progress = {
+      state: 'running' as const,
+      startedAt: t0,
+      updatedAt: t0,
+      tolerance: 0.1,
+      rate: 20,
+      minAgeMs: 30_000,
+      closed: 3,
+      remaining: 39,
+      backends: [{ id: 'b1', live: 27, share: 15, low: 14, high: 16, move: 11 }],
+    };
+    await f.memory.writeRebalance(progress, 60_000);
+    await f.start();
+    const { body } = await f.call('GET', '/api/v1/status');
+    expect(body.cluster.rebalance).toEqual(progress);
+  });
+
   it('lists static backends too: the membership this node routes by, not only the registry', async () => {
     f = new ApiFixture();
     f.node.backends = [{ id: 'static-1', url: 'http://127.0.0.1:4000', weight: 2, state: 'active' }];
