@@ -1,0 +1,226 @@
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import {
+  runMooring,
+  startTestBackend,
+  type MooringNode,
+  type RedisServerProcess,
+  type TestBackend,
+} from '@mooring/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { meanRate, settle, within } from '../support/waits.js';
+
+/** One client of {@link StickyFleet}: where it is, what it was sent, what its handshakes carried. */
+interface StickyClient {
+  readonly index: number;
+  /** The backend of each of its sessions, in order (the first is where it started). */
+  readonly backends: string[];
+  /** Close codes it received, with when (monotonic ms). */
+  readonly closes: { code: number; at: number }[];
+  /** The sticky cookie it holds (from its last 101) and whether each handshake presented one. */
+  cookie: string | undefined;
+  readonly presentedCookie: boolean[];
+  ws: WebSocket | undefined;
+}
+
+/**
+ * Clients of a real-time app with sticky cookies: each keeps one WebSocket, keeps the cookie the
+ * 101 set, and reconnects with it right after a close (a few ms of back-off, not in lockstep).
+ * Records each client's sessions and closes, and every failed handshake.
+ */
+class StickyFleet {
+  readonly clients: StickyClient[];
+  readonly handshakeFailures: string[] = [];
+  #stopped = false;
+
+  constructor(
+    readonly urls: readonly string[],
+    size: number,
+  ) {
+    this.clients = Array.from({ length: size }, (_, index) => ({
+      index,
+      backends: [],
+      closes: [],
+      cookie: undefined,
+      presentedCookie: [],
+      ws: undefined,
+    }));
+  }
+
+  /** Connects the clients one after another (so least-connections sees each), through the nodes in turn. */
+  async start(): Promise<void> {
+    for (const client of this.clients) await this.#connect(client);
+  }
+
+  openCount(): number {
+    return this.clients.filter((client) => client.ws?.readyState === WebSocket.OPEN).length;
+  }
+
+  /** The backend each client is on now. */
+  current(): string[] {
+    return this.clients.map((client) => client.backends.at(-1) ?? '');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const client of this.clients) client.ws?.terminate();
+  }
+
+  /** Resolves once the client is connected (a failed handshake is recorded and tried again, as a real client would). */
+  #connect(client: StickyClient): Promise<void> {
+    const url = this.urls[client.index % this.urls.length]!;
+    const headers = client.cookie ? { cookie: client.cookie } : undefined;
+    client.presentedCookie.push(client.cookie !== undefined);
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
+    ws.on('upgrade', (res) => {
+      const set = res.headers['set-cookie']?.[0];
+      if (set) client.cookie = set.split(';')[0];
+      client.backends.push(String(res.headers['x-backend']));
+    });
+    return new Promise<void>((resolve) => {
+      let opened = false;
+      let failed = false;
+      const fail = (why: string): void => {
+        if (failed) return;
+        failed = true;
+        this.handshakeFailures.push(`client ${client.index}: ${why}`);
+        ws.terminate();
+        if (this.#stopped) return resolve();
+        setTimeout(() => void this.#connect(client).then(resolve), 50);
+      };
+      ws.on('error', (err) => {
+        if (!opened) fail(err.message);
+      });
+      ws.once('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode}`));
+      ws.once('open', () => {
+        opened = true;
+        client.ws = ws;
+        resolve();
+      });
+      ws.once('close', (code) => {
+        if (!opened || this.#stopped) return;
+        client.closes.push({ code, at: performance.now() });
+        // A real client's reconnection: at once, but not in lockstep with the others.
+        setTimeout(() => void this.#connect(client), 5 + Math.random() * 20);
+      });
+    });
+  }
+}
+
+let redis: RedisServerProcess;
+let raw: Redis;
+const backends: TestBackend[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+  raw = new Redis(redis.url, { lazyConnect: true });
+  await raw.connect();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await Promise.all(backends.map((backend) => backend.close()));
+  await redis?.stop();
+});
+
+const secret = 'rebalance-e2e-cookie-secret-0123456789';
+
+describe('mooring rebalance after a scale-out from 3 to 6 backends, 90 sticky sessions on 2 nodes', () => {
+  const prefix = uniquePrefix();
+  const cli = (args: string[]) => runMooring([...args, '--redis', redis.url, '--prefix', prefix]);
+  let nodes: MooringNode[];
+  let fleet: StickyFleet;
+  beforeAll(async () => {
+    const old = await Promise.all(['old-1', 'old-2', 'old-3'].map((name) => startTestBackend({ name })));
+    backends.push(...old);
+    for (const backend of old) await raw.hset(`${prefix}:backends`, backend.name, backend.url);
+    const args = ['--sticky', 'cookie', '--cookie-secret', secret];
+    nodes = await Promise.all(['reb-a', 'reb-b'].map((id) => startSharedNode(redis, prefix, id, args, 1)));
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await Promise.all((nodes ?? []).map((node) => node.stop()));
+  });
+
+  it('ends with each of the 6 within 10% of its share, moving only what is needed, paced, with no failed reconnect', async () => {
+    fleet = new StickyFleet(
+      nodes.map((node) => `${node.wsUrl}/`),
+      90,
+    );
+    await fleet.start();
+    expect(fleet.openCount()).toBe(90);
+    const before = fleet.current();
+    expect(new Set(before)).toEqual(new Set(['old-1', 'old-2', 'old-3']));
+
+    const added = await Promise.all(['new-1', 'new-2', 'new-3'].map((name) => startTestBackend({ name })));
+    backends.push(...added);
+    const adds = await Promise.all(added.map((backend) => cli(['backend', 'add', backend.name, backend.url])));
+    expect(adds.map((add) => add.code)).toEqual([0, 0, 0]);
+
+    const rate = 20;
+    const rebalance = cli(['rebalance', '--tolerance', '10%', '--rate', `${rate}/s`, '--min-age', '1s']);
+    // Progress is visible while it runs.
+    let finished = false;
+    const done = (): void => void (finished = true);
+    void rebalance.then(done, done);
+    await expect
+      .poll(async () => {
+        const status = JSON.parse((await cli(['status', '--json'])).stdout);
+        return finished || (status.rebalance?.state === 'running' && status.rebalance.closed > 0);
+      }, settle)
+      .toBe(true);
+    const result = await within(rebalance, 25_000, 'mooring rebalance');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const moved = Number(/; (\d+) session\(s\) moved/.exec(result.stdout)?.[1]);
+    expect(result.stdout).toContain('balanced: every backend within 10% of its share');
+
+    await expect.poll(() => fleet.openCount(), settle).toBe(90);
+    expect(fleet.handshakeFailures).toEqual([]);
+    // Each of the 6 within 10 % of its share (15): 13.5 to 16.5.
+    const now = fleet.current();
+    for (const name of ['old-1', 'old-2', 'old-3', 'new-1', 'new-2', 'new-3']) {
+      const live = now.filter((backend) => backend === name).length;
+      expect({ name, live, within: Math.abs(live - 15) <= 1.5 }).toEqual({ name, live, within: true });
+    }
+    // Only the moved sessions were closed, each once, gently: 42 (14 off each old backend) is the
+    // fewest that balance 30/30/30 + 0/0/0; the others never saw a close and stayed where they were.
+    const closed = fleet.clients.filter((client) => client.closes.length > 0);
+    expect(closed).toHaveLength(moved);
+    expect(moved).toBeGreaterThanOrEqual(42);
+    expect(moved).toBeLessThanOrEqual(45);
+    expect(closed.filter((client) => client.closes.length !== 1)).toEqual([]);
+    expect(closed.flatMap((client) => client.closes.map((close) => close.code)).every((code) => code === 1012)).toBe(
+      true,
+    );
+    for (const client of fleet.clients.filter((c) => c.closes.length === 0)) {
+      expect(client.backends).toEqual([before[client.index]]);
+    }
+    // Each moved client came back with its old cookie and was re-pinned to a new backend.
+    for (const client of closed) {
+      expect(client.presentedCookie).toEqual([false, true]);
+      expect(client.backends[0]).toMatch(/^old-/);
+      expect(client.backends[1]).toMatch(/^new-/);
+    }
+    // Paced: 20/s for the whole cluster (both nodes), so about 2 s for 42 closes, never at once.
+    expect(meanRate(closed.map((client) => client.closes[0]!.at))).toBeLessThanOrEqual(1.5 * rate);
+
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(status.rebalance).toMatchObject({ state: 'balanced', closed: moved, remaining: 0 });
+  });
+});
+
+describe('mooring rebalance arguments', () => {
+  it.each([
+    [['--tolerance', 'abc'], /--tolerance: expected a percentage/],
+    [['--tolerance', '150%'], /--tolerance: expected a percentage.*got "150%"/],
+    [['--rate', '-5'], /--rate: expected closes per second/],
+    [['--min-age', 'soon'], /--min-age: expected a duration/],
+    [['--for', '-1s'], /--for: expected a duration/],
+  ])('%j exits 2 with one line naming it, before Redis is contacted', async (args, message) => {
+    const result = await runMooring(['rebalance', ...args, '--redis', 'redis://127.0.0.1:1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+});
