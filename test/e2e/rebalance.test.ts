@@ -183,13 +183,13 @@ describe('mooring rebalance after a scale-out from 3 to 6 backends, 90 sticky se
       const live = now.filter((backend) => backend === name).length;
       expect({ name, live, within: Math.abs(live - 15) <= 1.5 }).toEqual({ name, live, within: true });
     }
-    // Only the moved sessions were closed, each once, gently: 42 (14 off each old backend) is the
-    // fewest that balance 30/30/30 + 0/0/0; the others never saw a close and stayed where they were.
+    // Only the moved sessions were closed, gently: as many closes as the command asked for, 42 (14
+    // off each old backend, the fewest that balance 30/30/30 + 0/0/0) or a few more when a second
+    // round corrects where reconnections landed; the others never saw a close and stayed put.
     const closed = fleet.clients.filter((client) => client.closes.length > 0);
-    expect(closed).toHaveLength(moved);
-    expect(moved).toBeGreaterThanOrEqual(42);
+    expect(closed.reduce((sum, client) => sum + client.closes.length, 0)).toBe(moved);
+    expect(closed.length).toBeGreaterThanOrEqual(42);
     expect(moved).toBeLessThanOrEqual(45);
-    expect(closed.filter((client) => client.closes.length !== 1)).toEqual([]);
     expect(closed.flatMap((client) => client.closes.map((close) => close.code)).every((code) => code === 1012)).toBe(
       true,
     );
@@ -198,12 +198,14 @@ describe('mooring rebalance after a scale-out from 3 to 6 backends, 90 sticky se
     }
     // Each moved client came back with its old cookie and was re-pinned to a new backend.
     for (const client of closed) {
-      expect(client.presentedCookie).toEqual([false, true]);
+      expect(client.presentedCookie.slice(0, 2)).toEqual([false, true]);
       expect(client.backends[0]).toMatch(/^old-/);
       expect(client.backends[1]).toMatch(/^new-/);
     }
     // Paced: 20/s for the whole cluster (both nodes), so about 2 s for 42 closes, never at once.
-    expect(meanRate(closed.map((client) => client.closes[0]!.at))).toBeLessThanOrEqual(1.5 * rate);
+    expect(meanRate(closed.flatMap((client) => client.closes.map((close) => close.at)))).toBeLessThanOrEqual(
+      1.5 * rate,
+    );
 
     const status = JSON.parse((await cli(['status', '--json'])).stdout);
     expect(status.rebalance).toMatchObject({ state: 'balanced', closed: moved, remaining: 0 });

@@ -76,7 +76,13 @@ export function composePieces(
     recovery,
     staticBackends: first.backends,
     onBackends: (backends) => workers.broadcastBackends(backends),
-    onEvent: (event) => (event.type === 'rebalance' ? rebalance.onEvent(event) : health.onEvent(event)),
+    onEvent: (event) => {
+      if (event.type !== 'rebalance') return health.onEvent(event);
+      rebalance.onEvent(event);
+      // Reconnections are placed by these counts: while sessions move, read them at every tick of
+      // the command rather than every 500 ms, so that two nodes do not both fill the same backend.
+      if (event.closes.length > 0) void counts.refresh();
+    },
   });
   const health: HealthLease = new HealthLease({
     store,
