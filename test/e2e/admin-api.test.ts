@@ -146,8 +146,10 @@ describe('the admin API on two nodes sharing one Redis', () => {
     );
     expect({ refused, upgrades: backend.upgradeRequests }).toEqual({ refused: 'UnexpectedResponseError', upgrades });
     expect(clients.map((client) => client.ws.readyState)).toEqual([1, 1, 1]);
-    const line = a.logs.find((entry) => entry.msg === 'admin mutation' && entry.action === 'drain');
-    expect(line).toMatchObject({ target: 'api-1', result: 'ok', remote: '127.0.0.1' });
+    // Logs reach stdout asynchronously (pino, sync: false): the line may come after the answer.
+    await expect
+      .poll(() => a.logs.find((entry) => entry.msg === 'admin mutation' && entry.action === 'drain'), settle)
+      .toMatchObject({ target: 'api-1', result: 'ok', remote: '127.0.0.1' });
     expect(JSON.stringify(a.logs)).not.toContain(token);
   });
 
