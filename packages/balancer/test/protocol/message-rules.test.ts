@@ -10,6 +10,7 @@ import {
   type ContentRule,
   type MessageRuleSpec,
 } from '../../src/protocol/message-rules.js';
+import { ruleSpec } from '../fixtures/message-rule-spec.js';
 import { propertySettings } from '../property/fast-check-settings.js';
 
 function rule(options: { utf8?: boolean; json?: { maxDepth: number; maxSize: number }; deny?: string[] }): ContentRule {
@@ -206,17 +207,7 @@ describe('compileDenyPatterns', () => {
 });
 
 describe('compileRules and ruleForPath', () => {
-  const spec = (path: string, extra: Partial<MessageRuleSpec> = {}): MessageRuleSpec => ({
-    path,
-    direction: 'client',
-    action: 'close',
-    maxMessageSize: 0,
-    maxMessageRate: 0,
-    utf8: false,
-    deny: [],
-    inflateBudget: 1 << 20,
-    ...extra,
-  });
+  const spec = (path: string, extra: Partial<MessageRuleSpec> = {}): MessageRuleSpec => ruleSpec({ path, ...extra });
 
   it('compiles each spec into a rule that keeps it, with its patterns compiled in order', () => {
     const specs = [spec('/api', { utf8: true, json: { maxDepth: 8, maxSize: 512 }, deny: ['a', '(?i)b'] })];

@@ -8,18 +8,7 @@ import {
   type RuleViolation,
   type TunnelInspection,
 } from '../../../src/proxy/websocket/tunnel-policies.js';
-
-const spec = (overrides: Partial<MessageRuleSpec> = {}): MessageRuleSpec => ({
-  path: '/',
-  direction: 'client',
-  action: 'close',
-  maxMessageSize: 0,
-  maxMessageRate: 0,
-  utf8: false,
-  deny: [],
-  inflateBudget: 1 << 20,
-  ...overrides,
-});
+import { ruleSpec as spec } from '../../fixtures/message-rule-spec.js';
 
 function inspectionOf(
   options: { rule?: Partial<MessageRuleSpec>; maxMessageSize?: number; maxMessageRate?: number } = {},
