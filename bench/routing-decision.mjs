@@ -1,10 +1,13 @@
 // Cost of one routing decision, in ns, for 3, 30 and 300 backends, as a worker pays it: a
-// SessionRouter deciding over a BackendPool with live counts (the order it returns included).
+// SessionRouter deciding over a BackendPool with live counts. A decision finds its first
+// candidate and ranks the failover order only when a failover asks (builds before that ranked
+// the whole order every time: with --baseline, those pay for it in every column).
 // - lookup: the ring alone, HashRing#lookup (key hash + the consistent-hash package's lookup);
 // - hash: sticky by client address, with bounded load (F = 1.25) and without;
 // - cookie: a pinned session, with the codec's memo of verified values (a returning session)
 //   and without it (the HMAC), the failover order ranked after the pinned backend;
-// - least-connections and round-robin: no stickiness.
+// - least-connections and round-robin: no stickiness; least-connections also with the failover
+//   order asked for (`order.at(1)`: what a decision costs when its first candidate fails).
 // Also the time to build the ring, from scratch and again with one backend removed (reusing the
 // points of the others), and its heap (run node with --expose-gc to measure it).
 // Pure CPU: no sockets. Build first (`npx tsc -b packages/balancer`), then
@@ -20,7 +23,16 @@ const sizes = [3, 30, 300];
 const batchSize = 2_000;
 const measureMs = 1_500;
 const currentDist = new URL('../packages/balancer/dist/', import.meta.url);
-const modes = ['lookup', 'hashPlain', 'hashBounded', 'cookieHit', 'cookieHmac', 'leastConnections', 'roundRobin'];
+const modes = [
+  'lookup',
+  'hashPlain',
+  'hashBounded',
+  'cookieHit',
+  'cookieHmac',
+  'leastConnections',
+  'leastConnectionsFailover',
+  'roundRobin',
+];
 
 /** The routing modules of one build. */
 async function load(dist) {
@@ -103,9 +115,19 @@ function heapUsed() {
 /** The call timed for a mode: returns a number so the result stays alive. */
 function caseOf(s, mode) {
   if (mode === 'lookup') return (i) => s.ring.lookup(s.addresses[i & 4095]).length;
-  const router = s.routers[mode];
+  const failover = mode === 'leastConnectionsFailover';
+  const router = s.routers[failover ? 'leastConnections' : mode];
   const requests = mode.startsWith('cookie') ? s.byCookie : s.byAddress;
-  return (i) => router.route(requests[i & 4095]).order.length;
+  return (i) => candidatesOf(router.route(requests[i & 4095]).order, failover);
+}
+
+/**
+ * What a decision hands out: builds before the lazy order returned the whole order as an array;
+ * since, the first candidate, and the failover order when asked for (`order.at(1)`).
+ */
+function candidatesOf(order, failover) {
+  if (Array.isArray(order)) return order.length;
+  return failover ? (order.at(1) === undefined ? 1 : 2) : order.first === undefined ? 0 : 1;
 }
 
 /** Median ns per call of `run(i)` over timed batches. */
@@ -161,6 +183,7 @@ const columns = [
   ['cookieHit', 'cookie, memo hit'],
   ['cookieHmac', 'cookie, HMAC'],
   ['leastConnections', 'least-connections'],
+  ['leastConnectionsFailover', 'least-connections, failover order asked'],
   ['roundRobin', 'round-robin'],
 ];
 

@@ -1,5 +1,6 @@
 import type { BackendPool } from './backend-pool.js';
 import type { Candidate } from '../core/backend.js';
+import type { CandidateOrder } from './candidate-order.js';
 import type { BalancePolicy } from './choose-backend.js';
 import { LeastConnections } from './least-connections.js';
 import type { RoutableSet } from './routable-set.js';
@@ -23,21 +24,20 @@ export class BalancingRouter {
   }
 
   /**
-   * Best-first order for a new session, without moving the rotation. With `first` (a pinned
-   * backend), the order starts with it and ranks the others after it.
+   * Best-first order for a new session, without moving the rotation: the first now, the
+   * failover order on demand (CandidateOrder). With `first` (a pinned backend), the order
+   * starts with it and ranks the others after it.
    */
-  peek(first?: Candidate): Candidate[] {
+  peek(first?: Candidate): CandidateOrder {
     const view = this.#pool.routable();
-    const order: Candidate[] = first === undefined ? [] : [first];
-    if (this.#policy === 'round-robin') this.#cycleOf(view).orderInto(this.#rotation, order, first);
-    else this.#leastConnections.rankInto(view.eligible, this.#rotation, order, first);
-    return order;
+    if (this.#policy === 'round-robin') return this.#cycleOf(view).orderFrom(this.#rotation, first);
+    return this.#leastConnections.orderOf(view.eligible, this.#rotation, first);
   }
 
   /** Best-first order for a new session that will be placed now: advances the rotation. */
-  pick(): Candidate[] {
+  pick(): CandidateOrder {
     const order = this.peek();
-    if (order.length > 0) this.#rotation = (this.#rotation + 1) % 1_000_000_007;
+    if (order.first !== undefined) this.#rotation = (this.#rotation + 1) % 1_000_000_007;
     return order;
   }
 

@@ -1,5 +1,6 @@
 import type { Candidate } from '../core/backend.js';
 import { capacity, type HashRoute } from './bounded-load.js';
+import { CandidateOrder } from './candidate-order.js';
 import { HashRing } from './hash-ring.js';
 import type { PoolEntry } from './pool-entry.js';
 import type { RoutableSet } from './routable-set.js';
@@ -7,8 +8,8 @@ import type { RoutableSet } from './routable-set.js';
 /**
  * Hash-mode placement for one generation of a pool: the ring, built from the membership (and
  * rebuilt only when ids or weights change), and the eligible entries aligned with its members
- * (rebuilt on any change of the eligible set). A decision is one walk of the ring that yields
- * both the pick and the failover order, and allocates only that order.
+ * (rebuilt on any change of the eligible set). A decision walks the ring up to its pick; the
+ * failover order is the same walk continued, done only when a failover asks for it.
  */
 export class HashPlacement {
   readonly generation: number;
@@ -19,6 +20,10 @@ export class HashPlacement {
   /** The entries of `#items`, for the bounded-load totals. */
   readonly #eligible: readonly PoolEntry[];
   readonly #totalWeight: number;
+  /** Scratch of `place`'s walk, and the bounded-load terms `#hasRoom` reads during it. */
+  readonly #walked: Candidate[] = [];
+  #walkLive = 0;
+  #walkFactor = 0;
 
   private constructor(view: RoutableSet, ring: HashRing) {
     this.generation = view.generation;
@@ -43,29 +48,49 @@ export class HashPlacement {
   }
 
   /**
-   * Appends the eligible backends in ring order from the key's point to `order`, the pick first,
-   * and says how the pick was made. With `factorPercent` (bounded load, Mirrokni et al.), the pick
-   * is the first backend that is not full, and the ones it passed over follow it in ring order,
-   * so that one walk serves both. Returns undefined when no backend is eligible.
+   * Places `key` and says how: the pick is the first eligible backend in ring order from the
+   * key's point; with `factorPercent` (bounded load, Mirrokni et al.), the first that is not full.
+   * Only the walk up to the pick is done now. The failover order, the backends the pick passed
+   * over in ring order then the rest of the ring, is the same walk, done again only when a
+   * failover asks (`rank`). Returns undefined when no backend is eligible.
    */
-  place(key: string, factorPercent: number | undefined, order: Candidate[]): HashRoute | undefined {
-    this.ring.walkInto(key, this.#items, this.#eligible.length, order);
-    if (order.length === 0) return undefined;
-    if (factorPercent === undefined) return 'hash';
-    const live = this.#totalLive();
-    let at = 0;
-    while (at < order.length && this.#isFull(order[at]!, live, factorPercent)) at++;
-    if (at === 0) return 'hash';
-    if (at === order.length) {
-      // Unreachable: the caps sum to more than the live total (see `capacity`).
-      order.length = 0;
-      return undefined;
+  place(key: string, factorPercent: number | undefined): HashOrder | undefined {
+    const walked = this.#walked;
+    walked.length = 0;
+    if (factorPercent === undefined) {
+      this.ring.walkInto(key, this.#items, 1, walked);
+      const owner = walked[0];
+      walked.length = 0;
+      return owner === undefined ? undefined : new HashOrder(this, key, 0, owner, 'hash');
     }
-    const pick = order[at]!;
-    order.copyWithin(1, 0, at);
-    order[0] = pick;
-    return 'hash-overflow';
+    this.#walkLive = this.#totalLive();
+    this.#walkFactor = factorPercent;
+    this.ring.walkInto(key, this.#items, this.#eligible.length, walked, this.#hasRoom);
+    const at = walked.length - 1;
+    const pick = walked[at];
+    walked.length = 0;
+    // No pick with room is unreachable: the caps sum to more than the live total (`capacity`).
+    if (pick === undefined || !this.#hasRoom(pick)) return undefined;
+    return new HashOrder(this, key, at, pick, at === 0 ? 'hash' : 'hash-overflow');
   }
+
+  /**
+   * The whole order of a placement whose pick was the `at`-th eligible backend of the key's
+   * walk: the pick, then the walk without it (the backends passed over first, in ring order).
+   */
+  rank(key: string, at: number): Candidate[] {
+    const order: Candidate[] = [];
+    this.ring.walkInto(key, this.#items, this.#eligible.length, order);
+    if (at > 0) {
+      const pick = order[at]!;
+      order.copyWithin(1, 0, at);
+      order[0] = pick;
+    }
+    return order;
+  }
+
+  /** Whether a backend has room under the bounded load of the walk in progress. */
+  readonly #hasRoom = (candidate: Candidate): boolean => !this.#isFull(candidate, this.#walkLive, this.#walkFactor);
 
   /** Live connections over the eligible ring members: they change with every session. */
   #totalLive(): number {
@@ -79,5 +104,26 @@ export class HashPlacement {
     return (
       candidate.liveConnections + 1 > capacity(factorPercent, totalLive, candidate.backend.weight, this.#totalWeight)
     );
+  }
+}
+
+/** A hash decision's order: the placement of its generation, its key and where its pick was. */
+export class HashOrder extends CandidateOrder {
+  /** `hash-overflow` when bounded load passed over the key's owner. */
+  readonly route: HashRoute;
+  readonly #placement: HashPlacement;
+  readonly #key: string;
+  readonly #at: number;
+
+  constructor(placement: HashPlacement, key: string, at: number, pick: Candidate, route: HashRoute) {
+    super(pick);
+    this.route = route;
+    this.#placement = placement;
+    this.#key = key;
+    this.#at = at;
+  }
+
+  protected rank(): readonly Candidate[] {
+    return this.#placement.rank(this.#key, this.#at);
   }
 }

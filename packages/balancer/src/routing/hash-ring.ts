@@ -116,10 +116,17 @@ export class HashRing {
   /**
    * The walk of `walk` over `items`, aligned with `members`: appends `items[m]` to `out` for each
    * distinct member m in ring order from the key's point, skipping members whose item is
-   * undefined, until `wanted` items are out. Allocates nothing: the seen-set is a stamp array
-   * owned by the ring, which is safe because the walk is synchronous.
+   * undefined, until `wanted` items are out, or until one for which `last` is true is out.
+   * Allocates nothing: the seen-set is a stamp array owned by the ring, which is safe because
+   * the walk is synchronous.
    */
-  walkInto<T>(key: string, items: readonly (T | undefined)[], wanted: number, out: T[]): void {
+  walkInto<T>(
+    key: string,
+    items: readonly (T | undefined)[],
+    wanted: number,
+    out: T[],
+    last?: (item: T) => boolean,
+  ): void {
     const start = this.#ring.get(ringKey(hashKey(key)));
     if (start === null) return;
     const owners = this.#owners;
@@ -134,6 +141,7 @@ export class HashRing {
         if (item !== undefined) {
           found++;
           out.push(item);
+          if (last?.(item) === true) return;
         }
       }
       rank = rank + 1 === owners.length ? 0 : rank + 1;

@@ -1,4 +1,5 @@
 import type { Candidate } from '../core/backend.js';
+import { CandidateOrder, noCandidates } from './candidate-order.js';
 
 /**
  * Weighted round robin over a fixed set, precomputed once per change of that set: the cycle
@@ -25,6 +26,17 @@ export class RoundRobinCycle {
     }
     this.#cycle = Uint32Array.from(cycle);
     this.#seen = new Uint32Array(members.length);
+  }
+
+  /**
+   * The order of `orderInto` for one session, lazily: the member at turn `rotation` (or `pinned`,
+   * a pinned backend) first, found in O(1); the others ranked by `orderInto` on the first failover.
+   */
+  orderFrom(rotation: number, pinned?: Candidate): CandidateOrder {
+    if (pinned !== undefined) return new RoundRobinOrder(this, rotation, pinned, pinned);
+    const cycle = this.#cycle;
+    if (cycle.length === 0) return noCandidates;
+    return new RoundRobinOrder(this, rotation, this.#members[cycle[rotation % cycle.length]!]!, undefined);
   }
 
   /**
@@ -55,5 +67,25 @@ export class RoundRobinCycle {
       this.#stamp = 0;
     }
     return ++this.#stamp;
+  }
+}
+
+/** A round-robin decision's order: the cycle of its generation and its turn are all it needs. */
+class RoundRobinOrder extends CandidateOrder {
+  readonly #cycle: RoundRobinCycle;
+  readonly #rotation: number;
+  readonly #pinned: Candidate | undefined;
+
+  constructor(cycle: RoundRobinCycle, rotation: number, first: Candidate, pinned: Candidate | undefined) {
+    super(first);
+    this.#cycle = cycle;
+    this.#rotation = rotation;
+    this.#pinned = pinned;
+  }
+
+  protected rank(): readonly Candidate[] {
+    const order = this.#pinned === undefined ? [] : [this.#pinned];
+    this.#cycle.orderInto(this.#rotation, order, this.#pinned);
+    return order;
   }
 }

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteKind } from '../core/session-record.js';
-import type { Candidate } from '../core/backend.js';
 import type { BackendPool } from './backend-pool.js';
 import { BalancingRouter } from './balancing-router.js';
 import { toPercent } from './bounded-load.js';
+import { noCandidates, type CandidateOrder } from './candidate-order.js';
 import type { BalancePolicy } from './choose-backend.js';
 import { HashPlacement } from './hash-placement.js';
 import { extractHashKey, type HashKeySpec } from './hash-key.js';
@@ -22,8 +22,11 @@ export interface RoutingRequest {
 
 /** Where a request or handshake goes, best first, and how that was decided. */
 export interface RoutingDecision {
-  /** Candidates in order: the first is the choice, the rest the failover order. */
-  readonly order: readonly Candidate[];
+  /**
+   * Candidates in order: `order.first` is the choice (undefined: no backend is eligible), and
+   * `order.at(i)` for i ≥ 1 the failover order, ranked only when a failover first asks for it.
+   */
+  readonly order: CandidateOrder;
   readonly route: RouteKind;
   /** Cookie mode: the response must (re)issue the cookie even if the first candidate serves. */
   readonly issueCookie: boolean;
@@ -43,7 +46,8 @@ export type StickyOptions =
  * and reads the same signed cookies, so a session lands on the same backend through any of them.
  *
  * A decision sorts nothing and builds no map: what it reads is rebuilt once per generation of
- * the pool (BackendPool#routable), and it allocates only the order it returns.
+ * the pool (BackendPool#routable). It finds only its first candidate; the failover order is
+ * ranked, from what the decision saw, when a failover asks for it (CandidateOrder).
  */
 export class SessionRouter {
   readonly #pool: BackendPool;
@@ -105,8 +109,7 @@ export class SessionRouter {
       return { order: this.#balancer.pick(), route: 'fallback', issueCookie: false, cookieMode: false };
     this.#placement = HashPlacement.of(this.#pool.routable(), this.#placement);
     // Failover follows the ring, so every node fails a key over to the same next backend.
-    const order: Candidate[] = [];
-    const route = this.#placement.place(key, this.#factorPercent, order);
-    return { order, route: route ?? 'hash', issueCookie: false, cookieMode: false };
+    const order = this.#placement.place(key, this.#factorPercent);
+    return { order: order ?? noCandidates, route: order?.route ?? 'hash', issueCookie: false, cookieMode: false };
   }
 }

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Candidate } from '../../src/core/backend.js';
 import { BackendPool } from '../../src/routing/backend-pool.js';
 import { BalancingRouter } from '../../src/routing/balancing-router.js';
+import type { CandidateOrder } from '../../src/routing/candidate-order.js';
 import { rankCandidates, type BalancePolicy } from '../../src/routing/choose-backend.js';
 import { backends } from '../fixtures/routing-keys.js';
 
-const ids = (order: readonly Candidate[]): string[] => order.map((candidate) => candidate.backend.id);
+const ids = (order: readonly Candidate[] | CandidateOrder): string[] =>
+  (Array.isArray(order) ? order : order.toArray()).map((candidate) => candidate.backend.id);
 
 function router(policy: BalancePolicy, members: readonly Backend[]): { pool: BackendPool; router: BalancingRouter } {
   const pool = new BackendPool();
@@ -51,7 +53,7 @@ describe('BalancingRouter', () => {
     const { pool, router: balancer } = router('round-robin', backends('a', 'b'));
     expect(ids(balancer.peek())).toEqual(['a', 'b']);
     pool.setBackends(backends(['a', 1], ['b', 3]));
-    const firsts = Array.from({ length: 4 }, () => balancer.pick()[0]!.backend.id);
+    const firsts = Array.from({ length: 4 }, () => balancer.pick().first!.backend.id);
     expect(firsts).toEqual(['a', 'b', 'b', 'b']);
   });
 });

@@ -19,9 +19,8 @@ function poolOf(members: readonly Backend[], live: (id: string) => number = () =
 }
 
 function place(placement: HashPlacement, key: string, factorPercent?: number) {
-  const order: Candidate[] = [];
-  const route = placement.place(key, factorPercent, order);
-  return { order, route };
+  const order = placement.place(key, factorPercent);
+  return { order: order?.toArray() ?? [], route: order?.route };
 }
 
 describe('HashPlacement', () => {

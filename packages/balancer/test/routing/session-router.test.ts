@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackendPool } from '../../src/routing/backend-pool.js';
+import type { CandidateOrder } from '../../src/routing/candidate-order.js';
 import { parseHashKeySpec } from '../../src/routing/hash-key.js';
 import { SessionRouter, type RoutingRequest } from '../../src/routing/session-router.js';
 import { createCookieCodec } from '../../src/routing/sticky-cookie.js';
@@ -23,7 +24,7 @@ const request = (headers: Record<string, string> = {}, url = '/'): RoutingReques
   url,
 });
 const cookie = (id: string): Record<string, string> => ({ cookie: `other=1; mooring=${codec.encode(id)}` });
-const ids = (order: readonly { backend: { id: string } }[]): string[] => order.map((candidate) => candidate.backend.id);
+const ids = (order: CandidateOrder): string[] => order.toArray().map((candidate) => candidate.backend.id);
 
 describe('SessionRouter, cookie mode', () => {
   const cookieRouter = (p: BackendPool) =>
@@ -72,7 +73,7 @@ describe('SessionRouter, cookie mode', () => {
     },
   ])('$name', ({ headers, states, route, first, issue }) => {
     const decision = cookieRouter(pool(states)).route(request(headers));
-    expect({ route: decision.route, first: decision.order[0]?.backend.id, issue: decision.issueCookie }).toEqual({
+    expect({ route: decision.route, first: decision.order.first?.backend.id, issue: decision.issueCookie }).toEqual({
       route,
       first,
       issue,
@@ -110,7 +111,7 @@ describe('SessionRouter, cookie mode during a rebalance', () => {
 
   it("re-pins a handshake's cookie naming a backend above its share, to the least loaded", () => {
     const decision = cookieRouter(loaded(true)).route(handshake('a'));
-    expect([decision.route, decision.order[0]?.backend.id, decision.issueCookie]).toEqual([
+    expect([decision.route, decision.order.first?.backend.id, decision.issueCookie]).toEqual([
       'cookie-repinned',
       'c',
       true,

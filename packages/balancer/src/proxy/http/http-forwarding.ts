@@ -102,8 +102,8 @@ function tlsTargetOptions(origin: string): { ssl?: { servername: string } } {
 }
 
 /** Why no candidate is left: none was eligible, the last one failed its TLS handshake, or all refused. */
-function noCandidateLeft(req: IncomingMessage, candidates: number): HttpErrorCode {
-  if (candidates === 0) return 'MOORING_ERR_NO_BACKEND';
+function noCandidateLeft(req: IncomingMessage, noneEligible: boolean): HttpErrorCode {
+  if (noneEligible) return 'MOORING_ERR_NO_BACKEND';
   return (req as TrackedRequest)[lastFailedTls] ? 'MOORING_ERR_BACKEND_TLS' : 'MOORING_ERR_BACKEND_UNREACHABLE';
 }
 
@@ -128,8 +128,8 @@ export function forwardHttp(
   index = 0,
 ): void {
   const { order } = decision;
-  const candidate = order[index];
-  if (!candidate) return refuseRequest(res, noCandidateLeft(req, order.length), ctx.metrics);
+  const candidate = order.at(index);
+  if (!candidate) return refuseRequest(res, noCandidateLeft(req, order.first === undefined), ctx.metrics);
   const { backend } = candidate;
   ctx.pool.acquire(backend.id);
   (req as TrackedRequest)[servedBy] = backend.id;
@@ -164,7 +164,7 @@ export function forwardHttp(
       (req as TrackedRequest)[lastFailedTls] = tls;
       ctx.log.warn({ err, backend: backend.id }, tls ? 'backend TLS handshake failed' : 'backend refused a request');
       if (res.headersSent || req.socket.destroyed) return res.destroy();
-      if (!isReplayable(req)) return refuseRequest(res, noCandidateLeft(req, order.length), ctx.metrics);
+      if (!isReplayable(req)) return refuseRequest(res, noCandidateLeft(req, order.first === undefined), ctx.metrics);
       forwardHttp(req, res, decision, ctx, index + 1);
     },
   );

@@ -232,8 +232,8 @@ export class WebSocketSession {
 
   async #tryCandidate(index: number): Promise<void> {
     const { order } = this.#decision!;
-    const candidate = order[index];
-    if (!candidate) return this.#refuse(this.#noCandidateLeft(order.length), 'backend-unreachable');
+    const candidate = order.at(index);
+    if (!candidate) return this.#refuse(this.#noCandidateLeft(order.first === undefined), 'backend-unreachable');
     const { backend } = candidate;
     this.#attempt = index;
     // Counted from the moment it is placed, so that concurrent handshakes see each other in
@@ -263,8 +263,8 @@ export class WebSocketSession {
   }
 
   /** Why no candidate is left: none was eligible, the last failed its TLS handshake, or all refused. */
-  #noCandidateLeft(candidates: number): HttpErrorCode {
-    if (candidates === 0) return 'MOORING_ERR_NO_BACKEND';
+  #noCandidateLeft(noneEligible: boolean): HttpErrorCode {
+    if (noneEligible) return 'MOORING_ERR_NO_BACKEND';
     return this.#lastFailedTls ? 'MOORING_ERR_BACKEND_TLS' : 'MOORING_ERR_BACKEND_UNREACHABLE';
   }
 
