@@ -16,6 +16,14 @@ const worker = runWorker({
       new Promise((resolve) =>
         process.connected && process.send ? process.send(message, undefined, {}, () => resolve()) : resolve(),
       ),
+    sendHandle: (message, handle) =>
+      new Promise((resolve, reject) => {
+        if (!process.connected || !process.send) return reject(new Error('the channel to the primary is closed'));
+        // The handle is a libuv TCP handle: Node sends its file descriptor and leaves ours open.
+        process.send(message, handle as unknown as import('node:net').Socket, {}, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      }),
     onMessage: (listener) => {
       process.on('message', listener);
       return () => process.off('message', listener);

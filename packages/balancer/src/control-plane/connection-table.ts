@@ -47,6 +47,18 @@ export class ConnectionTable {
     this.#closed.push(id);
   }
 
+  /**
+   * A session now held by another worker of this node: the record is rewritten (close requests go
+   * by it), yet no session opened. Its old worker's exit no longer takes it along.
+   */
+  moved(id: string, worker: number): void {
+    const record = this.#live.get(id);
+    if (!record || record.worker === worker) return;
+    const moved = { ...record, worker };
+    this.#live.set(id, moved);
+    this.#opened.push(moved);
+  }
+
   /** Sessions a worker held when it died: it can no longer report them closed. */
   closeWorker(worker: number): void {
     for (const record of this.#live.values()) if (record.worker === worker) this.closed(record.id);

@@ -126,6 +126,11 @@ export class NodeControlPlane {
     this.#pieces.health.backendFailed(backend);
   }
 
+  /** A session moved to another worker of this node (SIGHUP handover): it lives on, held there. */
+  sessionMoved(id: string, worker: number): void {
+    this.#pieces.table.moved(id, worker);
+  }
+
   /** A worker died: its sessions died with it. */
   workerExited(worker: number): void {
     this.#pieces.table.closeWorker(worker);

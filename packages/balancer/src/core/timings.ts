@@ -33,6 +33,19 @@ export const maxPenaltyMs = 10_000;
  */
 export const sessionReportDelayMs = 20;
 
+/**
+ * Worker replacement (SIGHUP), per tunnel: how long its peers get to take what is buffered for
+ * them before it can move; then how long the successor has to take it, and the slack the old
+ * worker waits beyond that before it keeps the tunnel (so that a late "taken" never meets a
+ * tunnel that went on here: the successor refuses anything past its deadline).
+ */
+export const handoverRestMs = 1_000;
+export const handoverAnswerMs = 5_000;
+export const handoverAnswerSlackMs = 5_000;
+
+/** Tunnels brought to rest at once during a handover: each is still for a few IPC round trips. */
+export const handoverLanes = 8;
+
 // Supervisor (the primary)
 
 /** Longest wait for a new worker to listen during a reload before the reload gives up. */

@@ -24,6 +24,23 @@ function firstBytesViolation(firstByte: number, length7: number): FrameViolation
   return undefined;
 }
 
+/**
+ * A tracker's whole position, as plain data: what a worker handing a tunnel to its successor
+ * sends over IPC so that the successor goes on parsing from the very byte where it stopped.
+ */
+export interface TrackerPosition {
+  readonly remaining: number;
+  readonly opcode: number;
+  /** The bytes of a header split across chunks (at most 13). */
+  readonly partial: readonly number[];
+  readonly violation: FrameViolation | undefined;
+  readonly closeSeen: boolean;
+  readonly fin: boolean;
+  readonly frames: number;
+  readonly messages: number;
+  readonly bytes: number;
+}
+
 function readUInt32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
@@ -104,6 +121,53 @@ export class FrameBoundaryTracker {
   bytesToBoundary(): number | undefined {
     if (this.#violation !== undefined || this.#partialLength > 0) return undefined;
     return this.#remaining;
+  }
+
+  /** The position to go on from in another process ({@link FrameBoundaryTracker.resume}). */
+  position(): TrackerPosition {
+    return {
+      remaining: this.#remaining,
+      opcode: this.#opcode,
+      partial: this.#partial ? [...this.#partial.subarray(0, this.#partialLength)] : [],
+      violation: this.#violation,
+      closeSeen: this.#closeSeen,
+      fin: this.#fin,
+      frames: this.#frames,
+      messages: this.#messages,
+      bytes: this.#bytes,
+    };
+  }
+
+  /**
+   * A tracker that goes on from `position` (taken by {@link position} in another process). The
+   * position comes over IPC from our own worker, but is checked anyway: a header longer than the
+   * longest one, or counts that are not counts, throw instead of parsing garbage.
+   */
+  static resume(position: TrackerPosition): FrameBoundaryTracker {
+    const counts = [position.remaining, position.frames, position.messages, position.bytes];
+    if (!counts.every((count) => Number.isSafeInteger(count) && count >= 0))
+      throw new RangeError('tracker position: counts must be non-negative integers');
+    const { partial } = position;
+    // A partial header is shorter than the header its second byte announces (at most 13 bytes).
+    if (!Array.isArray(partial) || (partial.length >= 2 && partial.length >= headerLength(partial[1]! & 0xff)))
+      throw new RangeError('tracker position: not a partial frame header');
+    if (position.partial.length > 0 && position.remaining > 0)
+      throw new RangeError('tracker position: a partial header and a payload cannot both be pending');
+    const tracker = new FrameBoundaryTracker();
+    tracker.#remaining = position.remaining;
+    tracker.#opcode = position.opcode & 0x0f;
+    if (position.partial.length > 0) {
+      tracker.#partial = new Uint8Array(maxHeaderLength);
+      tracker.#partial.set(position.partial.map((byte) => byte & 0xff));
+      tracker.#partialLength = position.partial.length;
+    }
+    tracker.#violation = position.violation;
+    tracker.#closeSeen = position.closeSeen === true;
+    tracker.#fin = position.fin === true;
+    tracker.#frames = position.frames;
+    tracker.#messages = position.messages;
+    tracker.#bytes = position.bytes;
+    return tracker;
   }
 
   /** Observes a whole chunk forwarded in this direction. Ignored once {@link claim} was called. */

@@ -162,6 +162,22 @@ export class DataPlaneMetrics {
     this.#addTraffic(final);
   }
 
+  /**
+   * An open session moved to the next worker (SIGHUP): it leaves this worker's gauge, and its
+   * traffic since the last sample is counted here, but it is no close.
+   */
+  sessionHandedOver(final: TrafficSample): void {
+    if (!this.#enabled) return;
+    this.#connections.dec({ backend: final.backend });
+    this.#addTraffic(final);
+  }
+
+  /** A session another worker handed over: it joins this worker's gauge, but it is no new session. */
+  sessionAdopted(backend: string): void {
+    if (!this.#enabled) return;
+    this.#connections.inc({ backend });
+  }
+
   /** A message broke a message rule (closed or, with `action: log`, only counted). */
   messageRuleViolated(violation: { rule: string; action: string; direction: string }): void {
     if (!this.#enabled) return;

@@ -29,6 +29,8 @@ import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './websocket/upgrade-handler.js';
 import { WebSocketSession, type SessionContext } from './websocket/websocket-session.js';
 import { SocketHandoff } from './backend-connect.js';
+import type { TunnelParcel } from './websocket/tunnel-parcel.js';
+import { socketFromHandle, type StreamHandle } from './websocket/socket-handle.js';
 
 export type { SessionObserver } from './websocket/session-registry.js';
 
@@ -50,6 +52,15 @@ export interface ProxyServer {
   sessionsDrained(): Promise<void>;
   /** Resolves once every client connection has closed (the server closed after `stopAccepting`). */
   connectionsClosed(): Promise<void>;
+  /** The open WebSockets that could move to another worker now (plaintext, nothing inspecting them). */
+  movableSessions(): WebSocketSession[];
+  /**
+   * Takes over a tunnel another worker handed over: its two sockets are rebuilt from the handles
+   * (file descriptors) it sent. Throws when this worker cannot carry it (its backend unknown
+   * here, or frame tracking on without the frame positions): nothing is read then, and the
+   * caller lets the old worker keep it.
+   */
+  adoptTunnel(parcel: TunnelParcel, client: StreamHandle, backend: StreamHandle): WebSocketSession;
   /** Closes one live WebSocket gently; false when this worker does not hold it. */
   closeSession(id: string, code: number, reason: 'drain' | 'shutdown' | 'rebalance'): boolean;
   /** Stops accepting and closes every WebSocket gently; resolves when they are gone. Idempotent. */
@@ -110,6 +121,10 @@ export function createProxyServer(
       limits.release(session.clientAddress);
       sessions.finished(session, wasOpen);
     },
+    onHandedOver: (session) => {
+      limits.release(session.clientAddress);
+      sessions.handedOver(session);
+    },
   };
   let accepting = true;
   wireProxyEvents(proxy, pool, log, () => accepting);
@@ -146,6 +161,19 @@ export function createProxyServer(
     sessionsDrained: () => sessions.drained(),
     connectionsClosed: () => stopAccepting(),
     closeSession: (id, code, reason) => sessions.closeGently(id, code, reason),
+    movableSessions: () => sessions.movable(),
+    adoptTunnel: (parcel, clientHandle, backendHandle) => {
+      const backend = pool.get(parcel.backend);
+      if (!backend) throw new Error(`backend ${parcel.backend} is not in this worker's membership`);
+      // Its frame boundaries would be unknown here, so a drain could not close it gently.
+      if (config.frameTracking && !parcel.trackers)
+        throw new Error('frame tracking is on and the tunnel has no frame positions');
+      const [client, backendSocket] = [socketFromHandle(clientHandle), socketFromHandle(backendHandle)];
+      const session = WebSocketSession.adopt(parcel, client, backendSocket, backend, sessionContext);
+      limits.adopt(session.clientAddress);
+      sessions.adopted(session);
+      return session;
+    },
     close: (code) => {
       void stopAccepting();
       closing ??= sessions.close(code);

@@ -4,6 +4,7 @@ import type { ConnectionRecord } from '../core/session-record.js';
 import type { MessageRuleSpec } from '../protocol/message-rules.js';
 import type { MetricsSnapshot } from '../proxy/data-plane-metrics.js';
 import type { TlsMaterial } from '../proxy/tls/tls-material.js';
+import type { TunnelParcel } from '../proxy/websocket/tunnel-parcel.js';
 
 /**
  * Messages the primary sends its workers over the cluster IPC channel. Workers never talk to
@@ -15,9 +16,14 @@ export type PrimaryToWorker =
   | { readonly type: 'init'; readonly config: Readonly<MooringConfig> }
   /**
    * Stop accepting; close what is left at the deadline. On SIGHUP (a retiring worker) nothing
-   * paces its closes: sessions may run to the deadline.
+   * paces its closes: sessions may run to the deadline, and `handOverTo` names the successor that
+   * takes the movable ones first (README: "Worker replacement").
    */
-  | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number }
+  | { readonly type: 'shutdown'; readonly deadlineMs: number; readonly closeCode: number; readonly handOverTo?: number }
+  /** One socket of a tunnel the retiring worker `from` hands over; the message carries its handle. */
+  | (HandoverSocket & { readonly type: 'adopt-socket'; readonly from: number })
+  /** The successor's answer to a handover, relayed to the retiring worker. */
+  | { readonly type: 'handover-result'; readonly id: string; readonly adopted: boolean }
   /** TLS certificates and CAs, read and checked by the primary (before `backends` in a new worker's state). */
   | { readonly type: 'tls'; readonly material: TlsMaterial }
   /** The message rules file, read and checked by the primary (before `backends`, so before listening). */
@@ -40,6 +46,15 @@ export type PrimaryToWorker =
       readonly reason: 'drain' | 'shutdown' | 'rebalance';
     };
 
+/** One socket of a tunnel on its way to the successor (the client's first, carrying the parcel). */
+export interface HandoverSocket {
+  readonly id: string;
+  readonly side: 'client' | 'backend';
+  readonly parcel?: TunnelParcel;
+  /** Epoch ms after which the successor must refuse the tunnel: the old worker then takes it back. */
+  readonly deadline: number;
+}
+
 /** Messages workers send the primary; fire-and-forget, never awaited on the request path. */
 export type WorkerToPrimary =
   /** The worker listens for messages: it is ready for its `init`. */
@@ -51,4 +66,8 @@ export type WorkerToPrimary =
   /** This worker's data-plane metrics, for the scrape `id`. */
   | { readonly type: 'metrics'; readonly id: number; readonly snapshot: MetricsSnapshot }
   /** A backend refused, reset or timed out a connection (passive health). */
-  | { readonly type: 'backend-failed'; readonly backend: string };
+  | { readonly type: 'backend-failed'; readonly backend: string }
+  /** A retiring worker hands a tunnel's socket to worker `to`; the message carries its handle. */
+  | (HandoverSocket & { readonly type: 'handover-socket'; readonly to: number })
+  /** The successor took (or refused) the tunnel the retiring worker `from` handed over. */
+  | { readonly type: 'handover-result'; readonly from: number; readonly id: string; readonly adopted: boolean };

@@ -278,7 +278,9 @@ export class Primary {
   #run(): void {
     const log = this.#log;
     this.#unsubscribe.push(
-      listen(cluster, 'message', (worker: Worker, message: WorkerToPrimary) => this.#onWorkerMessage(worker, message)),
+      listen(cluster, 'message', (worker: Worker, message: WorkerToPrimary, handle?: unknown) =>
+        this.#onWorkerMessage(worker, message, handle),
+      ),
       listen(cluster, 'exit', (worker: Worker) => {
         this.#controlPlane.workerExited(worker.id);
         void this.#scrape.workerExited(worker.id);
@@ -298,7 +300,7 @@ export class Primary {
     this.#workers.startAll();
   }
 
-  #onWorkerMessage(worker: Worker, message: WorkerToPrimary): void {
+  #onWorkerMessage(worker: Worker, message: WorkerToPrimary, handle: unknown): void {
     switch (message?.type) {
       case 'ready-for-state': // a new worker gets the current state before it accepts its first connection
         if (this.#tls) this.#workers.send(worker.id, { type: 'tls', material: this.#tls });
@@ -313,6 +315,14 @@ export class Primary {
         break;
       case 'metrics':
         this.#scrape.answered(worker.id, message.id, message.snapshot);
+        break;
+      case 'handover-socket': // a retiring worker's tunnel, on its way to the successor
+        this.#workers.relayHandover(worker.id, message, handle);
+        break;
+      case 'handover-result':
+        // From now on close requests for the session go to the worker that holds it.
+        if (message.adopted) this.#controlPlane.sessionMoved(message.id, worker.id);
+        this.#workers.send(message.from, { type: 'handover-result', id: message.id, adopted: message.adopted });
         break;
     }
   }

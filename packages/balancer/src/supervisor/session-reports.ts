@@ -12,7 +12,7 @@ export function batchedSessionReports(
   node: string,
   worker: number,
   tell: (message: WorkerToPrimary) => void,
-): SessionObserver {
+): SessionObserver & { flush(): void } {
   let opened: ConnectionRecord[] = [];
   let closed: string[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -26,6 +26,12 @@ export function batchedSessionReports(
     timer ??= setTimeout(flush, sessionReportDelayMs);
   };
   return {
+    /** Sends what is gathered now: before a handover, so that the primary knows every session it moves. */
+    flush() {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      flush();
+    },
     opened(session) {
       opened.push({
         id: session.id,

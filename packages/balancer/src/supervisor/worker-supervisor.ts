@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WorkerView } from '../admin/admin-context.js';
 import { listen, type Unsubscribe } from '../core/listener.js';
@@ -98,18 +99,22 @@ export class WorkerSupervisor {
     for (const id of [...this.#serving, ...this.#retiring]) this.send(id, message);
   }
 
-  /** SIGHUP: replace every worker, one at a time, with one running `next`. */
+  /**
+   * SIGHUP: replace every worker, one at a time, with one running `next`; each retiring worker
+   * hands its movable WebSockets to the worker that replaces it.
+   */
   async reload(next: Readonly<MooringConfig>): Promise<void> {
     this.#config = next;
     const old = [...this.#serving];
     for (const id of old) {
       const fresh = this.#fork();
       await once(fresh, 'listening', { signal: AbortSignal.timeout(reloadListenTimeoutMs) });
-      this.#retire(id);
+      this.#retire(id, fresh.id);
     }
-    // A changed worker count: add or retire the difference.
+    // A changed worker count: add or retire the difference (to the first worker that stays).
     for (let extra = this.#serving.size; extra < next.workers; extra++) this.#fork();
-    for (const id of [...this.#serving].slice(next.workers)) this.#retire(id);
+    const [heir, ...rest] = [...this.#serving];
+    for (const id of rest.slice(Math.max(0, next.workers - 1))) this.#retire(id, heir);
     this.#log.info({ workers: this.#serving.size }, 'reload complete');
   }
 
@@ -170,14 +175,42 @@ export class WorkerSupervisor {
     return worker;
   }
 
-  #retire(id: number): void {
+  #retire(id: number, successor: number | undefined): void {
     this.#serving.delete(id);
     this.#retiring.add(id);
     this.#log.info(
-      { workerId: id },
-      'retiring worker: it stops accepting, its websockets stay until they end or the deadline',
+      { workerId: id, successor },
+      'retiring worker: it stops accepting and hands its movable websockets over; the others stay until they end or the deadline',
     );
-    this.send(id, { type: 'shutdown', deadlineMs: this.#config.shutdownDeadline, closeCode: this.#config.closeCode });
+    this.send(id, {
+      type: 'shutdown',
+      deadlineMs: this.#config.shutdownDeadline,
+      closeCode: this.#config.closeCode,
+      handOverTo: successor,
+    });
+  }
+
+  /**
+   * Passes one socket of a tunnel from a retiring worker to its successor. The primary only
+   * carries the handle: it never wraps it in a socket (that would read from it) and closes its
+   * own copy of the descriptor once it is on its way. Whatever goes wrong here is a refusal for
+   * the retiring worker, which then keeps the tunnel.
+   */
+  relayHandover(from: number, message: Extract<WorkerToPrimary, { type: 'handover-socket' }>, handle: unknown): void {
+    const { to, ...socket } = message;
+    const target = cluster.workers?.[to];
+    const closeOurCopy = (): void => (handle as { close?: () => void } | undefined)?.close?.();
+    const refuse = (why: string): void => {
+      closeOurCopy();
+      this.#log.warn({ session: message.id, from, to, reason: why }, 'tunnel handover not relayed');
+      this.send(from, { type: 'handover-result', id: message.id, adopted: false });
+    };
+    if (handle === undefined || handle === null) return refuse('the message carried no socket');
+    if (!target?.isConnected() || !this.#serving.has(to)) return refuse('the successor is not serving');
+    target.send({ ...socket, type: 'adopt-socket', from }, handle as Socket, {}, (err: Error | null) => {
+      if (err) return refuse(err.message);
+      closeOurCopy();
+    });
   }
 
   #onExit(worker: Worker, code: number | null, signal: string | null): void {

@@ -7,14 +7,19 @@ import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 import { batchedSessionReports } from './session-reports.js';
 import { parseWorkerInit } from './worker-init.js';
 import { shutdownWorker } from './worker-shutdown.js';
+import { HandoverReceiver } from './handover-receiver.js';
+import { HandoverSender } from './handover-sender.js';
+import type { StreamHandle } from '../proxy/websocket/socket-handle.js';
 
 /** How a worker reaches its primary; in a cluster worker, the process's IPC channel. */
 export interface PrimaryChannel {
   send(message: WorkerToPrimary): void;
   /** Sends and resolves once the message is handed to the channel (before the process exits). */
   sendLast(message: WorkerToPrimary): Promise<void>;
-  /** Subscribes to the primary's messages; returns the function that unsubscribes. */
-  onMessage(listener: (message: unknown) => void): () => void;
+  /** Subscribes to the primary's messages (some carry a socket's handle); returns the function that unsubscribes. */
+  onMessage(listener: (message: unknown, handle?: unknown) => void): () => void;
+  /** Sends a message with a socket's handle (a tunnel handed over); rejects when it could not be sent. */
+  sendHandle(message: WorkerToPrimary, handle: StreamHandle): Promise<void>;
 }
 
 /** What a worker needs from its process; the CLI's worker entry passes the real ones. */
@@ -43,8 +48,8 @@ export interface RunningWorker {
 export function runWorker(deps: WorkerDeps): RunningWorker {
   const running: { log: Logger | undefined } = { log: undefined };
   let worker: WorkerProcess | undefined;
-  const unsubscribe = deps.channel.onMessage((message) => {
-    if (worker) return worker.onMessage(message as PrimaryToWorker);
+  const unsubscribe = deps.channel.onMessage((message, handle) => {
+    if (worker) return worker.onMessage(message as PrimaryToWorker, handle);
     // Broadcasts may reach a worker forked a moment ago, before its init: the state snapshot it
     // asks for right after init carries all they said. Only a shutdown cannot wait.
     const type = (message as { type?: unknown } | null)?.type;
@@ -66,6 +71,9 @@ class WorkerProcess {
   readonly #pool: BackendPool;
   readonly #proxy: ProxyServer;
   readonly #detach: () => void;
+  readonly #reports: ReturnType<typeof batchedSessionReports>;
+  readonly #receiver: HandoverReceiver;
+  #sender: HandoverSender | undefined;
   #state: 'configured' | 'listening' | 'stopping' = 'configured';
 
   constructor(config: Readonly<MooringConfig>, deps: WorkerDeps, detach: () => void) {
@@ -74,14 +82,19 @@ class WorkerProcess {
     this.log = createLogger({ node: config.nodeId, worker: deps.workerId, level: config.logLevel });
     this.#pool = new BackendPool({ onFailure: (backend) => deps.channel.send({ type: 'backend-failed', backend }) });
     this.#pool.setBackends(config.backends);
-    const observer = batchedSessionReports(config.nodeId, deps.workerId, (message) => deps.channel.send(message));
-    this.#proxy = createProxyServer(config, this.#pool, this.log, observer);
+    this.#reports = batchedSessionReports(config.nodeId, deps.workerId, (message) => deps.channel.send(message));
+    this.#proxy = createProxyServer(config, this.#pool, this.log, this.#reports);
+    this.#receiver = new HandoverReceiver(this.#proxy, (message) => deps.channel.send(message), this.log);
   }
 
-  onMessage(message: PrimaryToWorker): void {
+  onMessage(message: PrimaryToWorker, handle?: unknown): void {
     switch (message?.type) {
       case 'shutdown':
-        return void this.#stop(message.deadlineMs, message.closeCode);
+        return void this.#stop(message.deadlineMs, message.closeCode, message.handOverTo);
+      case 'adopt-socket':
+        return this.#receiver.received(message, handle);
+      case 'handover-result':
+        return this.#sender?.answered(message.id, message.adopted);
       case 'backends':
         this.#pool.setBackends(message.backends);
         this.#proxy.backendsChanged(message.backends);
@@ -115,11 +128,26 @@ class WorkerProcess {
     this.#proxy.listeners.listen((server) => this.log.info({ address: server.address() }, 'worker listening'));
   }
 
-  async #stop(deadlineMs: number, closeCode: number): Promise<void> {
+  async #stop(deadlineMs: number, closeCode: number, successor: number | undefined): Promise<void> {
     if (this.#state === 'stopping') return;
     this.#state = 'stopping';
-    this.log.info({ deadlineMs }, 'worker stopping: no new connections, live ones until they end or the deadline');
-    await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode);
+    this.#receiver.close();
+    this.log.info(
+      { deadlineMs, successor },
+      successor === undefined
+        ? 'worker stopping: no new connections, live ones until they end or the deadline'
+        : 'worker stopping: no new connections; movable websockets go to the successor, the rest stay until they end or the deadline',
+    );
+    const handOver =
+      successor === undefined
+        ? undefined
+        : () => {
+            // The primary must know every session before it hears that one moved.
+            this.#reports.flush();
+            this.#sender = new HandoverSender(this.#proxy, this.#deps.channel, successor, this.log);
+            return this.#sender.run();
+          };
+    await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode, handOver);
     // What this worker counted since the primary's last scrape would die with it otherwise.
     await this.#deps.channel.sendLast({
       type: 'metrics',

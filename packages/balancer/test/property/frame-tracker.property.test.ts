@@ -206,6 +206,54 @@ describe('FrameBoundaryTracker properties: well-formed streams', () => {
   });
 });
 
+describe('FrameBoundaryTracker properties: a position moved to another process', () => {
+  it('a tracker resumed from its JSON position at any chunk goes on exactly as one that never moved', () => {
+    fc.assert(
+      fc.property(validStreamArb, fc.nat(), ({ specs, cuts }, moveAt) => {
+        const { stream, frames } = place(specs);
+        const chunks = chunksOf(
+          stream,
+          resolveCuts(
+            cuts,
+            stream.length,
+            frames.map((f) => f.start),
+          ),
+        );
+        const stayed = new FrameBoundaryTracker();
+        let moved = new FrameBoundaryTracker();
+        const at = moveAt % (chunks.length + 1);
+        for (const [index, chunk] of chunks.entries()) {
+          // A worker handing the tunnel over: the position crosses IPC as JSON.
+          if (index === at) moved = FrameBoundaryTracker.resume(JSON.parse(JSON.stringify(moved.position())));
+          stayed.observe(chunk);
+          moved.observe(chunk);
+          expect(snapshot(moved)).toEqual(snapshot(stayed));
+          expect(moved.messages).toBe(stayed.messages);
+        }
+      }),
+      propertySettings(300),
+    );
+  });
+
+  it('resume() refuses positions no tracker could have taken', () => {
+    const valid = new FrameBoundaryTracker().position();
+    // The longest partial header: 13 bytes of a 14-byte one (64-bit length, masked).
+    expect(FrameBoundaryTracker.resume({ ...valid, partial: [0x82, 0xff, ...Array(11).fill(0)] }).atBoundary).toBe(
+      false,
+    );
+    for (const bad of [
+      { ...valid, remaining: -1 },
+      { ...valid, bytes: 1.5 },
+      { ...valid, frames: Number.NaN },
+      { ...valid, partial: Array(14).fill(0xff) },
+      { ...valid, partial: [0x81, 0x05, 0, 0] },
+      { ...valid, partial: [0x82], remaining: 3 },
+      { ...valid, partial: 'x' as unknown as number[] },
+    ])
+      expect(() => FrameBoundaryTracker.resume(bad)).toThrow(RangeError);
+  });
+});
+
 /** Everything a tracker reports, to compare two trackers. */
 function snapshot(tracker: FrameBoundaryTracker) {
   return {

@@ -11,6 +11,7 @@ function channel(): PrimaryChannel & { sent: WorkerToPrimary[]; deliver(message:
     sent,
     send: (message) => void sent.push(message),
     sendLast: async (message) => void sent.push(message),
+    sendHandle: async (message) => void sent.push(message),
     onMessage: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

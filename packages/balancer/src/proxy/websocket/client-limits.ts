@@ -26,6 +26,11 @@ export class ClientLimits {
   }
 
   /** The client's WebSocket (or failed handshake) is over. */
+  /** A connection another worker handed over: it counts against the limit, but took no handshake token. */
+  adopt(address: string): void {
+    if (this.#maxConnections > 0) this.#live.set(address, (this.#live.get(address) ?? 0) + 1);
+  }
+
   release(address: string): void {
     if (this.#maxConnections === 0) return;
     const count = (this.#live.get(address) ?? 0) - 1;

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
-import { FrameBoundaryTracker } from '../../protocol/frame-tracker.js';
+import { FrameBoundaryTracker, type TrackerPosition } from '../../protocol/frame-tracker.js';
 import { InspectingRelay, type RelayPolicy } from './inspecting-relay.js';
 import { TunnelPipe } from './tunnel-pipe.js';
 
@@ -56,11 +56,13 @@ export type GentleCloseOutcome = 'clean' | 'forced';
  * pipes it removes), before they resume, so that nothing flows uncounted. A direction given a
  * policy is carried by an {@link InspectingRelay}, the others by a {@link TunnelPipe}; the
  * backend's FIN does not end the client (the session decides whether a close frame goes first).
+ * `resumeFrom`: the trackers' positions of a tunnel another worker handed over.
  */
 export function trackTunnel(
   client: Socket,
   backend: Socket,
   policies: { readonly client?: RelayPolicy; readonly backend?: RelayPolicy } = {},
+  resumeFrom?: { readonly fromClient: TrackerPosition; readonly fromBackend: TrackerPosition },
 ): TrackedTunnel {
   backend.unpipe(client);
   client.unpipe(backend);
@@ -68,8 +70,11 @@ export function trackTunnel(
   const backendRelay = policies.backend && new InspectingRelay(backend, client, policies.backend);
   clientRelay?.start();
   backendRelay?.start();
-  const fromClient = clientRelay ? undefined : new FrameBoundaryTracker();
-  const fromBackend = backendRelay ? undefined : new FrameBoundaryTracker();
+  // A tunnel handed over by another worker goes on from its trackers' positions (piped directions only).
+  const tracker = (position: TrackerPosition | undefined): FrameBoundaryTracker =>
+    position ? FrameBoundaryTracker.resume(position) : new FrameBoundaryTracker();
+  const fromClient = clientRelay ? undefined : tracker(resumeFrom?.fromClient);
+  const fromBackend = backendRelay ? undefined : tracker(resumeFrom?.fromBackend);
   return {
     client,
     backend,

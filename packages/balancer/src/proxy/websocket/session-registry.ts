@@ -30,6 +30,24 @@ export class SessionRegistry implements TrafficSource {
     this.#observer?.opened(session);
   }
 
+  /** A session another worker handed over: open here from now on, but no new session to report. */
+  adopted(session: WebSocketSession): void {
+    this.all.add(session);
+    this.#open.set(session.id, session);
+  }
+
+  /** A session this worker handed over: gone from here, yet not closed (nothing to report). */
+  handedOver(session: WebSocketSession): void {
+    this.all.delete(session);
+    this.#open.delete(session.id);
+    if (this.all.size === 0) this.#whenDrained?.resolve();
+  }
+
+  /** The open sessions that could move to another process now. */
+  movable(): WebSocketSession[] {
+    return [...this.#open.values()].filter((session) => session.movable);
+  }
+
   finished(session: WebSocketSession, wasOpen: boolean): void {
     this.all.delete(session);
     this.#open.delete(session.id);

@@ -16,6 +16,7 @@ import { connectToBackend, isTlsFailure, type SocketHandoff } from '../backend-c
 import { backendTarget } from '../backend-target.js';
 import { defaultCloseCode, isSendableCloseCode } from '../../protocol/close-codes.js';
 import { closeFrame } from '../../protocol/close-frame.js';
+import type { FrameBoundaryTracker } from '../../protocol/frame-tracker.js';
 import type { MessageRule } from '../../protocol/message-rules.js';
 import { parseDeflateAgreement, type DeflateAgreement } from '../../protocol/permessage-deflate.js';
 import type { DataPlaneMetrics, TrafficSample } from '../data-plane-metrics.js';
@@ -25,7 +26,9 @@ import { closeTunnelGently, trackTunnel, type TrackedTunnel } from './gentle-clo
 import { noteListeners, releaseHandshakeClosures, type ListenersBefore } from './handshake-closures.js';
 import { writeNon101Response } from './non-101-response.js';
 import { inspectTunnel } from './tunnel-inspection.js';
+import type { TunnelParcel } from './tunnel-parcel.js';
 import { TunnelPipe } from './tunnel-pipe.js';
+import { quiesceTunnel, releaseReads } from './tunnel-quiesce.js';
 import { backendPolicy, clientPolicy } from './tunnel-policies.js';
 
 /** How a session ended, as its log line reports it. */
@@ -82,14 +85,25 @@ export interface SessionContext {
   readonly onOpened: (session: WebSocketSession) => void;
   /** Called once when the session is over, whatever the outcome; `wasOpen` says if it ever opened. */
   readonly onFinished: (session: WebSocketSession, wasOpen: boolean) => void;
+  /** Called when another worker took the open session over (instead of `onFinished`). */
+  readonly onHandedOver: (session: WebSocketSession) => void;
+}
+
+/** A tunnel at rest, ready to move: its two sockets and what the successor needs with them. */
+export interface HandoverReady {
+  readonly parcel: TunnelParcel;
+  readonly client: Socket;
+  readonly backend: Socket;
 }
 
 /**
  * `connecting`: opening TCP to a candidate; `handshaking`: the upgrade request is with the
  * backend; `open`: the tunnel relays frames; `closing`: a close is under way (gentle close, or
- * the backend went away and the client is being told); `closed`: both sockets are done.
+ * the backend went away and the client is being told); `moving`: at rest while another worker
+ * is asked to take it over (see {@link WebSocketSession.prepareHandover}); `closed`: both
+ * sockets are done, or, `moved`, in another worker's hands.
  */
-type Phase = 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
+type Phase = 'connecting' | 'handshaking' | 'open' | 'moving' | 'closing' | 'closed' | 'moved';
 
 let sequence = 0;
 
@@ -109,9 +123,9 @@ const noHead = Buffer.alloc(0);
  * leaks), a close frame to the client when the backend dies, an idle timeout and TCP keep-alive.
  */
 export class WebSocketSession {
-  readonly id = `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+  readonly id: string;
   readonly clientAddress: string;
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   /** The client's upgrade request and the bytes read after it: needed until the 101, then dropped. */
   #req: IncomingMessage | undefined;
   readonly #socket: Socket;
@@ -146,12 +160,27 @@ export class WebSocketSession {
   /** What the 101 agreed for permessage-deflate, for inflating messages the rules inspect. */
   #deflate: DeflateAgreement | undefined;
   #pings: BalancerPings | undefined;
+  /** Both directions are relayed (by pipes or relays) since http-proxy's `open`. */
+  #piped = false;
+  /** A handover under way: a gentle close asked meanwhile waits for its outcome. */
+  #moving: Promise<void> | undefined;
+  #endMove: (() => void) | undefined;
 
-  constructor(req: IncomingMessage, socket: Socket, head: Buffer, clientAddress: string, ctx: SessionContext) {
+  /** `adopted`: a tunnel another worker handed over (see {@link WebSocketSession.adopt}). */
+  constructor(
+    req: IncomingMessage | undefined,
+    socket: Socket,
+    head: Buffer | undefined,
+    clientAddress: string,
+    ctx: SessionContext,
+    adopted?: TunnelParcel,
+  ) {
     this.#req = req;
     this.#socket = socket;
     this.#head = head;
-    this.#path = req.url ?? '/';
+    this.#path = adopted?.path ?? req?.url ?? '/';
+    this.id = adopted?.id ?? `${process.pid.toString(36)}-${(++sequence).toString(36)}`;
+    this.startedAt = adopted?.startedAt ?? Date.now();
     this.clientAddress = clientAddress;
     this.#ctx = ctx;
   }
@@ -213,6 +242,9 @@ export class WebSocketSession {
    */
   closeGently(code: number, reason: GentleCloseReason): Promise<unknown> {
     if (this.#closing) return this.#closing;
+    // Closed here if it stays, or by the worker that takes it (which the primary asks from then on).
+    if (this.#moving) return this.#moving.then(() => this.#phase === 'open' && this.closeGently(code, reason));
+    if (this.#phase === 'moved') return Promise.resolve();
     if (this.#phase === 'closing') return Promise.resolve();
     if (this.#phase !== 'open' || !this.#tunnel) {
       this.#finish(reason);
@@ -368,12 +400,11 @@ export class WebSocketSession {
     this.#listenersBefore = undefined;
     const backend = this.#backendSocket;
     if (this.#phase !== 'open' || !backend) return;
+    this.#piped = true;
     if (!this.#ctx.frameTracking) {
-      // Bytes both ways and nothing else; the backend's FIN ends the client, as a pipe's would.
       backend.unpipe(this.#socket);
       this.#socket.unpipe(backend);
-      new TunnelPipe(backend, this.#socket, undefined, true).start();
-      new TunnelPipe(this.#socket, backend, undefined, true).start();
+      this.#pipeBytes(backend);
       return;
     }
     const { inspection, pings } = inspectTunnel(this.#ctx, {
@@ -392,6 +423,150 @@ export class WebSocketSession {
     });
   }
 
+  /** Without frame tracking: bytes both ways and nothing else; the backend's FIN ends the client, as a pipe's would. */
+  #pipeBytes(backend: Socket): void {
+    new TunnelPipe(backend, this.#socket, undefined, true).start();
+    new TunnelPipe(this.#socket, backend, undefined, true).start();
+  }
+
+  /**
+   * Whether the tunnel can move to another process: open and relayed, plaintext both ways (Node
+   * cannot send a TLS socket: its session state lives in this process's OpenSSL), and nothing
+   * looking inside it (limits, rules and pings hold state per message, zlib's among it, that
+   * cannot be sent).
+   */
+  get movable(): boolean {
+    const tunnel = this.#tunnel;
+    return (
+      this.#phase === 'open' &&
+      this.#piped &&
+      !this.#closing &&
+      !this.#pings &&
+      !tunnel?.clientRelay &&
+      !tunnel?.backendRelay &&
+      !isEncrypted(this.#socket) &&
+      !isEncrypted(this.#backendSocket!)
+    );
+  }
+
+  /**
+   * First step of a handover (SIGHUP): brings the tunnel to rest (`tunnel-quiesce.ts`), so that
+   * its two file descriptors carry the whole state of the byte streams, and describes it for the
+   * successor. Resolves undefined when it cannot move (see {@link movable}) or did not come to
+   * rest in `timeoutMs`: it then goes on here as before. Otherwise the caller must end the move
+   * with {@link handedOver} or {@link handoverFailed}.
+   */
+  async prepareHandover(timeoutMs: number): Promise<HandoverReady | undefined> {
+    if (!this.movable) return undefined;
+    this.#phase = 'moving';
+    this.#moving = new Promise<void>((resolve) => (this.#endMove = resolve));
+    const client = this.#socket;
+    const backend = this.#backendSocket!;
+    const atRest = await quiesceTunnel(client, backend, timeoutMs);
+    if (!atRest || this.#phase !== 'moving') {
+      this.#settleMove(this.#phase === 'moving' ? 'open' : this.#phase);
+      return undefined;
+    }
+    const tunnel = this.#tunnel;
+    const parcel: TunnelParcel = {
+      id: this.id,
+      clientAddress: this.clientAddress,
+      startedAt: this.startedAt,
+      path: this.#path,
+      backend: this.#backend!.id,
+      route: this.#route ?? 'balance',
+      bytesFromClient: client.bytesRead - this.#bytesAtOpen.read,
+      bytesToClient: client.bytesWritten - this.#bytesAtOpen.written,
+      sampled: this.#sampled,
+      trackers: tunnel && {
+        fromClient: (tunnel.fromClient as FrameBoundaryTracker).position(),
+        fromBackend: (tunnel.fromBackend as FrameBoundaryTracker).position(),
+      },
+    };
+    return { parcel, client, backend };
+  }
+
+  /**
+   * The successor has the tunnel and relays it: this worker lets go of its copies of the two file
+   * descriptors. Closing a descriptor that another process also holds sends nothing (no FIN, no
+   * RST: `destroy()` never shuts a TCP connection down), so neither peer notices.
+   */
+  handedOver(): void {
+    if (this.#phase !== 'moving') return;
+    this.#settleMove('moved');
+    this.#clearHandshakeTimer();
+    this.#socket.setTimeout(0);
+    this.#socket.destroy();
+    this.#backendSocket?.destroy();
+    this.#ctx.pool.release(this.#backend!.id);
+    this.#ctx.metrics.sessionHandedOver(this.sampleTraffic());
+    this.#ctx.log.info(
+      { session: this.id, backend: this.#backend?.id, client: this.clientAddress },
+      'websocket session handed over to the next worker',
+    );
+    this.#ctx.onHandedOver(this);
+  }
+
+  /** The successor did not take the tunnel: it goes on here, reading again where it stopped. */
+  handoverFailed(): void {
+    if (this.#phase !== 'moving') return;
+    releaseReads(this.#socket);
+    releaseReads(this.#backendSocket!);
+    this.#settleMove('open');
+  }
+
+  #settleMove(phase: Phase): void {
+    this.#phase = phase;
+    this.#moving = undefined;
+    this.#endMove?.();
+    this.#endMove = undefined;
+  }
+
+  /**
+   * A tunnel another worker handed over (`parcel`, with its two sockets rebuilt from the file
+   * descriptors): the session goes on as if it had been here from its 101, with the same id,
+   * counters and frame positions, and neither peer sees anything.
+   */
+  static adopt(
+    parcel: TunnelParcel,
+    client: Socket,
+    backendSocket: Socket,
+    backend: Backend,
+    ctx: SessionContext,
+  ): WebSocketSession {
+    const session = new WebSocketSession(undefined, client, undefined, parcel.clientAddress, ctx, parcel);
+    session.#resume(parcel, backendSocket, backend);
+    return session;
+  }
+
+  #resume(parcel: TunnelParcel, backendSocket: Socket, backend: Backend): void {
+    const client = this.#socket;
+    this.#phase = 'open';
+    this.#wasOpen = true;
+    this.#piped = true;
+    this.#status = 101;
+    this.#route = parcel.route;
+    this.#backend = backend;
+    this.#backendSocket = backendSocket;
+    (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
+    // Counted from the 101 in the old worker: these sockets start at 0.
+    this.#bytesAtOpen = { read: -parcel.bytesFromClient, written: -parcel.bytesToClient };
+    this.#sampled = { ...parcel.sampled };
+    this.#ctx.pool.acquire(backend.id);
+    // Errors are reported through 'close' (the http server's error listener stayed in the old worker).
+    client.on('error', () => {});
+    backendSocket.on('error', () => {});
+    client.on('close', () => this.#finish('client-close'));
+    backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
+    client.on('end', () => (this.#end ??= 'client-close'));
+    backendSocket.on('end', () => (this.#end ??= 'backend-close'));
+    if (this.#ctx.idleTimeoutMs > 0) client.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
+    if (parcel.trackers && this.#ctx.frameTracking)
+      this.#tunnel = trackTunnel(client, backendSocket, {}, parcel.trackers);
+    else this.#pipeBytes(backendSocket);
+    this.#ctx.metrics.sessionAdopted(backend.id);
+  }
+
   /** The session whose backend socket this is, for http-proxy events that only name the socket. */
   static ofBackendSocket(socket: Socket): WebSocketSession | undefined {
     return (socket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket];
@@ -406,7 +581,7 @@ export class WebSocketSession {
   #onBackendClosed(backendSocket: Socket): void {
     if (backendSocket !== this.#backendSocket) return;
     if (this.#phase === 'handshaking') this.#handshakeFailed(undefined);
-    else if (this.#phase === 'open') this.#backendGone();
+    else if (this.#phase === 'open' || this.#phase === 'moving') this.#backendGone();
   }
 
   /**
@@ -465,8 +640,8 @@ export class WebSocketSession {
   }
 
   #finish(end: SessionEnd, errorCode?: HttpErrorCode): void {
-    if (this.#phase === 'closed') return;
-    this.#phase = 'closed';
+    if (this.#phase === 'closed' || this.#phase === 'moved') return;
+    this.#settleMove('closed');
     this.#clearHandshakeTimer();
     clearTimeout(this.#graceTimer);
     this.#pings?.destroy();
