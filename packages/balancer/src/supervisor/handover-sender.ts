@@ -48,6 +48,7 @@ export class HandoverSender {
 
   /** Hands over every movable tunnel, a few at a time; resolves when each has moved or stayed. */
   async run(): Promise<HandoverOutcome> {
+    const startedAt = performance.now();
     const queue = this.#proxy.movableSessions();
     const total = this.#proxy.sessions.size;
     let moved = 0;
@@ -56,7 +57,11 @@ export class HandoverSender {
     };
     await Promise.all(Array.from({ length: handoverLanes }, lane));
     const outcome = { moved, kept: total - moved };
-    this.#log.info({ ...outcome, successor: this.#successor }, 'websocket tunnels handed over to the successor');
+    const durationMs = Math.round(performance.now() - startedAt);
+    this.#log.info(
+      { ...outcome, successor: this.#successor, durationMs },
+      'websocket tunnels handed over to the successor',
+    );
     return outcome;
   }
 

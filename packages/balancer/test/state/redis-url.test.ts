@@ -142,6 +142,8 @@ describe('redactRedisUrl and describeRedisTarget', () => {
     const scheme = fc.constantFrom('redis', 'rediss', 'redis+sentinel', 'redis+cluster');
     fc.assert(
       fc.property(scheme, password, fc.string({ maxLength: 30 }), (kind, secret, tail) => {
+        // A host that spells the password (found: password and host both "String") shows it as the host.
+        fc.pre(!tail.includes(secret) && !tail.includes(encodeURIComponent(secret)));
         const text = `${kind}://user:${encodeURIComponent(secret)}@${tail}`;
         const shown = redactRedisUrl(text);
         expect(shown).not.toContain(encodeURIComponent(secret));
