@@ -20,10 +20,10 @@ export class HashPlacement {
   /** The entries of `#items`, for the bounded-load totals. */
   readonly #eligible: readonly PoolEntry[];
   readonly #totalWeight: number;
-  /** Scratch of `place`'s walk, and the bounded-load terms `#hasRoom` reads during it. */
-  readonly #walked: Candidate[] = [];
+  /** The bounded-load terms of `place`'s walk, and how many full backends it passed over. */
   #walkLive = 0;
   #walkFactor = 0;
+  #passedOver = 0;
 
   private constructor(view: RoutableSet, ring: HashRing) {
     this.generation = view.generation;
@@ -55,22 +55,18 @@ export class HashPlacement {
    * failover asks (`rank`). Returns undefined when no backend is eligible.
    */
   place(key: string, factorPercent: number | undefined): HashOrder | undefined {
-    const walked = this.#walked;
-    walked.length = 0;
+    const eligible = this.#eligible.length;
     if (factorPercent === undefined) {
-      this.ring.walkInto(key, this.#items, 1, walked);
-      const owner = walked[0];
-      walked.length = 0;
+      const owner = this.ring.firstOf(key, this.#items, eligible);
       return owner === undefined ? undefined : new HashOrder(this, key, 0, owner, 'hash');
     }
     this.#walkLive = this.#totalLive();
     this.#walkFactor = factorPercent;
-    this.ring.walkInto(key, this.#items, this.#eligible.length, walked, this.#hasRoom);
-    const at = walked.length - 1;
-    const pick = walked[at];
-    walked.length = 0;
+    this.#passedOver = 0;
+    const pick = this.ring.firstOf(key, this.#items, eligible, this.#hasRoom);
     // No pick with room is unreachable: the caps sum to more than the live total (`capacity`).
-    if (pick === undefined || !this.#hasRoom(pick)) return undefined;
+    if (pick === undefined) return undefined;
+    const at = this.#passedOver;
     return new HashOrder(this, key, at, pick, at === 0 ? 'hash' : 'hash-overflow');
   }
 
@@ -89,8 +85,12 @@ export class HashPlacement {
     return order;
   }
 
-  /** Whether a backend has room under the bounded load of the walk in progress. */
-  readonly #hasRoom = (candidate: Candidate): boolean => !this.#isFull(candidate, this.#walkLive, this.#walkFactor);
+  /** Whether a backend has room under the bounded load of the walk in progress; counts the full ones. */
+  readonly #hasRoom = (candidate: Candidate): boolean => {
+    const full = this.#isFull(candidate, this.#walkLive, this.#walkFactor);
+    if (full) this.#passedOver++;
+    return !full;
+  };
 
   /** Live connections over the eligible ring members: they change with every session. */
   #totalLive(): number {

@@ -116,17 +116,10 @@ export class HashRing {
   /**
    * The walk of `walk` over `items`, aligned with `members`: appends `items[m]` to `out` for each
    * distinct member m in ring order from the key's point, skipping members whose item is
-   * undefined, until `wanted` items are out, or until one for which `last` is true is out.
-   * Allocates nothing: the seen-set is a stamp array owned by the ring, which is safe because
-   * the walk is synchronous.
+   * undefined, until `wanted` items are out. Allocates nothing: the seen-set is a stamp array
+   * owned by the ring, which is safe because the walk is synchronous.
    */
-  walkInto<T>(
-    key: string,
-    items: readonly (T | undefined)[],
-    wanted: number,
-    out: T[],
-    last?: (item: T) => boolean,
-  ): void {
+  walkInto<T>(key: string, items: readonly (T | undefined)[], wanted: number, out: T[]): void {
     const start = this.#ring.get(ringKey(hashKey(key)));
     if (start === null) return;
     const owners = this.#owners;
@@ -141,11 +134,46 @@ export class HashRing {
         if (item !== undefined) {
           found++;
           out.push(item);
-          if (last?.(item) === true) return;
         }
       }
       rank = rank + 1 === owners.length ? 0 : rank + 1;
     }
+  }
+
+  /**
+   * The first item of `walkInto`'s walk that `accept` takes (every item without it), or
+   * undefined when none of the `count` defined items does: the pick of a decision, without the
+   * order after it. `accept` sees each item once, in walk order.
+   */
+  firstOf<T>(
+    key: string,
+    items: readonly (T | undefined)[],
+    count: number,
+    accept?: (item: T) => boolean,
+  ): T | undefined {
+    if (count === 0) return undefined;
+    const start = this.#ring.get(ringKey(hashKey(key)));
+    if (start === null) return undefined;
+    const owners = this.#owners;
+    const first = items[owners[start]!];
+    // The owner of the key's point: all a plain hash decision reads, no seen-set needed.
+    if (first !== undefined && (accept === undefined || accept(first))) return first;
+    const seen = this.#seen;
+    const stamp = this.#nextStamp();
+    let found = 0;
+    for (let step = 0, rank = start; step < owners.length && found < count; step++) {
+      const owner = owners[rank]!;
+      if (seen[owner] !== stamp) {
+        seen[owner] = stamp;
+        const item = items[owner];
+        if (item !== undefined) {
+          found++;
+          if (step > 0 && (accept === undefined || accept(item))) return item;
+        }
+      }
+      rank = rank + 1 === owners.length ? 0 : rank + 1;
+    }
+    return undefined;
   }
 
   #nextStamp(): number {

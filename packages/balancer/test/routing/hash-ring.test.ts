@@ -140,6 +140,30 @@ describe('HashRing', () => {
       ]);
     }
   });
+  it('finds the first item of the walk that is taken, each item asked once in walk order', () => {
+    const ring = HashRing.build(backends('a', 'b', 'c', 'd', 'e'));
+    for (const [index, key] of seededKeys(200).entries()) {
+      const items = ring.members.map((id) => (id === 'c' ? undefined : id.toUpperCase()));
+      const walk = ring.walk(key).filter((id) => id !== 'c');
+      expect(ring.firstOf(key, items, 4)).toBe(walk[0]!.toUpperCase());
+      const refused = new Set(walk.slice(0, index % 5)); // the first 0 to 4 of the walk are full
+      const asked: string[] = [];
+      const taken = ring.firstOf(key, items, 4, (item) => {
+        asked.push(item);
+        return !refused.has(item.toLowerCase());
+      });
+      const expected = walk.find((id) => !refused.has(id));
+      expect(taken).toBe(expected?.toUpperCase());
+      expect(asked).toEqual(walk.slice(0, Math.min(refused.size + 1, 4)).map((id) => id.toUpperCase()));
+    }
+    expect(
+      ring.firstOf(
+        'k',
+        ring.members.map(() => undefined),
+        0,
+      ),
+    ).toBeUndefined();
+  });
 });
 
 describe('independence from the order of the membership (DESIGN.md: 0 of 100,000 keys disagree)', () => {
