@@ -12,18 +12,13 @@ import type { Backend } from '../core/backend.js';
 import { SessionRouter } from '../routing/session-router.js';
 import { clientLimitSweepMs, closeGraceMs } from '../core/timings.js';
 import { ClientLimits } from './websocket/client-limits.js';
-import { BackendAgents } from './backend-agents.js';
+import { BackendPools } from './http/backend-pools.js';
 import { ClientListeners } from './client-listeners.js';
 import type { TlsMaterial } from './tls/tls-material.js';
 import { compileRules, type MessageRule, type MessageRuleSpec } from '../protocol/message-rules.js';
 import { DataPlaneMetrics } from './data-plane-metrics.js';
 import { createRequestHandler } from './http/request-handler.js';
-import {
-  keepRequestFraming,
-  noteBackendAnswered,
-  watchProxyRequestTimeout,
-  type HttpForwardingContext,
-} from './http/http-forwarding.js';
+import type { HttpForwardingContext } from './http/http-forwarding.js';
 import { SessionRegistry, type SessionObserver } from './websocket/session-registry.js';
 import { createStickyOptions } from './sticky-options.js';
 import { createUpgradeHandler } from './websocket/upgrade-handler.js';
@@ -67,7 +62,7 @@ export interface ProxyServer {
   close(code: number): Promise<void>;
   /** Ends every connection left, at once, and frees the backend connections. */
   destroy(): void;
-  /** The membership changed: keep-alive connections to draining backends are closed once idle. */
+  /** The membership changed: keep-alive connections to draining or removed backends are closed once idle. */
   backendsChanged(backends: readonly Backend[]): void;
   /** The primary's TLS material: the listener's certificates and the backends' CA. */
   tlsChanged(material: TlsMaterial): void;
@@ -82,8 +77,9 @@ export function createProxyServer(
   log: Logger,
   observer?: SessionObserver,
 ): ProxyServer {
-  const proxy = keepRequestFraming(HttpProxy.createProxyServer({ xfwd: false, ws: true }));
-  const agents = new BackendAgents();
+  // http-proxy carries WebSocket upgrades only; plain HTTP goes through undici (BackendPools).
+  const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
+  const pools = new BackendPools({ connectTimeoutMs: config.connectTimeout });
   let backendCa: string | undefined;
   let messageRules: readonly MessageRule[] = [];
   const sticky = createStickyOptions(config);
@@ -97,14 +93,15 @@ export function createProxyServer(
   const sweep = setInterval(() => limits.sweep(), clientLimitSweepMs).unref();
   const metrics = new DataPlaneMetrics({ enabled: config.metrics });
   metrics.watchTraffic(sessions);
+  let accepting = true;
   const httpContext: HttpForwardingContext = {
-    proxy,
+    pools,
     pool,
-    agents,
     log,
     requestTimeoutMs: config.requestTimeout,
     stickyCookie: sticky.setCookie,
     metrics,
+    accepting: () => accepting,
   };
   const sessionContext: SessionContext = {
     ...sessionSettings(config),
@@ -126,13 +123,12 @@ export function createProxyServer(
       sessions.handedOver(session);
     },
   };
-  let accepting = true;
-  wireProxyEvents(proxy, pool, log, () => accepting);
+  wireProxyEvents(proxy, log);
 
   const listeners = new ClientListeners(
     config,
     {
-      request: createRequestHandler({ router, trusted, forwarding: httpContext, metrics, accepting: () => accepting }),
+      request: createRequestHandler({ router, trusted, forwarding: httpContext, metrics }),
       upgrade: createUpgradeHandler({
         log,
         router,
@@ -179,11 +175,13 @@ export function createProxyServer(
       closing ??= sessions.close(code);
       return closing;
     },
-    backendsChanged: (backends) =>
-      agents.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url)),
+    backendsChanged: (backends) => {
+      pools.setDraining(backends.filter((backend) => backend.state === 'draining').map((backend) => backend.url));
+      pools.retain(backends.map((backend) => backend.url));
+    },
     tlsChanged: (material) => {
       listeners.tlsMaterial(material);
-      if (material.backendCa !== backendCa) agents.setBackendCa(material.backendCa);
+      if (material.backendCa !== backendCa) pools.setBackendCa(material.backendCa);
       backendCa = material.backendCa;
     },
     rulesChanged: (rules) => {
@@ -193,7 +191,7 @@ export function createProxyServer(
       clearInterval(sweep);
       sessions.destroy();
       listeners.closeAllConnections();
-      agents.destroy();
+      pools.destroy();
     },
   };
 }
@@ -213,10 +211,8 @@ function sessionSettings(config: Readonly<MooringConfig>) {
   };
 }
 
-/** Hooks Mooring's guards into http-proxy's events. */
-function wireProxyEvents(proxy: HttpProxy, pool: BackendPool, log: Logger, accepting: () => boolean): void {
-  proxy.on('proxyReq', (proxyReq, req) => watchProxyRequestTimeout(proxyReq, req));
-  proxy.on('proxyRes', (proxyRes, req, res) => noteBackendAnswered(proxyRes, req, res, pool, accepting()));
+/** Hooks Mooring's guards into http-proxy's events (WebSocket upgrades only). */
+function wireProxyEvents(proxy: HttpProxy, log: Logger): void {
   proxy.on('proxyReqWs', (proxyReq, _req, _socket, options) => {
     (options as { session?: WebSocketSession }).session?.attachProxyRequest(proxyReq);
   });

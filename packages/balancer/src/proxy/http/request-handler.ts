@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRouter } from '../../routing/session-router.js';
 import type { DataPlaneMetrics } from '../data-plane-metrics.js';
 import { clientAddressOf, setForwardedHeaders } from '../forwarded-headers.js';
-import { headersInClientOrder } from '../outgoing-headers.js';
 import { isOriginForm } from '../websocket/upgrade-validation.js';
 import { stripHopByHopHeaders } from './hop-by-hop.js';
 import { forwardHttp, refuseRequest, servedBackend, type HttpForwardingContext } from './http-forwarding.js';
@@ -13,13 +12,12 @@ export interface RequestHandlerDeps {
   readonly trusted: (address: string | undefined) => boolean;
   readonly forwarding: HttpForwardingContext;
   readonly metrics: DataPlaneMetrics;
-  /** False once the worker stops accepting: every further response says `Connection: close`. */
-  readonly accepting: () => boolean;
 }
 
 /**
  * The server's `request` listener: refuses what a reverse proxy must not serve, cleans the
- * headers (hop-by-hop, forwarding, order), routes, and forwards; every answer is counted.
+ * headers (hop-by-hop, forwarding), routes, and forwards; every answer is counted. The headers
+ * go to undici in the client's order, Host first.
  */
 export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, trusted, forwarding, metrics } = deps;
@@ -28,7 +26,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
     res.once('finish', () =>
       metrics.httpAnswered(servedBackend(req), res.statusCode, (performance.now() - startedAt) / 1000),
     );
-    if (!deps.accepting()) res.shouldKeepAlive = false;
+    if (!forwarding.accepting()) res.shouldKeepAlive = false;
     if (!isOriginForm(req.url))
       return refuseRequest(res, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM', metrics, { connection: 'close' });
     stripHopByHopHeaders(req.headers);
@@ -39,7 +37,6 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
     });
     metrics.routed(decision.route);
     setForwardedHeaders(req, trusted);
-    req.headers = headersInClientOrder(req.headers);
     forwardHttp(req, res, decision, forwarding);
   };
 }
