@@ -48,17 +48,26 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
 
 /**
  * The sessions to close for `plan`: on each backend with sessions to move, that many of its
- * oldest sessions at least `minAgeMs` old and not asked before, all of them oldest first (the
- * oldest have had the longest time on their backend). Pure.
+ * oldest sessions at least `minAgeMs` old, not asked before and opened before `openedBefore`
+ * (the rebalance's start), all of them oldest first (the oldest have had the longest time on
+ * their backend). A session opened since the rebalance began is a moved client's reconnection
+ * (or a new client): a later round that corrects where reconnections landed moves others, so
+ * that no client is closed twice by one rebalance. Pure.
  */
 export function chooseVictims(
   plan: RebalancePlan,
   sessions: readonly ConnectionRecord[],
-  options: { readonly now: number; readonly minAgeMs: number; readonly asked: ReadonlySet<string> },
+  options: {
+    readonly now: number;
+    readonly minAgeMs: number;
+    readonly asked: ReadonlySet<string>;
+    readonly openedBefore: number;
+  },
 ): ConnectionRecord[] {
   const byBackend = new Map<string, ConnectionRecord[]>();
   for (const record of sessions) {
-    if (options.asked.has(record.id) || options.now - record.startedAt < options.minAgeMs) continue;
+    if (options.asked.has(record.id) || record.startedAt >= options.openedBefore) continue;
+    if (options.now - record.startedAt < options.minAgeMs) continue;
     const list = byBackend.get(record.backend) ?? [];
     list.push(record);
     byBackend.set(record.backend, list);

@@ -100,7 +100,12 @@ describe('chooseVictims', () => {
       session('old-1', 'b1', 1_000),
       session('other', 'b2', 0),
     ];
-    const victims = chooseVictims(plan, sessions, { now: 10_000, minAgeMs: 1_000, asked: new Set(['asked']) });
+    const victims = chooseVictims(plan, sessions, {
+      now: 10_000,
+      minAgeMs: 1_000,
+      asked: new Set(['asked']),
+      openedBefore: 10_000,
+    });
     expect(victims.map((record) => record.id)).toEqual(['old-1', 'old-2']);
     expect(closesByNode(victims)).toEqual([
       { node: 'n1', ids: ['old-1'] },
@@ -111,7 +116,38 @@ describe('chooseVictims', () => {
   it('takes fewer than planned when too few are old enough', () => {
     const plan = planRebalance(backends(4, 0), 0);
     const sessions = [0, 1, 2, 3].map((index) => session(`s${index}`, 'b1', index === 0 ? 0 : 9_999));
-    expect(chooseVictims(plan, sessions, { now: 10_000, minAgeMs: 5_000, asked: new Set() })).toHaveLength(1);
+    expect(
+      chooseVictims(plan, sessions, { now: 10_000, minAgeMs: 5_000, asked: new Set(), openedBefore: 10_000 }),
+    ).toHaveLength(1);
+  });
+});
+
+describe('chooseVictims across rounds', () => {
+  it('never takes a session opened since the rebalance began: a moved client is closed once', () => {
+    const plan = planRebalance(backends(4, 0), 0);
+    const record = (id: string, startedAt: number): ConnectionRecord => ({
+      id,
+      node: 'n1',
+      backend: 'b1',
+      worker: 1,
+      client: '10.0.0.1',
+      route: 'cookie-repinned',
+      startedAt,
+    });
+    // b1 holds two sessions from before the start at 5 s and two reconnections landed there since.
+    const sessions = [
+      record('before-1', 1_000),
+      record('before-2', 2_000),
+      record('back-1', 5_000),
+      record('back-2', 6_000),
+    ];
+    const victims = chooseVictims(plan, sessions, {
+      now: 60_000,
+      minAgeMs: 1_000,
+      asked: new Set(),
+      openedBefore: 5_000,
+    });
+    expect(victims.map((victim) => victim.id)).toEqual(['before-1', 'before-2']);
   });
 });
 
