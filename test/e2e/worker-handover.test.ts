@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMooringNode, type MooringNode } from '@mooring/testkit';
+import { requestText, startMooringNode, type MooringNode } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openSequencedClient,
@@ -38,6 +38,17 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The sum of one metric's samples whose labels contain `filter`, from one scrape. */
+async function scrapeSum(node: MooringNode, name: string, filter: string): Promise<number> {
+  const text = (await requestText(`${node.adminUrl}/metrics`)).body;
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] === name && (match[2] ?? '').includes(filter)) total += Number(match[3]);
+  }
+  return total;
 }
 
 /** Stops the load, lets every end say what it sent, and waits until every end has it all. */
@@ -105,6 +116,15 @@ describe('SIGHUP hands live WebSockets to the new workers', () => {
         expect(end.complete).toBe(true);
         expect([end.closes, end.errors.length]).toEqual([0, 0]);
       }
+      // The metrics count each message once across the moves (old workers' last samples, the new
+      // workers' from where those stopped), and the 200 sessions as live, not as closed.
+      const sent = (ends: readonly SequencedEnd[]): number => ends.reduce((sum, end) => sum + end.sent + 1, 0);
+      await expect
+        .poll(() => scrapeSum(node, 'mooring_websocket_messages_total', 'client_to_backend'), settle)
+        .toBe(sent(clients));
+      expect(await scrapeSum(node, 'mooring_websocket_messages_total', 'backend_to_client')).toBe(sent(servers));
+      expect(await scrapeSum(node, 'mooring_websocket_connections', '')).toBe(200);
+      expect(await scrapeSum(node, 'mooring_websocket_closes_total', '')).toBe(0);
       // Each tunnel moved 5 times and is still the session it was: no session ended on the node.
       expect(node.logs.filter((line) => line.msg === 'websocket session ended')).toEqual([]);
       // The new workers know where each frame ends (the trackers' positions came along): a

@@ -164,7 +164,8 @@ export function createProxyServer(
       // Its frame boundaries would be unknown here, so a drain could not close it gently.
       if (config.frameTracking && !parcel.trackers)
         throw new Error('frame tracking is on and the tunnel has no frame positions');
-      const [client, backendSocket] = [socketFromHandle(clientHandle), socketFromHandle(backendHandle)];
+      // As in the old worker: the client's from the HTTP server (half-open allowed), the backend's from net.connect.
+      const [client, backendSocket] = [socketFromHandle(clientHandle, true), socketFromHandle(backendHandle, false)];
       const session = WebSocketSession.adopt(parcel, client, backendSocket, backend, sessionContext);
       limits.adopt(session.clientAddress);
       sessions.adopted(session);

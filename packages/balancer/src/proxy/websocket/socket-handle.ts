@@ -33,9 +33,12 @@ export function isStreamHandle(value: unknown): value is StreamHandle {
 /**
  * A socket around a handle received over IPC. `manualStart`: it reads nothing until its pipe
  * resumes it, so that not a byte is taken from the kernel before someone relays it.
+ * `allowHalfOpen` must be what the socket had in the sending worker (the client's came from the
+ * HTTP server, which allows half-open connections: a client's FIN must not end our side before
+ * the backend's close frame has passed). Socket options (keep-alive, no-delay) live on the
+ * descriptor and came with it.
  */
-export function socketFromHandle(handle: StreamHandle): Socket {
-  return new Socket({ handle, readable: true, writable: true, manualStart: true } as ConstructorParameters<
-    typeof Socket
-  >[0]);
+export function socketFromHandle(handle: StreamHandle, allowHalfOpen: boolean): Socket {
+  const options = { handle, readable: true, writable: true, manualStart: true, allowHalfOpen };
+  return new Socket(options as ConstructorParameters<typeof Socket>[0]);
 }

@@ -477,7 +477,14 @@ export class WebSocketSession {
       route: this.#route ?? 'balance',
       bytesFromClient: client.bytesRead - this.#bytesAtOpen.read,
       bytesToClient: client.bytesWritten - this.#bytesAtOpen.written,
-      sampled: this.#sampled,
+      // What this worker's metrics will have counted once {@link handedOver} takes its last sample
+      // (the tunnel is at rest: nothing moves until then), so the successor counts only what follows.
+      sampled: {
+        read: client.bytesRead - this.#bytesAtOpen.read,
+        written: client.bytesWritten - this.#bytesAtOpen.written,
+        fromClient: tunnel?.fromClient.messages ?? 0,
+        toClient: tunnel?.fromBackend.messages ?? 0,
+      },
       trackers: tunnel && {
         fromClient: (tunnel.fromClient as FrameBoundaryTracker).position(),
         fromBackend: (tunnel.fromBackend as FrameBoundaryTracker).position(),
@@ -494,12 +501,12 @@ export class WebSocketSession {
   handedOver(): void {
     if (this.#phase !== 'moving') return;
     this.#settleMove('moved');
+    this.#ctx.metrics.sessionHandedOver(this.sampleTraffic());
     this.#clearHandshakeTimer();
     this.#socket.setTimeout(0);
     this.#socket.destroy();
     this.#backendSocket?.destroy();
     this.#ctx.pool.release(this.#backend!.id);
-    this.#ctx.metrics.sessionHandedOver(this.sampleTraffic());
     this.#ctx.log.info(
       { session: this.id, backend: this.#backend?.id, client: this.clientAddress },
       'websocket session handed over to the next worker',
