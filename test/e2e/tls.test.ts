@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startMooringNode, startTestBackend, type MooringNode, type TestBackend } from '@mooring/testkit';
+import { startMooringNode, startTestBackend, type LogLine, type MooringNode, type TestBackend } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCertificateAuthority, type TestCertificate } from '../support/certificates.js';
 
@@ -168,6 +168,30 @@ describe('certificate reload', () => {
     for (const [i, ws] of sessions.entries()) expect(await echo(ws, `after SIGHUP ${i}`)).toBe(`after SIGHUP ${i}`);
     expect(closed).toEqual([]);
     await Promise.all(sessions.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))));
+  });
+
+  it('a SIGHUP that replaces the workers leaves wss:// tunnels with the old ones, open and echoing, until they end', async () => {
+    const sessions = await Promise.all(Array.from({ length: 10 }, (_, i) => openWss(`/kept-${i}`)));
+    const closed: number[] = [];
+    for (const ws of sessions) ws.once('close', (code) => closed.push(code));
+    const from = node.logs.length;
+    // Nothing changed: the workers are replaced (how new code on disk is picked up).
+    process.kill(node.pid, 'SIGHUP');
+    const handovers = (): LogLine[] =>
+      node.logs.slice(from).filter((line) => line.msg === 'websocket tunnels handed over to the successor');
+    await expect.poll(() => handovers().length, { timeout: 20_000 }).toBe(2);
+    // TLS sockets cannot move between processes: nothing moved, every tunnel kept where it was.
+    expect(handovers().reduce((sum, line) => sum + Number(line.moved), 0)).toBe(0);
+    expect(handovers().reduce((sum, line) => sum + Number(line.kept), 0)).toBe(10);
+    for (const [i, ws] of sessions.entries()) expect(await echo(ws, `kept ${i}`)).toBe(`kept ${i}`);
+    expect(closed).toEqual([]);
+    await Promise.all(sessions.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))));
+    // With their last tunnel gone the old workers exit, long before the deadline.
+    await expect
+      .poll(() => node.logs.slice(from).filter((line) => line.msg === 'retired worker exited').length, {
+        timeout: 15_000,
+      })
+      .toBe(2);
   });
 
   it('keeps the current certificate when the new file does not match its key', async () => {
