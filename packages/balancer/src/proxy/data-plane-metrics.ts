@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { RouteKind } from '../core/session-record.js';
+import { BackendTally, countInto } from './metric-tally.js';
 
 /** Bytes and messages a live session has relayed since it was last sampled. */
 export interface TrafficSample {
@@ -34,8 +35,14 @@ export interface DataPlaneMetricsOptions {
  * days shows its traffic while it lives, not only at its end. The primary aggregates the
  * workers' snapshots (admin/metrics-aggregation.ts).
  *
- * Disabled, every method returns before touching prom-client (a label lookup and a hash per
- * event), so that `pnpm bench` can measure what the instrumentation costs the data plane.
+ * Enabled, the hot path touches no prom-client either: events are counted in plain numbers per
+ * backend (BackendTally) and per route or refusal code, and added to prom-client when a snapshot
+ * is taken (a labelled prom-client call hashes its labels, some 2 µs per handshake in all). The
+ * tallies of backends that counted nothing for a whole scrape interval are dropped, so backends
+ * that left the membership leave no entry behind.
+ *
+ * Disabled, every method returns at once, so that `pnpm bench` can measure what the
+ * instrumentation costs the data plane.
  */
 export class DataPlaneMetrics {
   readonly #registry = new Registry();
@@ -52,6 +59,10 @@ export class DataPlaneMetrics {
   readonly #ruleViolations: Counter<'rule' | 'action' | 'direction'>;
   readonly #enabled: boolean;
   #traffic: TrafficSource | undefined;
+  /** Counts since the last flush, per backend id, route and refusal code. */
+  readonly #tallies = new Map<string, BackendTally>();
+  readonly #routes = new Map<RouteKind, number>();
+  readonly #refusalCounts = new Map<string, number>();
 
   constructor({ enabled = true }: DataPlaneMetricsOptions = {}) {
     this.#enabled = enabled;
@@ -126,6 +137,11 @@ export class DataPlaneMetrics {
     });
   }
 
+  /** Backends whose counts are held until the next snapshot (for tests: dropped ones leave no entry). */
+  get talliedBackends(): number {
+    return this.#tallies.size;
+  }
+
   /** Where live sessions' traffic is read at scrape time. */
   watchTraffic(source: TrafficSource): void {
     this.#traffic = source;
@@ -133,33 +149,38 @@ export class DataPlaneMetrics {
 
   routed(route: RouteKind): void {
     if (!this.#enabled) return;
-    this.#routing.inc({ route });
+    countInto(this.#routes, route);
   }
 
   refused(code: string): void {
     if (!this.#enabled) return;
-    this.#refusals.inc({ code });
+    countInto(this.#refusalCounts, code);
   }
 
   /** A handshake ended: `accepted` (101), or the refusal code, `backend-refused`, `client-gone`. */
   upgrade(backend: string | undefined, result: string): void {
     if (!this.#enabled) return;
-    this.#upgrades.inc({ backend: backend ?? '', result });
+    countInto(this.#tally(backend ?? '').upgrades, result);
   }
 
   sessionOpened(backend: string): void {
     if (!this.#enabled) return;
-    this.#connections.inc({ backend });
+    const tally = this.#tally(backend);
+    tally.connections++;
+    tally.connectionsMoved = true;
   }
 
   /** An open session ended; `final` is its traffic since the last sample. */
   sessionClosed(final: TrafficSample, reason: string, closeCode: number | undefined, durationSeconds: number): void {
     if (!this.#enabled) return;
-    const { backend } = final;
-    this.#connections.dec({ backend });
-    this.#closes.inc({ backend, reason, code: closeCode === undefined ? '' : String(closeCode) });
-    this.#sessionDuration.observe({ backend }, durationSeconds);
-    this.#addTraffic(final);
+    const tally = this.#tally(final.backend);
+    tally.connections--;
+    tally.connectionsMoved = true;
+    let byCode = tally.closes.get(reason);
+    if (byCode === undefined) tally.closes.set(reason, (byCode = new Map()));
+    countInto(byCode, closeCode);
+    tally.sessionSeconds.push(durationSeconds);
+    this.#addTraffic(final, tally);
   }
 
   /**
@@ -187,14 +208,16 @@ export class DataPlaneMetrics {
 
   httpAnswered(backend: string, status: number, durationSeconds: number): void {
     if (!this.#enabled) return;
-    this.#httpRequests.inc({ backend, code: `${Math.floor(status / 100)}xx` });
-    this.#httpDuration.observe({ backend }, durationSeconds);
+    const tally = this.#tally(backend);
+    tally.httpByClass[Math.min(9, Math.max(0, Math.floor(status / 100)))]!++;
+    tally.httpSeconds.push(durationSeconds);
   }
 
   /** Every metric of this worker, with live traffic sampled just now; none when disabled. */
   snapshot(): Promise<MetricsSnapshot> {
     if (!this.#enabled) return Promise.resolve([]);
     this.#sampleTraffic();
+    this.#flush();
     return this.#registry.getMetricsAsJSON() as Promise<MetricsSnapshot>;
   }
 
@@ -203,14 +226,65 @@ export class DataPlaneMetrics {
     for (const sample of this.#traffic.sampleTraffic()) this.#addTraffic(sample);
   }
 
-  #addTraffic(sample: TrafficSample): void {
-    const { backend } = sample;
-    if (sample.bytesFromClient > 0)
-      this.#bytes.inc({ backend, direction: 'client_to_backend' }, sample.bytesFromClient);
-    if (sample.bytesToClient > 0) this.#bytes.inc({ backend, direction: 'backend_to_client' }, sample.bytesToClient);
-    if (sample.messagesFromClient > 0)
-      this.#messages.inc({ backend, direction: 'client_to_backend' }, sample.messagesFromClient);
-    if (sample.messagesToClient > 0)
-      this.#messages.inc({ backend, direction: 'backend_to_client' }, sample.messagesToClient);
+  #addTraffic(sample: TrafficSample, tally = this.#tally(sample.backend)): void {
+    tally.bytesFromClient += sample.bytesFromClient;
+    tally.bytesToClient += sample.bytesToClient;
+    tally.messagesFromClient += sample.messagesFromClient;
+    tally.messagesToClient += sample.messagesToClient;
+  }
+
+  /** The tally of a backend, created on its first event since it was last dropped. */
+  #tally(backend: string): BackendTally {
+    let tally = this.#tallies.get(backend);
+    if (tally === undefined) {
+      // A worker nobody scrapes flushes by itself rather than keep counts without bound.
+      if (this.#tallies.size >= maxTallies) this.#flush();
+      this.#tallies.set(backend, (tally = new BackendTally()));
+    }
+    if (tally.full) this.#flushTally(backend, tally);
+    tally.active = true;
+    return tally;
+  }
+
+  /**
+   * Adds every count since the last flush to prom-client. A tally that counted nothing since the
+   * previous flush is dropped: its backend may have left, and a new event recreates it.
+   */
+  #flush(): void {
+    for (const [route, count] of this.#routes) this.#routing.inc({ route }, count);
+    this.#routes.clear();
+    for (const [code, count] of this.#refusalCounts) this.#refusals.inc({ code }, count);
+    this.#refusalCounts.clear();
+    for (const [backend, tally] of this.#tallies) {
+      if (tally.active) this.#flushTally(backend, tally);
+      else this.#tallies.delete(backend);
+    }
+  }
+
+  #flushTally(backend: string, tally: BackendTally): void {
+    if (tally.connectionsMoved) this.#connections.inc({ backend }, tally.connections);
+    for (const [result, count] of tally.upgrades) this.#upgrades.inc({ backend, result }, count);
+    for (const [reason, byCode] of tally.closes)
+      for (const [code, count] of byCode)
+        this.#closes.inc({ backend, reason, code: code === undefined ? '' : String(code) }, count);
+    for (const seconds of tally.sessionSeconds) this.#sessionDuration.observe({ backend }, seconds);
+    this.#addBytes(backend, tally);
+    tally.httpByClass.forEach((count, index) => {
+      if (count > 0) this.#httpRequests.inc({ backend, code: `${index}xx` }, count);
+    });
+    for (const seconds of tally.httpSeconds) this.#httpDuration.observe({ backend }, seconds);
+    tally.clear();
+  }
+
+  #addBytes(backend: string, tally: BackendTally): void {
+    if (tally.bytesFromClient > 0) this.#bytes.inc({ backend, direction: 'client_to_backend' }, tally.bytesFromClient);
+    if (tally.bytesToClient > 0) this.#bytes.inc({ backend, direction: 'backend_to_client' }, tally.bytesToClient);
+    if (tally.messagesFromClient > 0)
+      this.#messages.inc({ backend, direction: 'client_to_backend' }, tally.messagesFromClient);
+    if (tally.messagesToClient > 0)
+      this.#messages.inc({ backend, direction: 'backend_to_client' }, tally.messagesToClient);
   }
 }
+
+/** Backends with a tally at once before the counts are flushed without waiting for a scrape. */
+const maxTallies = 4096;
