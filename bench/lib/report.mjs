@@ -179,14 +179,15 @@ export function routingTable(routing) {
   if (!routing) return '_bench/routing-decision.mjs was not run._';
   if (routing.skipped) return `_Skipped: ${routing.skipped}_`;
   if (routing.text) return routing.text.trim();
-  const ns = (value) => `${fmt(value)} ns`;
+  const ns = (value) => (value === undefined ? '–' : `${fmt(value)} ns`);
   const lines = [
-    '| backends | ring points | build | rebuild, 1 removed | hash, bounded F=1.25 | hash, unbounded | cookie, memo hit | cookie, HMAC |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| backends | ring points | build | rebuild, 1 removed | hash, bounded F=1.25 | hash, unbounded | cookie, memo hit | cookie, HMAC | least-connections | least-connections, failover order asked | round-robin |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of routing.rows) {
     lines.push(
-      `| ${r.count} | ${r.points} | ${fmt(r.buildMs)} ms | ${fmt(r.rebuildMs)} ms | ${ns(r.hashBounded)} | ${ns(r.hashPlain)} | ${ns(r.cookieHit)} | ${ns(r.cookieHmac)} |`,
+      `| ${r.count} | ${r.points} | ${fmt(r.buildMs)} ms | ${fmt(r.rebuildMs)} ms | ${ns(r.hashBounded)} | ${ns(r.hashPlain)} | ${ns(r.cookieHit)} | ${ns(r.cookieHmac)} | ` +
+        `${ns(r.leastConnections)} | ${ns(r.leastConnectionsFailover)} | ${ns(r.roundRobin)} |`,
     );
   }
   return lines.join('\n');
