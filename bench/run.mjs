@@ -34,6 +34,7 @@ import { gitRevision, versionOf, which } from './lib/tools.mjs';
 import { childNofile } from './lib/services.mjs';
 import { makeBenchCertificate, tlsUnavailable } from './lib/tls-material.mjs';
 import { scaleSection } from './lib/scale-report.mjs';
+import { latestHttpAbSection } from './lib/http-ab-report.mjs';
 import { directTarget } from './targets/direct.mjs';
 import { nginxTarget } from './targets/nginx.mjs';
 import { haproxyTarget } from './targets/haproxy.mjs';
@@ -443,6 +444,10 @@ ${cpuTable(
 )}
 
 "Other" is everything else that ran on the machine meanwhile (the benchmark's own parent process, and any other work on this shared machine).
+
+## HTTP through undici (bench/http-ab.mjs, run separately)
+
+${latestHttpAbSection()}
 
 ## Cluster scheduling (bench/cluster-scheduling.mjs, run separately)
 

@@ -184,7 +184,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
         // A draining backend's connections close once answered instead of going back to the pool.
-        ...(pools.isDraining(backend.url) ? { reset: true } : {}),
+        reset: pools.isDraining(backend.url) || undefined,
         // A constant per pool (read by undici's Request, absent from its types): undici would
         // otherwise derive one from each request's Host header and reconnect an https:// pool's
         // connection whenever it changed. The pool's connector sets the real SNI name.

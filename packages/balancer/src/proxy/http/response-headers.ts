@@ -13,6 +13,11 @@ const hopByHop = new Set([
   'trailer',
   'upgrade',
 ]);
+/** Their lengths: most names are none of them, which their length alone says without lower-casing. */
+const hopByHopLengths = new Set([...hopByHop].map((name) => name.length));
+
+/** A `Connection` value naming no header (the common case: no list to apply). */
+const namesNoHeader = /^[\t ]*(?:keep-alive|close)[\t ]*$/i;
 
 /** Headers a backend's `Connection` list can never remove: Content-Length frames the body. */
 const neverListed = new Set(['content-length']);
@@ -29,10 +34,12 @@ export function clientResponseHeaders(raw: readonly Buffer[], setCookie: string 
   let listed: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
-    const lower = name.toLowerCase();
+    const lower = hopByHopLengths.has(name.length) ? name.toLowerCase() : '';
     if (hopByHop.has(lower)) {
-      if (lower === 'connection')
-        listed = listed === undefined ? raw[i + 1]!.toString('latin1') : `${listed},${raw[i + 1]}`;
+      if (lower === 'connection') {
+        const value = raw[i + 1]!.toString('latin1');
+        if (!namesNoHeader.test(value)) listed = listed === undefined ? value : `${listed},${value}`;
+      }
       continue;
     }
     headers.push(name, raw[i + 1]!.toString('latin1'));
