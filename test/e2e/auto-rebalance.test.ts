@@ -1,43 +1,26 @@
-import { Redis } from 'ioredis';
-import {
-  runMooring,
-  startTestBackend,
-  type MooringNode,
-  type RedisServerProcess,
-  type TestBackend,
-} from '@mooring/testkit';
+import { runMooring, startTestBackend, type MooringNode } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { useFileRedis } from '../support/file-redis.js';
 import { StickyFleet } from '../support/sticky-fleet.js';
 import { meanRate, settle } from '../support/waits.js';
 
 // `--auto-rebalance true` (issue 16 point 1): the fleet does what `mooring rebalance` does, on
 // its own, with its defaults (10 %, 20/s, sessions at least 30 s old), one node at a time.
 
-let redis: RedisServerProcess;
-let raw: Redis;
-const backends: TestBackend[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url, { lazyConnect: true });
-  await raw.connect();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await Promise.all(backends.map((backend) => backend.close()));
-  await redis?.stop();
-});
+const shared = useFileRedis();
+const { backends } = shared;
 
 describe('--auto-rebalance after a scale-out from 3 to 6 backends, 60 sticky sessions on 2 nodes', () => {
   const prefix = uniquePrefix();
-  const cli = (args: string[]) => runMooring([...args, '--redis', redis.url, '--prefix', prefix]);
+  const cli = (args: string[]) => runMooring([...args, '--redis', shared.redis.url, '--prefix', prefix]);
   const nodeIds = ['auto-a', 'auto-b'];
   let nodes: MooringNode[];
   let fleet: StickyFleet;
   beforeAll(async () => {
     const old = await Promise.all(['a-old-1', 'a-old-2', 'a-old-3'].map((name) => startTestBackend({ name })));
     backends.push(...old);
-    for (const backend of old) await raw.hset(`${prefix}:backends`, backend.name, backend.url);
+    for (const backend of old) await shared.raw.hset(`${prefix}:backends`, backend.name, backend.url);
     const args = [
       '--sticky',
       'cookie',
@@ -46,7 +29,7 @@ describe('--auto-rebalance after a scale-out from 3 to 6 backends, 60 sticky ses
       '--auto-rebalance',
       'true',
     ];
-    nodes = await Promise.all(nodeIds.map((id) => startSharedNode(redis, prefix, id, args, 1)));
+    nodes = await Promise.all(nodeIds.map((id) => startSharedNode(shared.redis, prefix, id, args, 1)));
   });
   afterAll(async () => {
     await fleet?.stop();

@@ -1,43 +1,26 @@
-import { Redis } from 'ioredis';
-import {
-  runMooring,
-  startTestBackend,
-  type MooringNode,
-  type RedisServerProcess,
-  type TestBackend,
-} from '@mooring/testkit';
+import { runMooring, startTestBackend, type MooringNode } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { startSharedNode, uniquePrefix } from '../support/redis-cluster-fixture.js';
+import { useFileRedis } from '../support/file-redis.js';
 import { StickyFleet } from '../support/sticky-fleet.js';
 import { meanRate, settle, within } from '../support/waits.js';
 
-let redis: RedisServerProcess;
-let raw: Redis;
-const backends: TestBackend[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url, { lazyConnect: true });
-  await raw.connect();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await Promise.all(backends.map((backend) => backend.close()));
-  await redis?.stop();
-});
+const shared = useFileRedis();
+const { backends } = shared;
 
 const secret = 'rebalance-e2e-cookie-secret-0123456789';
 
 describe('mooring rebalance after a scale-out from 3 to 6 backends, 90 sticky sessions on 2 nodes', () => {
   const prefix = uniquePrefix();
-  const cli = (args: string[]) => runMooring([...args, '--redis', redis.url, '--prefix', prefix]);
+  const cli = (args: string[]) => runMooring([...args, '--redis', shared.redis.url, '--prefix', prefix]);
   let nodes: MooringNode[];
   let fleet: StickyFleet;
   beforeAll(async () => {
     const old = await Promise.all(['old-1', 'old-2', 'old-3'].map((name) => startTestBackend({ name })));
     backends.push(...old);
-    for (const backend of old) await raw.hset(`${prefix}:backends`, backend.name, backend.url);
+    for (const backend of old) await shared.raw.hset(`${prefix}:backends`, backend.name, backend.url);
     const args = ['--sticky', 'cookie', '--cookie-secret', secret];
-    nodes = await Promise.all(['reb-a', 'reb-b'].map((id) => startSharedNode(redis, prefix, id, args, 1)));
+    nodes = await Promise.all(['reb-a', 'reb-b'].map((id) => startSharedNode(shared.redis, prefix, id, args, 1)));
   });
   afterAll(async () => {
     await fleet?.stop();

@@ -112,6 +112,13 @@ function chunksOf(stream: Buffer, cuts: readonly number[]): Buffer[] {
   return chunks;
 }
 
+/** The stream of `specs`, its frames, and the stream cut into chunks where `cuts` say. */
+function placeAndCut(specs: readonly FrameSpec[], cuts: readonly CutSpec[]) {
+  const { stream, frames } = place(specs);
+  const starts = frames.map((frame) => frame.start);
+  return { stream, frames, chunks: chunksOf(stream, resolveCuts(cuts, stream.length, starts)) };
+}
+
 /** What a correct tracker reports after exactly `offset` bytes of a stream of well-formed `frames`. */
 function expectedAt(frames: readonly PlacedFrame[], offset: number) {
   const inside = frames.find((frame) => frame.start < offset && offset < frame.end);
@@ -165,15 +172,7 @@ describe('FrameBoundaryTracker properties: well-formed streams', () => {
   it('consumeToBoundary() stops exactly at every frame end after a claim at any point of the stream', () => {
     fc.assert(
       fc.property(validStreamArb, fc.nat(), ({ specs, cuts }, switchAt) => {
-        const { stream, frames } = place(specs);
-        const chunks = chunksOf(
-          stream,
-          resolveCuts(
-            cuts,
-            stream.length,
-            frames.map((f) => f.start),
-          ),
-        );
+        const { stream, frames, chunks } = placeAndCut(specs, cuts);
         // A gentle close: the relay observes whole chunks, then claims the tracker mid-stream.
         const observed = switchAt % (chunks.length + 1);
         const tracker = new FrameBoundaryTracker();
@@ -210,15 +209,7 @@ describe('FrameBoundaryTracker properties: a position moved to another process',
   it('a tracker resumed from its JSON position at any chunk goes on exactly as one that never moved', () => {
     fc.assert(
       fc.property(validStreamArb, fc.nat(), ({ specs, cuts }, moveAt) => {
-        const { stream, frames } = place(specs);
-        const chunks = chunksOf(
-          stream,
-          resolveCuts(
-            cuts,
-            stream.length,
-            frames.map((f) => f.start),
-          ),
-        );
+        const { chunks } = placeAndCut(specs, cuts);
         const stayed = new FrameBoundaryTracker();
         let moved = new FrameBoundaryTracker();
         const at = moveAt % (chunks.length + 1);
