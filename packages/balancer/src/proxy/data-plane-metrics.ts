@@ -189,14 +189,18 @@ export class DataPlaneMetrics {
    */
   sessionHandedOver(final: TrafficSample): void {
     if (!this.#enabled) return;
-    this.#connections.dec({ backend: final.backend });
-    this.#addTraffic(final);
+    const tally = this.#tally(final.backend);
+    tally.connections--;
+    tally.connectionsMoved = true;
+    this.#addTraffic(final, tally);
   }
 
   /** A session another worker handed over: it joins this worker's gauge, but it is no new session. */
   sessionAdopted(backend: string): void {
     if (!this.#enabled) return;
-    this.#connections.inc({ backend });
+    const tally = this.#tally(backend);
+    tally.connections++;
+    tally.connectionsMoved = true;
   }
 
   /** A message broke a message rule (closed or, with `action: log`, only counted). */
