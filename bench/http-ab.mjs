@@ -6,7 +6,7 @@
 // RESULTS.md quotes ("HTTP through undici").
 //
 //   git worktree add --detach /tmp/before <rev> && (cd /tmp/before && pnpm install && pnpm build)
-//   node bench/http-ab.mjs --before /tmp/before [--rounds 5] [--duration 6]
+//   node bench/http-ab.mjs --before /tmp/before [--before-label TEXT] [--rounds 5] [--duration 6]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +19,11 @@ const { values } = parseArgs({
     before: { type: 'string' },
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '6' },
+    'before-label': { type: 'string' },
   },
 });
 if (!values.before) {
-  console.error('usage: node bench/http-ab.mjs --before DIR [--rounds N] [--duration SECONDS]');
+  console.error('usage: node bench/http-ab.mjs --before DIR [--before-label TEXT] [--rounds N] [--duration SECONDS]');
   process.exit(2);
 }
 const after = fileURLToPath(new URL('..', import.meta.url));
@@ -77,7 +78,7 @@ const data = {
   date: started.toISOString(),
   machine: machineInfo(),
   settings: { rounds: Number(values.rounds), durationMs: Number(values.duration) * 1000 },
-  before: { revision: revisions.before },
+  before: { revision: revisions.before, label: values['before-label'] },
   after: { revision: revisions.after },
   rounds,
 };

@@ -16,21 +16,20 @@ export function httpAbSection(data, file) {
     const rounds = data.rounds.filter((round) => round.side === side);
     return {
       side,
-      revision: data[side].revision,
+      revision: data[side].label ?? data[side].revision,
       mooring: spread(rounds.map((round) => round.mooringCpuMicros)),
       floor: spread(rounds.map((round) => round.floorCpuMicros)),
       ratio: spread(rounds.map((round) => round.mooringCpuMicros / round.floorCpuMicros)),
-      rps: spread(rounds.map((round) => round.mooringRequestsPerSecond / round.floorRequestsPerSecond)),
     };
   });
   return [
     `${data.rounds.length / 2} interleaved rounds (before, after, before, …; ${data.settings.durationMs / 1000} s of wrk each, 64 connections), ${data.date.slice(0, 10)}, \`bench/results/${file}\`. Each round runs Mooring and the undici Node floor back to back, so the ratio is taken within a round; median (min–max) over rounds. The machine's 2 cores were shared with other work: compare ratios, not absolute figures.`,
     '',
-    '| Mooring | git | proxy CPU per request (µs) | Node floor (undici), same round (µs) | Mooring / floor, CPU ↓ | Mooring / floor, requests/s ↑ |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Mooring | code | proxy CPU per request (µs) ↓ | Node floor (undici), same rounds (µs) | Mooring / floor ↓ |',
+    '| --- | --- | --- | --- | --- |',
     ...sides.map(
       (s) =>
-        `| ${s.side === 'before' ? 'before: http-proxy core-http pass' : 'after: undici Pool per backend'} | ${s.revision} | ${s.mooring} | ${s.floor} | ${s.ratio} | ${s.rps} |`,
+        `| ${s.side === 'before' ? 'before: http-proxy core-http pass' : 'after: undici Pool per backend'} | ${s.revision} | ${s.mooring} | ${s.floor} | ${s.ratio} |`,
     ),
   ].join('\n');
 }
