@@ -7,7 +7,7 @@ function valueOf(snapshot: MetricsSnapshot, name: string, labels: Record<string,
   const wanted = JSON.stringify(Object.entries(labels).sort());
   return metric?.values.find(
     (value) =>
-      (value.metricName ?? name) === metricName &&
+      ((value as { metricName?: string }).metricName ?? name) === metricName &&
       JSON.stringify(
         Object.entries(value.labels)
           .map(([key, label]) => [key, String(label)])

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Candidate } from '../../src/core/backend.js';
 import { BackendPool } from '../../src/routing/backend-pool.js';
 import { BalancingRouter } from '../../src/routing/balancing-router.js';
-import type { CandidateOrder } from '../../src/routing/candidate-order.js';
+import { CandidateOrder } from '../../src/routing/candidate-order.js';
 import { rankCandidates, type BalancePolicy } from '../../src/routing/choose-backend.js';
 import { backends } from '../fixtures/routing-keys.js';
 
 const ids = (order: readonly Candidate[] | CandidateOrder): string[] =>
-  (Array.isArray(order) ? order : order.toArray()).map((candidate) => candidate.backend.id);
+  (order instanceof CandidateOrder ? order.toArray() : order).map((candidate) => candidate.backend.id);
 
 function router(policy: BalancePolicy, members: readonly Backend[]): { pool: BackendPool; router: BalancingRouter } {
   const pool = new BackendPool();
