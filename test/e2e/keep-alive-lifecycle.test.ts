@@ -31,7 +31,12 @@ describe('keep-alive clients of a worker that stops accepting', () => {
   it('SIGHUP: a keep-alive client busy during the reload moves to the new workers at its next request', async () => {
     const file = join(dir, 'mooring.yaml');
     writeFileSync(file, `backends:\n  - { id: k1, url: "${backends[0]!.url}" }\n`);
-    const node = await startMooringNode({ workers: 1, args: ['--config', file, '--shutdown-deadline', '60s'] });
+    // The health probes go to the backends' /health, which they do not count among HTTP requests
+    // (the default, GET / every 2 s, made this count 3 when a probe fell in between).
+    const node = await startMooringNode({
+      workers: 1,
+      args: ['--config', file, '--shutdown-deadline', '60s', '--health-path', '/health'],
+    });
     const client = keepAliveClient(node.url);
     try {
       expect(backendOf(await client.get('/before'))).toBe('k1');

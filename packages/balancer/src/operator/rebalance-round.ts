@@ -48,8 +48,8 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
 
 /**
  * The sessions to close for `plan`: on each backend with sessions to move, that many of its
- * oldest sessions at least `minAgeMs` old, not asked before and opened before `openedBefore`
- * (the rebalance's start), all of them oldest first (the oldest have had the longest time on
+ * oldest sessions at least `minAgeMs` old, not asked before and not opened after `since` (the
+ * rebalance's start), all of them oldest first (the oldest have had the longest time on
  * their backend). A session opened since the rebalance began is a moved client's reconnection
  * (or a new client): a later round that corrects where reconnections landed moves others, so
  * that no client is closed twice by one rebalance. Pure.
@@ -61,12 +61,12 @@ export function chooseVictims(
     readonly now: number;
     readonly minAgeMs: number;
     readonly asked: ReadonlySet<string>;
-    readonly openedBefore: number;
+    readonly since: number;
   },
 ): ConnectionRecord[] {
   const byBackend = new Map<string, ConnectionRecord[]>();
   for (const record of sessions) {
-    if (options.asked.has(record.id) || record.startedAt >= options.openedBefore) continue;
+    if (options.asked.has(record.id) || record.startedAt > options.since) continue;
     if (options.now - record.startedAt < options.minAgeMs) continue;
     const list = byBackend.get(record.backend) ?? [];
     list.push(record);

@@ -91,7 +91,7 @@ export class Rebalancer {
         now: this.#options.now(),
         minAgeMs: this.#options.terms.minAgeMs,
         asked: this.#asked,
-        openedBefore: this.#startedAt,
+        since: this.#startedAt,
       });
       this.#options.report?.(
         `${view.plan.moves} session(s) to move; ${victims.length} old enough to close now (${this.#closed} closed so far)`,

@@ -104,7 +104,7 @@ describe('chooseVictims', () => {
       now: 10_000,
       minAgeMs: 1_000,
       asked: new Set(['asked']),
-      openedBefore: 10_000,
+      since: 10_000,
     });
     expect(victims.map((record) => record.id)).toEqual(['old-1', 'old-2']);
     expect(closesByNode(victims)).toEqual([
@@ -117,7 +117,7 @@ describe('chooseVictims', () => {
     const plan = planRebalance(backends(4, 0), 0);
     const sessions = [0, 1, 2, 3].map((index) => session(`s${index}`, 'b1', index === 0 ? 0 : 9_999));
     expect(
-      chooseVictims(plan, sessions, { now: 10_000, minAgeMs: 5_000, asked: new Set(), openedBefore: 10_000 }),
+      chooseVictims(plan, sessions, { now: 10_000, minAgeMs: 5_000, asked: new Set(), since: 10_000 }),
     ).toHaveLength(1);
   });
 });
@@ -134,18 +134,19 @@ describe('chooseVictims across rounds', () => {
       route: 'cookie-repinned',
       startedAt,
     });
-    // b1 holds two sessions from before the start at 5 s and two reconnections landed there since.
+    // b1 holds two sessions from before the start at 5 s (one of them opened at that very moment) and
+    // two reconnections landed there since.
     const sessions = [
       record('before-1', 1_000),
-      record('before-2', 2_000),
-      record('back-1', 5_000),
+      record('before-2', 5_000),
+      record('back-1', 5_001),
       record('back-2', 6_000),
     ];
     const victims = chooseVictims(plan, sessions, {
       now: 60_000,
       minAgeMs: 1_000,
       asked: new Set(),
-      openedBefore: 5_000,
+      since: 5_000,
     });
     expect(victims.map((victim) => victim.id)).toEqual(['before-1', 'before-2']);
   });
