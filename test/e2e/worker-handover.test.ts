@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requestText, startMooringNode, type MooringNode } from '@mooring/testkit';
+import { requestText, startMooringNode, type LogLine, type MooringNode } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openSequencedClient,
@@ -94,9 +94,11 @@ describe('SIGHUP hands live WebSockets to the new workers', () => {
         await mark.next((line) => line.msg === 'reload complete', 30_000);
         // Both old workers are gone long before the 120 s deadline: they kept nothing.
         await expect.poll(() => old.filter(isAlive), { timeout: 15_000 }).toEqual([]);
-        const handedOver = node.logs
-          .slice(logsFrom)
-          .filter((line) => line.msg === 'websocket tunnels handed over to the successor');
+        // A worker's last lines may still be on their way from the pipe after it exited.
+        const handovers = (): LogLine[] =>
+          node.logs.slice(logsFrom).filter((line) => line.msg === 'websocket tunnels handed over to the successor');
+        await expect.poll(() => handovers().length, settle).toBe(2);
+        const handedOver = handovers();
         const owners = connectionOwners(node.port);
         expect(owners, `round ${round}: ${JSON.stringify(handedOver)}`).toHaveLength(200);
         const fresh = new Set(workerPids(node));
@@ -139,7 +141,7 @@ describe('SIGHUP hands live WebSockets to the new workers', () => {
       load.stop();
       for (const client of clients) client.ws.terminate();
     }
-  });
+  }, 120_000);
 });
 
 describe('a tunnel the new worker cannot take stays with the old one', () => {

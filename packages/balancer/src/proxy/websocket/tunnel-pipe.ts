@@ -13,7 +13,9 @@ export class TunnelPipe {
   readonly #source: Socket;
   readonly #sink: Socket;
   readonly #tracker: FrameBoundaryTracker | undefined;
-  readonly #endSink: boolean;
+  /** Made only where needed: an idle tunnel never waits for a drain, and only one direction ends its sink. */
+  readonly #onEnd: (() => void) | undefined;
+  #onDrain: (() => void) | undefined;
   #waitingForDrain = false;
 
   /** `endSink`: the source's FIN ends the sink, as `pipe()` does by default. */
@@ -21,13 +23,16 @@ export class TunnelPipe {
     this.#source = source;
     this.#sink = sink;
     this.#tracker = tracker;
-    this.#endSink = endSink;
+    if (endSink)
+      this.#onEnd = () => {
+        if (!sink.writableEnded) sink.end();
+      };
   }
 
   /** Starts forwarding; call it in the tick the source's earlier pipe was removed, before it resumes. */
   start(): this {
     this.#source.on('data', this.#onData);
-    if (this.#endSink) this.#source.on('end', this.#onEnd);
+    if (this.#onEnd) this.#source.on('end', this.#onEnd);
     this.#source.resume();
     return this;
   }
@@ -35,8 +40,8 @@ export class TunnelPipe {
   /** Stops forwarding (a gentle close takes the direction over); the source is left as it is. */
   stop(): void {
     this.#source.removeListener('data', this.#onData);
-    this.#source.removeListener('end', this.#onEnd);
-    this.#sink.removeListener('drain', this.#onDrain);
+    if (this.#onEnd) this.#source.removeListener('end', this.#onEnd);
+    if (this.#onDrain) this.#sink.removeListener('drain', this.#onDrain);
     this.#waitingForDrain = false;
   }
 
@@ -46,15 +51,10 @@ export class TunnelPipe {
     if (!this.#sink.writable || this.#sink.write(chunk) || this.#waitingForDrain) return;
     this.#waitingForDrain = true;
     this.#source.pause();
+    this.#onDrain ??= () => {
+      this.#waitingForDrain = false;
+      this.#source.resume();
+    };
     this.#sink.once('drain', this.#onDrain);
-  };
-
-  readonly #onDrain = (): void => {
-    this.#waitingForDrain = false;
-    this.#source.resume();
-  };
-
-  readonly #onEnd = (): void => {
-    if (!this.#sink.writableEnded) this.#sink.end();
   };
 }

@@ -108,6 +108,12 @@ type Phase = 'connecting' | 'handshaking' | 'open' | 'moving' | 'closing' | 'clo
 let sequence = 0;
 
 const sessionOfSocket = Symbol('mooring.session');
+const sessionOfClient = Symbol('mooring.clientSession');
+
+type TaggedSocket = Socket & { [sessionOfSocket]?: WebSocketSession; [sessionOfClient]?: WebSocketSession };
+
+/** Errors surface as the socket's `close`; one function for every socket, none per session. */
+const ignoreError = (): void => {};
 
 /** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
 const backendGoneCloseCode = 1014;
@@ -226,7 +232,8 @@ export class WebSocketSession {
       () => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'),
       this.#ctx.handshakeTimeoutMs,
     );
-    this.#socket.on('close', () => this.#finish(this.#wasOpen ? 'client-close' : 'client-gone-during-handshake'));
+    (this.#socket as TaggedSocket)[sessionOfClient] = this;
+    this.#socket.on('close', WebSocketSession.#clientClosed);
     void this.#tryCandidate(0);
   }
 
@@ -311,9 +318,9 @@ export class WebSocketSession {
   #handshake(backend: Backend, backendSocket: Socket, head: Buffer): void {
     this.#phase = 'handshaking';
     this.#backendSocket = backendSocket;
-    (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
-    backendSocket.on('error', () => {}); // reported through the request or the close; never unhandled
-    backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
+    (backendSocket as TaggedSocket)[sessionOfSocket] = this;
+    backendSocket.on('error', ignoreError); // reported through the request or the close; never unhandled
+    backendSocket.on('close', WebSocketSession.#backendClosed);
     const { handoff, proxy } = this.#ctx;
     const options = {
       target: backendTarget(backend).proxyTarget,
@@ -368,12 +375,7 @@ export class WebSocketSession {
     this.#ctx.metrics.sessionOpened(this.#backend!.id);
     this.#ctx.onOpened(this);
     // `on`, not `once`: 'end' comes at most once, and a once wrapper costs an idle tunnel bytes.
-    this.#socket.on('end', () => (this.#end ??= 'client-close'));
-    backendSocket.on('end', () => (this.#end ??= 'backend-close'));
-    if (this.#ctx.idleTimeoutMs > 0) {
-      // Client-socket inactivity covers both directions: bytes either way are read or written on it.
-      this.#socket.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
-    }
+    this.#watchOpenSockets(this.#socket, backendSocket);
     // http-proxy resets keep-alive to the system default right after this listener returns.
     queueMicrotask(() => {
       this.#socket.setKeepAlive(true, this.#ctx.tcpKeepAliveMs);
@@ -555,28 +557,64 @@ export class WebSocketSession {
     this.#route = parcel.route;
     this.#backend = backend;
     this.#backendSocket = backendSocket;
-    (backendSocket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket] = this;
+    (backendSocket as TaggedSocket)[sessionOfSocket] = this;
     // Counted from the 101 in the old worker: these sockets start at 0.
     this.#bytesAtOpen = { read: -parcel.bytesFromClient, written: -parcel.bytesToClient };
     this.#sampled = { ...parcel.sampled };
     this.#ctx.pool.acquire(backend.id);
     // Errors are reported through 'close' (the http server's error listener stayed in the old worker).
-    client.on('error', () => {});
-    backendSocket.on('error', () => {});
-    client.on('close', () => this.#finish('client-close'));
-    backendSocket.on('close', () => this.#onBackendClosed(backendSocket));
-    client.on('end', () => (this.#end ??= 'client-close'));
-    backendSocket.on('end', () => (this.#end ??= 'backend-close'));
-    if (this.#ctx.idleTimeoutMs > 0) client.setTimeout(this.#ctx.idleTimeoutMs, () => this.#finish('idle-timeout'));
+    (client as TaggedSocket)[sessionOfClient] = this;
+    client.on('error', ignoreError);
+    backendSocket.on('error', ignoreError);
+    client.on('close', WebSocketSession.#clientClosed);
+    backendSocket.on('close', WebSocketSession.#backendClosed);
+    this.#watchOpenSockets(client, backendSocket);
     if (parcel.trackers && this.#ctx.frameTracking)
       this.#tunnel = trackTunnel(client, backendSocket, {}, parcel.trackers);
     else this.#pipeBytes(backendSocket);
     this.#ctx.metrics.sessionAdopted(backend.id);
   }
 
+  /**
+   * An open tunnel's ends and idle timeout. Client-socket inactivity covers both directions: bytes
+   * either way are read or written on it.
+   */
+  #watchOpenSockets(client: Socket, backendSocket: Socket): void {
+    client.on('end', WebSocketSession.#clientEnded);
+    backendSocket.on('end', WebSocketSession.#backendEnded);
+    if (this.#ctx.idleTimeoutMs > 0) client.setTimeout(this.#ctx.idleTimeoutMs, WebSocketSession.#clientIdle);
+  }
+
+  // The sockets' listeners: one function each for every session of the worker (an idle tunnel
+  // lives for hours, and a closure per listener costs it bytes); the session is the socket's tag.
+  static #clientClosed(this: TaggedSocket): void {
+    const session = this[sessionOfClient];
+    if (session) session.#finish(session.#wasOpen ? 'client-close' : 'client-gone-during-handshake');
+  }
+
+  static #clientEnded(this: TaggedSocket): void {
+    const session = this[sessionOfClient];
+    if (session) session.#end ??= 'client-close';
+  }
+
+  static #clientIdle(this: TaggedSocket): void {
+    const session = this[sessionOfClient];
+    if (session) session.#finish('idle-timeout');
+  }
+
+  static #backendClosed(this: TaggedSocket): void {
+    const session = this[sessionOfSocket];
+    if (session) session.#onBackendClosed(this);
+  }
+
+  static #backendEnded(this: TaggedSocket): void {
+    const session = this[sessionOfSocket];
+    if (session) session.#end ??= 'backend-close';
+  }
+
   /** The session whose backend socket this is, for http-proxy events that only name the socket. */
   static ofBackendSocket(socket: Socket): WebSocketSession | undefined {
-    return (socket as Socket & { [sessionOfSocket]?: WebSocketSession })[sessionOfSocket];
+    return (socket as TaggedSocket)[sessionOfSocket];
   }
 
   #onProxyError(backendSocket: Socket | undefined, err: Error): void {
