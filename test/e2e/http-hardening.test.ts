@@ -98,6 +98,26 @@ describe('a backend response that breaks HTTP/1.1', () => {
     // Pipelining 1: the connection that sent bytes nobody asked for was dropped, not reused.
     expect(after!.connection).not.toBe(extra!.connection);
   });
+
+  it('a client that leaves mid-upload is not a backend failure: the attempt stops, the backend is not reported', async () => {
+    const closed = { value: false };
+    scripted.script('/upload-abort', (socket) => socket.once('close', () => (closed.value = true)));
+    const client = connect({ host: '127.0.0.1', port: node.port });
+    await once(client, 'connect');
+    client.write(
+      `POST /upload-abort HTTP/1.1\r\nHost: app.example\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(1000)}`,
+    );
+    await expect.poll(() => scripted.requests.some((request) => request.path === '/upload-abort')).toBe(true);
+    client.destroy();
+    // undici's attempt is aborted: Mooring closes its connection to the backend.
+    await expect.poll(() => closed.value).toBe(true);
+    // A backend failure logged after it, from the same worker: every line about the abort came before.
+    scripted.script('/marker', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nok');
+    const mark = node.logs.length;
+    await exchange('/marker');
+    await node.waitForLog((line) => line.msg === 'backend failed while answering' && node.logs.indexOf(line) >= mark);
+    expect(node.logs.filter((line) => line.msg === 'backend refused a request')).toEqual([]);
+  });
 });
 
 describe('what a backend response keeps', () => {

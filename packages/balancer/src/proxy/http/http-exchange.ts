@@ -136,7 +136,8 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     this.#release();
-    if (this.#clientGone) return;
+    // The client left (its request body errored, or its socket closed first): not the backend's fault.
+    if (this.#clientGone || this.#req.socket.destroyed) return void (this.#clientGone = true);
     const ctx = this.#ctx;
     const backend = this.#backend!;
     const code = codeOf(err);
