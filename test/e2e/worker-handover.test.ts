@@ -144,6 +144,39 @@ describe('SIGHUP hands live WebSockets to the new workers', () => {
   }, 120_000);
 });
 
+describe('handshakes in flight during the SIGHUP', () => {
+  it('complete on the old worker and their tunnels move as they open: the old worker exits at once all the same', async () => {
+    const slow = await startSequencedBackend({ handshakeDelayMs: 1_500 });
+    const node = await startMooringNode({
+      workers: 1,
+      args: ['--backend', `slow=${slow.url}`, '--shutdown-deadline', '120s', '--handshake-timeout', '10s'],
+    });
+    try {
+      const [old] = workerPids(node);
+      const opening = Array.from({ length: 20 }, () => openSequencedClient(`${node.wsUrl}/`));
+      // Every upgrade is with the backend, none answered yet, when the worker starts retiring.
+      await expect.poll(() => slow.handshakes, settle).toBe(20);
+      const mark = markLog(node);
+      process.kill(node.pid, 'SIGHUP');
+      await mark.next((line) => line.msg === 'reload complete', 30_000);
+      const clients = await Promise.all(opening);
+      await expect.poll(() => isAlive(old!), { timeout: 15_000 }).toBe(false);
+      const owners = connectionOwners(node.port);
+      expect(owners).toHaveLength(20);
+      expect(owners.every((pid) => pid !== old)).toBe(true);
+      const load = new StreamingLoad(() => [...clients, ...slow.ends], 100, 100);
+      await expect.poll(() => clients.every((client) => client.expected > 2), settle).toBe(true);
+      await finish(load, [...clients, ...slow.ends]);
+      for (const end of [...clients, ...slow.ends])
+        expect([end.faults, end.complete, end.closes]).toEqual([[], true, 0]);
+      for (const client of clients) client.ws.terminate();
+    } finally {
+      await node.stop();
+      await slow.close();
+    }
+  });
+});
+
 describe('a tunnel the new worker cannot take stays with the old one', () => {
   it('refused (its backend is gone from the new configuration): it keeps streaming on the old worker, the others move', async () => {
     const file = join(dir, 'mooring.yaml');

@@ -58,19 +58,33 @@ export class SequencedEnd {
 export interface SequencedBackend {
   readonly url: string;
   readonly ends: SequencedEnd[];
+  /** Upgrade requests received (answered or not yet). */
+  readonly handshakes: number;
   close(): Promise<void>;
 }
 
-export async function startSequencedBackend(): Promise<SequencedBackend> {
+/** `handshakeDelayMs`: how long the backend takes to answer an upgrade (a slow app server). */
+export async function startSequencedBackend(options: { handshakeDelayMs?: number } = {}): Promise<SequencedBackend> {
   const server = createServer((_req, res) => res.end('ok'));
   const sockets = trackSockets(server);
-  const wss = new WebSocketServer({ server });
+  let handshakes = 0;
+  const delay = options.handshakeDelayMs ?? 0;
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: (_info, accept) => {
+      handshakes++;
+      setTimeout(() => accept(true), delay);
+    },
+  });
   const ends: SequencedEnd[] = [];
   wss.on('connection', (ws) => ends.push(new SequencedEnd(ws)));
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
     ends,
+    get handshakes() {
+      return handshakes;
+    },
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();

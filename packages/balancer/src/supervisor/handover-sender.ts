@@ -29,13 +29,31 @@ export class HandoverSender {
   readonly #channel: HandleChannel;
   readonly #successor: number;
   readonly #log: Logger;
+  /** Sends the worker's pending session reports: the primary must know a session before it moves. */
+  readonly #beforeSend: () => void;
   readonly #answers = new Map<string, (adopted: boolean) => void>();
+  readonly #queue: WebSocketSession[] = [];
+  #lanes = 0;
+  #moved = 0;
+  readonly #whenIdle: Array<() => void> = [];
 
-  constructor(proxy: ProxyServer, channel: HandleChannel, successor: number, log: Logger) {
+  constructor(proxy: ProxyServer, channel: HandleChannel, successor: number, log: Logger, beforeSend: () => void) {
     this.#proxy = proxy;
     this.#channel = channel;
     this.#successor = successor;
     this.#log = log;
+    this.#beforeSend = beforeSend;
+  }
+
+  /**
+   * A session that opened after the handover began (its handshake was in flight when the worker
+   * stopped accepting): it moves too, or this worker would keep it to the deadline. Its pipes are
+   * set up right after the 101, in the same tick, so it is looked at once they are.
+   */
+  offer(session: WebSocketSession): void {
+    setImmediate(() => {
+      if (session.movable) void this.#enqueue([session]);
+    });
   }
 
   /** The successor's answer for one tunnel, relayed by the primary. */
@@ -46,23 +64,39 @@ export class HandoverSender {
     if (adopted) this.#log.error({ session: id }, 'a handover was confirmed after this worker kept the tunnel');
   }
 
-  /** Hands over every movable tunnel, a few at a time; resolves when each has moved or stayed. */
+  /**
+   * Hands over every movable tunnel, a few at a time; resolves when each has moved or stayed
+   * (`kept`: the open tunnels left here). Those offered later move as they open.
+   */
   async run(): Promise<HandoverOutcome> {
     const startedAt = performance.now();
-    const queue = this.#proxy.movableSessions();
-    const total = this.#proxy.sessions.size;
-    let moved = 0;
-    const lane = async (): Promise<void> => {
-      for (let session = queue.shift(); session; session = queue.shift()) if (await this.#move(session)) moved++;
-    };
-    await Promise.all(Array.from({ length: handoverLanes }, lane));
-    const outcome = { moved, kept: total - moved };
+    await this.#enqueue(this.#proxy.movableSessions());
+    const kept = [...this.#proxy.sessions].filter((session) => session.isOpen).length;
+    const outcome = { moved: this.#moved, kept };
     const durationMs = Math.round(performance.now() - startedAt);
     this.#log.info(
       { ...outcome, successor: this.#successor, durationMs },
       'websocket tunnels handed over to the successor',
     );
     return outcome;
+  }
+
+  /** Queues tunnels and starts lanes for them; resolves once the queue is empty and no lane runs. */
+  #enqueue(sessions: readonly WebSocketSession[]): Promise<void> {
+    this.#queue.push(...sessions);
+    // A lane takes its first tunnel as it starts, so this starts no more lanes than tunnels.
+    while (this.#lanes < handoverLanes && this.#queue.length > 0) {
+      this.#lanes++;
+      void this.#lane();
+    }
+    if (this.#lanes === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenIdle.push(resolve));
+  }
+
+  async #lane(): Promise<void> {
+    for (let session = this.#queue.shift(); session; session = this.#queue.shift())
+      if (await this.#move(session)) this.#moved++;
+    if (--this.#lanes === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
   }
 
   async #move(session: WebSocketSession): Promise<boolean> {
@@ -82,6 +116,7 @@ export class HandoverSender {
     const backendHandle = streamHandleOf(backend);
     if (!clientHandle || !backendHandle) return false;
     const { id } = parcel;
+    this.#beforeSend();
     const deadline = Date.now() + handoverAnswerMs;
     let timer: NodeJS.Timeout | undefined;
     const answer = new Promise<boolean>((resolve) => this.#answers.set(id, resolve));

@@ -83,7 +83,14 @@ class WorkerProcess {
     this.#pool = new BackendPool({ onFailure: (backend) => deps.channel.send({ type: 'backend-failed', backend }) });
     this.#pool.setBackends(config.backends);
     this.#reports = batchedSessionReports(config.nodeId, deps.workerId, (message) => deps.channel.send(message));
-    this.#proxy = createProxyServer(config, this.#pool, this.log, this.#reports);
+    this.#proxy = createProxyServer(config, this.#pool, this.log, {
+      opened: (session) => {
+        this.#reports.opened(session);
+        // A handshake that was in flight when this worker began retiring: its tunnel moves too.
+        this.#sender?.offer(session);
+      },
+      closed: (session) => this.#reports.closed(session),
+    });
     this.#receiver = new HandoverReceiver(this.#proxy, (message) => deps.channel.send(message), this.log);
   }
 
@@ -143,8 +150,8 @@ class WorkerProcess {
         ? undefined
         : () => {
             // The primary must know every session before it hears that one moved.
-            this.#reports.flush();
-            this.#sender = new HandoverSender(this.#proxy, this.#deps.channel, successor, this.log);
+            const flush = (): void => this.#reports.flush();
+            this.#sender = new HandoverSender(this.#proxy, this.#deps.channel, successor, this.log, flush);
             return this.#sender.run();
           };
     await shutdownWorker(this.#proxy, this.log, deadlineMs, closeCode, handOver);
