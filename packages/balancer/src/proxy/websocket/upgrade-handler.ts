@@ -37,9 +37,11 @@ export function createUpgradeHandler(
     deps.metrics.upgrade(undefined, code);
     refuseUpgrade(socket, code, headers);
   };
+  // One listener for every client socket: it stays on the socket for the tunnel's whole life.
+  const onClientError = (err: Error): void => deps.log.debug({ err }, 'client socket error');
   return (req, socket, head) => {
     // First thing: a client that resets mid-handshake must never become an uncaught 'error'.
-    socket.on('error', (err) => deps.log.debug({ err }, 'client socket error'));
+    socket.on('error', onClientError);
     if (!isOriginForm(req.url)) return refuse(socket, 'MOORING_ERR_REQUEST_ABSOLUTE_FORM');
     const invalid = validateUpgrade(req, deps.allowedOrigins);
     if (invalid)
