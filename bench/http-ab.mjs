@@ -6,7 +6,7 @@
 // RESULTS.md quotes ("HTTP through undici").
 //
 //   git worktree add --detach /tmp/before <rev> && (cd /tmp/before && pnpm install && pnpm build)
-//   node bench/http-ab.mjs --before /tmp/before [--before-label TEXT] [--rounds 5] [--duration 6]
+//   node bench/http-ab.mjs --before /tmp/before [--before-label TEXT] [--after-label TEXT] [--rounds 5] [--duration 6]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '6' },
     'before-label': { type: 'string' },
+    'after-label': { type: 'string' },
   },
 });
 if (!values.before) {
-  console.error('usage: node bench/http-ab.mjs --before DIR [--before-label TEXT] [--rounds N] [--duration SECONDS]');
+  console.error(
+    'usage: node bench/http-ab.mjs --before DIR [--before-label TEXT] [--after-label TEXT] [--rounds N] [--duration SECONDS]',
+  );
   process.exit(2);
 }
 const after = fileURLToPath(new URL('..', import.meta.url));
@@ -79,7 +82,7 @@ const data = {
   machine: machineInfo(),
   settings: { rounds: Number(values.rounds), durationMs: Number(values.duration) * 1000 },
   before: { revision: revisions.before, label: values['before-label'] },
-  after: { revision: revisions.after },
+  after: { revision: revisions.after, label: values['after-label'] },
   rounds,
 };
 const name = `http-ab-${fileStamp(started)}.json`;
