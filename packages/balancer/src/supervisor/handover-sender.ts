@@ -5,10 +5,16 @@ import { streamHandleOf, type StreamHandle } from '../proxy/websocket/socket-han
 import type { HandoverReady, WebSocketSession } from '../proxy/websocket/websocket-session.js';
 import type { WorkerToPrimary } from './ipc-messages.js';
 
-/** How a retiring worker sends a socket's handle to the primary. */
+/** How a retiring worker talks to the primary during a handover. */
 export interface HandleChannel {
+  send(message: WorkerToPrimary): void;
   /** Resolves once the message and its handle are written to the channel; rejects when they could not be. */
   sendHandle(message: WorkerToPrimary, handle: StreamHandle): Promise<void>;
+}
+
+/** The reasons the primary closes sessions for (the others come from inside a tunnel, which never moves then). */
+function isPrimaryCloseReason(reason: string): reason is 'drain' | 'shutdown' | 'rebalance' {
+  return reason === 'drain' || reason === 'shutdown' || reason === 'rebalance';
 }
 
 /** What a handover did: tunnels now with the successor, and those this worker keeps until they end or the deadline. */
@@ -106,9 +112,21 @@ export class HandoverSender {
       this.#log.warn({ err, session: session.id }, 'handover failed, the tunnel stays with this worker');
       return false;
     });
-    if (adopted) session.handedOver();
-    else session.handoverFailed();
-    return adopted;
+    if (!adopted) {
+      session.handoverFailed();
+      return false;
+    }
+    const pending = session.handedOver();
+    // A close the primary asked for while the tunnel moved: the successor holds it now.
+    if (pending && isPrimaryCloseReason(pending.reason))
+      this.#channel.send({
+        type: 'close-moved',
+        to: this.#successor,
+        id: session.id,
+        code: pending.code,
+        reason: pending.reason,
+      });
+    return true;
   }
 
   async #send({ parcel, client, backend }: HandoverReady): Promise<boolean> {

@@ -69,5 +69,16 @@ export type WorkerToPrimary =
   | { readonly type: 'backend-failed'; readonly backend: string }
   /** A retiring worker hands a tunnel's socket to worker `to`; the message carries its handle. */
   | (HandoverSocket & { readonly type: 'handover-socket'; readonly to: number })
+  /**
+   * A close the primary asked for reached a tunnel while it moved to worker `to`, which holds it
+   * now: the primary asks `to` instead.
+   */
+  | {
+      readonly type: 'close-moved';
+      readonly to: number;
+      readonly id: string;
+      readonly code: number;
+      readonly reason: 'drain' | 'shutdown' | 'rebalance';
+    }
   /** The successor took (or refused) the tunnel the retiring worker `from` handed over. */
   | { readonly type: 'handover-result'; readonly from: number; readonly id: string; readonly adopted: boolean };

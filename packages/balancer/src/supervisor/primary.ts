@@ -319,6 +319,14 @@ export class Primary {
       case 'handover-socket': // a retiring worker's tunnel, on its way to the successor
         this.#workers.relayHandover(worker.id, message, handle);
         break;
+      case 'close-moved':
+        this.#workers.send(message.to, {
+          type: 'close-session',
+          id: message.id,
+          code: message.code,
+          reason: message.reason,
+        });
+        break;
       case 'handover-result':
         // From now on close requests for the session go to the worker that holds it.
         if (message.adopted) this.#controlPlane.sessionMoved(message.id, worker.id);

@@ -170,6 +170,8 @@ export class WebSocketSession {
   #piped = false;
   /** A handover under way: a gentle close asked meanwhile waits for its outcome. */
   #moving: Promise<void> | undefined;
+  /** A gentle close asked while the tunnel moved: if it moves, the successor must be asked. */
+  #closeAfterMove: { readonly code: number; readonly reason: GentleCloseReason } | undefined;
   #endMove: (() => void) | undefined;
 
   /** `adopted`: a tunnel another worker handed over (see {@link WebSocketSession.adopt}). */
@@ -250,7 +252,10 @@ export class WebSocketSession {
   closeGently(code: number, reason: GentleCloseReason): Promise<unknown> {
     if (this.#closing) return this.#closing;
     // Closed here if it stays, or by the worker that takes it (which the primary asks from then on).
-    if (this.#moving) return this.#moving.then(() => this.#phase === 'open' && this.closeGently(code, reason));
+    if (this.#moving) {
+      this.#closeAfterMove ??= { code, reason };
+      return this.#moving.then(() => this.#phase === 'open' && this.closeGently(code, reason));
+    }
     if (this.#phase === 'moved') return Promise.resolve();
     if (this.#phase === 'closing') return Promise.resolve();
     if (this.#phase !== 'open' || !this.#tunnel) {
@@ -498,10 +503,11 @@ export class WebSocketSession {
   /**
    * The successor has the tunnel and relays it: this worker lets go of its copies of the two file
    * descriptors. Closing a descriptor that another process also holds sends nothing (no FIN, no
-   * RST: `destroy()` never shuts a TCP connection down), so neither peer notices.
+   * RST: `destroy()` never shuts a TCP connection down), so neither peer notices. Returns the
+   * gentle close asked while the tunnel moved, if any: the caller passes it on to the successor.
    */
-  handedOver(): void {
-    if (this.#phase !== 'moving') return;
+  handedOver(): { readonly code: number; readonly reason: GentleCloseReason } | undefined {
+    if (this.#phase !== 'moving') return undefined;
     this.#settleMove('moved');
     this.#ctx.metrics.sessionHandedOver(this.sampleTraffic());
     this.#clearHandshakeTimer();
@@ -514,6 +520,7 @@ export class WebSocketSession {
       'websocket session handed over to the next worker',
     );
     this.#ctx.onHandedOver(this);
+    return this.#closeAfterMove;
   }
 
   /** The successor did not take the tunnel: it goes on here, reading again where it stopped. */
@@ -521,6 +528,7 @@ export class WebSocketSession {
     if (this.#phase !== 'moving') return;
     releaseReads(this.#socket);
     releaseReads(this.#backendSocket!);
+    this.#closeAfterMove = undefined; // closed here, by the waiting closeGently
     this.#settleMove('open');
   }
 
