@@ -1,3 +1,4 @@
+import { DeadlineWheel } from './deadline-wheel.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -92,6 +93,10 @@ export function createProxyServer(
   });
   const sweep = setInterval(() => limits.sweep(), clientLimitSweepMs).unref();
   const metrics = new DataPlaneMetrics({ enabled: config.metrics });
+  const deadlines = new DeadlineWheel({
+    tickMs: wheelTickMs(config),
+    onError: (err) => log.error({ err }, 'a session deadline failed'),
+  });
   metrics.watchTraffic(sessions);
   let accepting = true;
   const httpContext: HttpForwardingContext = {
@@ -106,6 +111,7 @@ export function createProxyServer(
   const sessionContext: SessionContext = {
     ...sessionSettings(config),
     metrics,
+    deadlines,
     proxy,
     handoff: new SocketHandoff(),
     pool,
@@ -191,6 +197,7 @@ export function createProxyServer(
     destroy: () => {
       clearInterval(sweep);
       sessions.destroy();
+      deadlines.destroy();
       listeners.closeAllConnections();
       pools.destroy();
     },
@@ -210,6 +217,18 @@ function sessionSettings(config: Readonly<MooringConfig>) {
     maxMessageRate: config.maxMessageRate,
     pings: config.pingInterval > 0 ? { intervalMs: config.pingInterval, timeoutMs: config.pingTimeout } : undefined,
   };
+}
+
+/**
+ * The deadline wheel's tick: a tenth of the shortest session deadline configured (an idle look is
+ * a quarter of the idle timeout), between 5 and 100 ms, so that no deadline fires more than about
+ * a tenth of itself late while a worker with many tunnels wakes at most 10 times a second.
+ */
+export function wheelTickMs(config: Readonly<MooringConfig>): number {
+  const deadlines = [config.handshakeTimeout, closeGraceMs];
+  if (config.idleTimeout > 0) deadlines.push(config.idleTimeout / 4);
+  if (config.pingInterval > 0) deadlines.push(config.pingInterval, config.pingTimeout);
+  return Math.min(100, Math.max(5, Math.min(...deadlines) / 10));
 }
 
 /** Hooks Mooring's guards into http-proxy's events (WebSocket upgrades only). */

@@ -1,4 +1,5 @@
 import { buildFrame, opcodes } from '../../protocol/frame-header.js';
+import { Deadline, type DeadlineWheel } from '../deadline-wheel.js';
 
 /** What the pings of one tunnel need from it. */
 export interface PingTarget {
@@ -13,15 +14,16 @@ export interface PingTarget {
  * sent, a ping with a payload that names Mooring and this ping; the pong that echoes it is
  * Mooring's, not the backend's, and is dropped by the relay. Any client traffic within the
  * timeout counts as an answer, so clients that talk are never pinged needlessly; none at all, and
- * the tunnel is closed. One timer per tunnel, re-armed at most once per interval (hearing the
- * client only notes the time), and stopped with {@link destroy}.
+ * the tunnel is closed. One deadline per tunnel on the worker's wheel, re-armed at most once per
+ * interval (hearing the client only notes the time), and disarmed with {@link destroy}.
  */
 export class BalancerPings {
   readonly #target: PingTarget;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   readonly #name: string;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #wheel: DeadlineWheel;
+  readonly #deadline: Deadline<BalancerPings>;
   #lastHeard = Date.now();
   /** When the ping awaiting its answer went out; undefined while none is. */
   #pingedAt: number | undefined;
@@ -30,8 +32,13 @@ export class BalancerPings {
   #expected: Buffer | undefined;
   #destroyed = false;
 
-  constructor(target: PingTarget, options: { intervalMs: number; timeoutMs: number; name: string }) {
+  constructor(
+    target: PingTarget,
+    options: { intervalMs: number; timeoutMs: number; name: string; wheel: DeadlineWheel },
+  ) {
     this.#target = target;
+    this.#wheel = options.wheel;
+    this.#deadline = new Deadline<BalancerPings>(this, BalancerPings.#due);
     this.#intervalMs = options.intervalMs;
     this.#timeoutMs = options.timeoutMs;
     this.#name = options.name;
@@ -49,20 +56,22 @@ export class BalancerPings {
     this.#expected = undefined;
     // Answered: the next ping is due an interval from now, not when the timeout would have struck.
     this.#pingedAt = undefined;
-    clearTimeout(this.#timer);
     this.#arm(this.#intervalMs);
     return true;
   }
 
   destroy(): void {
     this.#destroyed = true;
-    clearTimeout(this.#timer);
+    this.#wheel.disarm(this.#deadline);
   }
 
   #arm(delayMs: number): void {
     if (this.#destroyed) return;
-    this.#timer = setTimeout(() => this.#check(), Math.max(1, delayMs));
-    this.#timer.unref();
+    this.#wheel.arm(this.#deadline, Math.max(1, delayMs));
+  }
+
+  static #due(pings: BalancerPings): void {
+    pings.#check();
   }
 
   #check(): void {

@@ -4,6 +4,7 @@ import { closeFrame } from '../../protocol/close-frame.js';
 import { FrameBoundaryTracker, type TrackerPosition } from '../../protocol/frame-tracker.js';
 import { InspectingRelay, type RelayPolicy } from './inspecting-relay.js';
 import { TunnelPipe } from './tunnel-pipe.js';
+import { Deadline, type DeadlineWheel } from '../deadline-wheel.js';
 
 /**
  * A proxied WebSocket after its 101: each direction carried by a {@link TunnelPipe} that feeds
@@ -37,6 +38,8 @@ export interface DirectionState {
 
 /** Options of {@link closeTunnelGently}. */
 export interface GentleCloseOptions {
+  /** The worker's deadline wheel, which times the boundary wait and the grace. */
+  readonly deadlines: DeadlineWheel;
   /** Close code sent both ways; default 1012 (Service Restart), also used for a code that may not be sent. */
   readonly code?: number;
   /** Close reason, truncated to fit a control frame; default none. */
@@ -104,10 +107,7 @@ const closing = new WeakMap<Socket, Promise<GentleCloseOutcome>>();
  * Service Restart, and the close goes ahead normally. The config and the CLI refuse such codes,
  * but a drain record written by hand or by an old CLI can still carry one.
  */
-export function closeTunnelGently(
-  tunnel: TrackedTunnel,
-  options: GentleCloseOptions = {},
-): Promise<GentleCloseOutcome> {
+export function closeTunnelGently(tunnel: TrackedTunnel, options: GentleCloseOptions): Promise<GentleCloseOutcome> {
   const pending = closing.get(tunnel.client);
   if (pending) return pending;
   // Called from drain timers and signal handlers, where a throw kills the worker and every client
@@ -119,7 +119,12 @@ export function closeTunnelGently(
   const boundaryMs = options.boundaryMs ?? graceMs;
   const promise = new Promise<GentleCloseOutcome>((resolve) => {
     process.nextTick(() => {
-      const procedure = new GentleClose(tunnel, { toClient, toBackend }, { graceMs, boundaryMs }, resolve);
+      const procedure = new GentleClose(
+        tunnel,
+        { toClient, toBackend },
+        { graceMs, boundaryMs, deadlines: options.deadlines },
+        resolve,
+      );
       try {
         procedure.start();
       } catch {
@@ -259,20 +264,26 @@ class PipedDirection implements ClosingDirection {
   }
 }
 
+interface GentleCloseTiming {
+  readonly graceMs: number;
+  readonly boundaryMs: number;
+  readonly deadlines: DeadlineWheel;
+}
+
 class GentleClose {
   readonly #tunnel: TrackedTunnel;
   readonly #toClient: ClosingDirection;
   readonly #toBackend: ClosingDirection;
-  readonly #timing: { graceMs: number; boundaryMs: number };
+  readonly #timing: GentleCloseTiming;
   readonly #resolve: (outcome: GentleCloseOutcome) => void;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #deadline: Deadline<GentleClose> = new Deadline<GentleClose>(this, GentleClose.#forced);
   #graceStarted = false;
   #done = false;
 
   constructor(
     tunnel: TrackedTunnel,
     frames: { toClient: Buffer; toBackend: Buffer },
-    timing: { graceMs: number; boundaryMs: number },
+    timing: GentleCloseTiming,
     resolve: (outcome: GentleCloseOutcome) => void,
   ) {
     this.#tunnel = tunnel;
@@ -307,13 +318,17 @@ class GentleClose {
       socket.on('error', this.#onError);
       socket.once('close', () => this.#check());
     }
-    this.#timer = setTimeout(() => this.#finish('forced'), this.#timing.boundaryMs);
+    this.#timing.deadlines.arm(this.#deadline, this.#timing.boundaryMs);
     this.#toClient.start();
     this.#toBackend.start();
     this.#check();
   }
 
   readonly #onError = (): void => this.#finish('forced');
+
+  static #forced(procedure: GentleClose): void {
+    procedure.#finish('forced');
+  }
 
   /** Destroys both sockets at once. */
   abandon(): void {
@@ -332,15 +347,14 @@ class GentleClose {
     if (client.closed && backend.closed) return this.#finish('clean');
     if (this.#toClient.sealed && this.#toBackend.sealed && !this.#graceStarted) {
       this.#graceStarted = true;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.#finish('forced'), this.#timing.graceMs);
+      this.#timing.deadlines.arm(this.#deadline, this.#timing.graceMs);
     }
   }
 
   #finish(outcome: GentleCloseOutcome): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#timer);
+    this.#timing.deadlines.disarm(this.#deadline);
     if (outcome === 'forced') {
       this.#tunnel.client.destroy();
       this.#tunnel.backend.destroy();

@@ -1,3 +1,4 @@
+import type { DeadlineWheel } from '../deadline-wheel.js';
 import type { Logger } from 'pino';
 import { ruleForPath, type MessageRule } from '../../protocol/message-rules.js';
 import type { DeflateAgreement } from '../../protocol/permessage-deflate.js';
@@ -14,6 +15,8 @@ export interface InspectionSettings {
   readonly messageRules: () => readonly MessageRule[];
   readonly metrics: DataPlaneMetrics;
   readonly log: Logger;
+  /** The worker's deadline wheel, which times the pings. */
+  readonly deadlines: DeadlineWheel;
 }
 
 /** The session a tunnel belongs to, as its inspection sees it. */
@@ -45,7 +48,7 @@ export function inspectTunnel(
     settings.pings &&
     new BalancerPings(
       { inject: session.inject, timedOut: () => session.closeGently(1001, 'ping-timeout') },
-      { ...settings.pings, name: session.id },
+      { ...settings.pings, name: session.id, wheel: settings.deadlines },
     );
   const violations =
     rule &&

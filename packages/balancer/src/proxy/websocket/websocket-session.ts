@@ -29,6 +29,8 @@ import { inspectTunnel } from './tunnel-inspection.js';
 import type { TunnelParcel } from './tunnel-parcel.js';
 import { TunnelPipe } from './tunnel-pipe.js';
 import { quiesceTunnel, releaseReads } from './tunnel-quiesce.js';
+import { Deadline, type DeadlineWheel } from '../deadline-wheel.js';
+import { IdleWatch } from './idle-watch.js';
 import { backendPolicy, clientPolicy } from './tunnel-policies.js';
 
 /** How a session ended, as its log line reports it. */
@@ -61,6 +63,8 @@ export interface SessionContext {
   readonly handoff: SocketHandoff;
   readonly pool: BackendPool;
   readonly log: Logger;
+  /** The worker's one timer for every session's handshake, idle and grace deadlines. */
+  readonly deadlines: DeadlineWheel;
   readonly handshakeTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -115,6 +119,9 @@ type TaggedSocket = Socket & { [sessionOfSocket]?: WebSocketSession; [sessionOfC
 /** Errors surface as the socket's `close`; one function for every socket, none per session. */
 const ignoreError = (): void => {};
 
+/** The expire function of a socket's own deadline (a refusal left to flush, a backend given its grace). */
+const destroySocket = (socket: Socket): void => void socket.destroy();
+
 /** RFC 6455 §7.4.1 / IANA registry: 1014 Bad Gateway, the server acting as a gateway got an invalid response. */
 const backendGoneCloseCode = 1014;
 
@@ -148,8 +155,10 @@ export class WebSocketSession {
   #attempt = 0;
   #backend: Backend | undefined;
   #backendSocket: Socket | undefined;
-  #handshakeTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
+  #handshakeDeadline: Deadline<WebSocketSession> | undefined;
+  /** The client's grace to close after the backend went away. */
+  #graceDeadline: Deadline<WebSocketSession> | undefined;
+  #idle: IdleWatch<WebSocketSession> | undefined;
   /** How the session ends; the first cause to be known wins. */
   #end: SessionEnd | undefined;
   #bytesAtOpen = { read: 0, written: 0 };
@@ -230,10 +239,8 @@ export class WebSocketSession {
   start(decision: RoutingDecision): void {
     this.#decision = decision;
     this.#route = decision.route;
-    this.#handshakeTimer = setTimeout(
-      () => this.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout'),
-      this.#ctx.handshakeTimeoutMs,
-    );
+    this.#handshakeDeadline = new Deadline<WebSocketSession>(this, WebSocketSession.#handshakeExpired);
+    this.#ctx.deadlines.arm(this.#handshakeDeadline, this.#ctx.handshakeTimeoutMs);
     (this.#socket as TaggedSocket)[sessionOfClient] = this;
     this.#socket.on('close', WebSocketSession.#clientClosed);
     void this.#tryCandidate(0);
@@ -267,10 +274,11 @@ export class WebSocketSession {
     // The code actually sent: one that may not be (a drain record written by hand) becomes 1012.
     this.#closeCode = isSendableCloseCode(code) ? code : defaultCloseCode;
     const done = (): void => this.#finish(reason);
-    this.#closing = closeTunnelGently(this.#tunnel, { code: this.#closeCode, graceMs: this.#ctx.closeGraceMs }).then(
-      done,
-      done,
-    );
+    this.#closing = closeTunnelGently(this.#tunnel, {
+      code: this.#closeCode,
+      graceMs: this.#ctx.closeGraceMs,
+      deadlines: this.#ctx.deadlines,
+    }).then(done, done);
     return this.#closing;
   }
 
@@ -511,7 +519,7 @@ export class WebSocketSession {
     this.#settleMove('moved');
     this.#ctx.metrics.sessionHandedOver(this.sampleTraffic());
     this.#clearHandshakeTimer();
-    this.#socket.setTimeout(0);
+    this.#idle?.stop();
     this.#socket.destroy();
     this.#backendSocket?.destroy();
     this.#ctx.pool.release(this.#backend!.id);
@@ -590,7 +598,14 @@ export class WebSocketSession {
   #watchOpenSockets(client: Socket, backendSocket: Socket): void {
     client.on('end', WebSocketSession.#clientEnded);
     backendSocket.on('end', WebSocketSession.#backendEnded);
-    if (this.#ctx.idleTimeoutMs > 0) client.setTimeout(this.#ctx.idleTimeoutMs, WebSocketSession.#clientIdle);
+    if (this.#ctx.idleTimeoutMs > 0)
+      this.#idle = new IdleWatch<WebSocketSession>(
+        client,
+        this.#ctx.idleTimeoutMs,
+        this.#ctx.deadlines,
+        this,
+        WebSocketSession.#idled,
+      );
   }
 
   // The sockets' listeners: one function each for every session of the worker (an idle tunnel
@@ -605,9 +620,16 @@ export class WebSocketSession {
     if (session) session.#end ??= 'client-close';
   }
 
-  static #clientIdle(this: TaggedSocket): void {
-    const session = this[sessionOfClient];
-    if (session) session.#finish('idle-timeout');
+  static #idled(session: WebSocketSession): void {
+    session.#finish('idle-timeout');
+  }
+
+  static #handshakeExpired(session: WebSocketSession): void {
+    session.#refuse('MOORING_ERR_BACKEND_TIMEOUT', 'handshake-timeout');
+  }
+
+  static #graceOver(session: WebSocketSession): void {
+    session.#finish(session.#end ?? 'backend-gone');
   }
 
   static #backendClosed(this: TaggedSocket): void {
@@ -674,8 +696,8 @@ export class WebSocketSession {
       }
     }
     if (!client.writableEnded) client.end();
-    this.#graceTimer = setTimeout(() => this.#finish(this.#end ?? 'backend-gone'), this.#ctx.closeGraceMs);
-    this.#graceTimer.unref();
+    this.#graceDeadline = new Deadline<WebSocketSession>(this, WebSocketSession.#graceOver);
+    this.#ctx.deadlines.arm(this.#graceDeadline, this.#ctx.closeGraceMs);
   }
 
   /** The handshake cannot complete: answer the client with a proper HTTP error, then clean up. */
@@ -688,7 +710,7 @@ export class WebSocketSession {
     this.#ctx.metrics.upgrade(this.#backend?.id, code);
     refuseUpgrade(this.#socket, code);
     // A client that never reads its refusal must not hold the socket forever.
-    setTimeout(() => this.#socket.destroy(), refusalFlushMs).unref();
+    this.#ctx.deadlines.arm(new Deadline(this.#socket, destroySocket), refusalFlushMs);
     this.#finish(end, code);
   }
 
@@ -696,7 +718,8 @@ export class WebSocketSession {
     if (this.#phase === 'closed' || this.#phase === 'moved') return;
     this.#settleMove('closed');
     this.#clearHandshakeTimer();
-    clearTimeout(this.#graceTimer);
+    if (this.#graceDeadline) this.#ctx.deadlines.disarm(this.#graceDeadline);
+    this.#idle?.stop();
     this.#pings?.destroy();
     // A refusal written with end() is left to flush; everything else is torn down at once.
     if (!this.#answered) this.#socket.destroy();
@@ -704,7 +727,7 @@ export class WebSocketSession {
     if (this.#closing && backend && !backend.destroyed) {
       // The client answered a gentle close first: let our close frame reach the backend.
       backend.end();
-      setTimeout(() => backend.destroy(), this.#ctx.closeGraceMs).unref();
+      this.#ctx.deadlines.arm(new Deadline(backend, destroySocket), this.#ctx.closeGraceMs);
     } else {
       backend?.destroy();
     }
@@ -747,7 +770,7 @@ export class WebSocketSession {
   }
 
   #clearHandshakeTimer(): void {
-    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = undefined;
+    if (this.#handshakeDeadline) this.#ctx.deadlines.disarm(this.#handshakeDeadline);
+    this.#handshakeDeadline = undefined;
   }
 }

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { opcodes, readFrameHeader } from '../../../src/protocol/frame-header.js';
 import { BalancerPings } from '../../../src/proxy/websocket/balancer-pings.js';
+import { DeadlineWheel, systemClock } from '../../../src/proxy/deadline-wheel.js';
+
+/** A 10 ms wheel on the faked Date and setInterval: every time these tests read is a multiple of its tick. */
+const fakeTimedWheel = (): DeadlineWheel =>
+  new DeadlineWheel({ tickMs: 10, clock: { now: () => Date.now(), every: systemClock.every } });
 
 /** Pings on a fake clock: what was injected, and whether the tunnel timed out. */
 function pingsOf(intervalMs = 1_000, timeoutMs = 500) {
@@ -8,7 +13,7 @@ function pingsOf(intervalMs = 1_000, timeoutMs = 500) {
   let timedOut = 0;
   const pings = new BalancerPings(
     { inject: (frame) => injected.push(frame), timedOut: () => timedOut++ },
-    { intervalMs, timeoutMs, name: 'session-1' },
+    { intervalMs, timeoutMs, name: 'session-1', wheel: fakeTimedWheel() },
   );
   const payloadOf = (frame: Buffer): Buffer => {
     const read = readFrameHeader(frame);

@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { closeFrame, isSendableCloseCode } from '../../../src/protocol/close-frame.js';
 import { FrameBoundaryTracker } from '../../../src/protocol/frame-tracker.js';
-import { closeTunnelGently, trackTunnel, type TrackedTunnel } from '../../../src/proxy/websocket/gentle-close.js';
+import {
+  closeTunnelGently,
+  trackTunnel,
+  type GentleCloseOptions,
+  type TrackedTunnel,
+} from '../../../src/proxy/websocket/gentle-close.js';
+import { DeadlineWheel } from '../../../src/proxy/deadline-wheel.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -157,13 +163,18 @@ describe('closeFrame', () => {
   });
 });
 
+/** The worker's wheel, as the sessions pass it; a 10 ms tick against the tests' 300 ms and longer deadlines. */
+const wheel = new DeadlineWheel({ tickMs: 10 });
+const gently = (tunnel: TrackedTunnel, options: Omit<GentleCloseOptions, 'deadlines'> = {}) =>
+  closeTunnelGently(tunnel, { deadlines: wheel, ...options });
+
 describe('closeTunnelGently', () => {
   it('closes an idle tunnel with 1012 both ways, masked toward the backend', async () => {
     const backend = await startBackend();
     const relay = await startRelay(backend.port);
     const { client, tunnel, backend: server } = await connect(relay, backend.peers);
-    const closing = closeTunnelGently(tunnel, { reason: 'service restart' });
-    expect(closeTunnelGently(tunnel)).toBe(closing);
+    const closing = gently(tunnel, { reason: 'service restart' });
+    expect(gently(tunnel)).toBe(closing);
     await expect(closing).resolves.toBe('clean');
     await expect(client.closed).resolves.toEqual({ code: 1012, reason: 'service restart' });
     // ws servers refuse unmasked client frames (1002), so a 1012 here proves the mask.
@@ -179,7 +190,7 @@ describe('closeTunnelGently', () => {
     const relay = await startRelay(backend.port);
     const { client, tunnel, backend: server } = await connect(relay, backend.peers);
     let closing: Promise<unknown> | undefined;
-    expect(() => (closing = closeTunnelGently(tunnel, { code: 2000, reason: 'drained' }))).not.toThrow();
+    expect(() => (closing = gently(tunnel, { code: 2000, reason: 'drained' }))).not.toThrow();
     await expect(closing).resolves.toBe('clean');
     await expect(client.closed).resolves.toEqual({ code: 1012, reason: 'drained' });
     await expect(server!.closed).resolves.toEqual({ code: 1012, reason: 'drained' });
@@ -213,7 +224,7 @@ describe('closeTunnelGently', () => {
         source.on('data', () => {
           // A generous grace: on a loaded machine the client may take seconds to read the backlog
           // that sits in socket buffers ahead of its close frame; a real stall still fails the test.
-          if (tracker.bytes >= threshold) resolve(closeTunnelGently(tunnel, { graceMs: 10_000 }));
+          if (tracker.bytes >= threshold) resolve(gently(tunnel, { graceMs: 10_000 }));
         });
       });
 
@@ -236,7 +247,7 @@ describe('closeTunnelGently', () => {
     const relay = await startRelay(await listen(hanging));
     const { client, tunnel } = await connect(relay);
 
-    await expect(closeTunnelGently(tunnel, { graceMs: 300 })).resolves.toBe('forced');
+    await expect(gently(tunnel, { graceMs: 300 })).resolves.toBe('forced');
     expect([tunnel.client.destroyed, tunnel.backend.destroyed]).toEqual([true, true]);
     await backendClosed;
     // The client did get its close frame before the backend was given up on.
@@ -256,7 +267,7 @@ describe('closeTunnelGently', () => {
     const { client, tunnel } = await connect(relay);
     await expect.poll(() => tunnel.fromBackend.bytes, { timeout: 5000 }).toBe(10 + 512 * 1024);
 
-    await expect(closeTunnelGently(tunnel, { graceMs: 5000, boundaryMs: 300 })).resolves.toBe('forced');
+    await expect(gently(tunnel, { graceMs: 5000, boundaryMs: 300 })).resolves.toBe('forced');
     expect([tunnel.client.destroyed, tunnel.backend.destroyed]).toEqual([true, true]);
     const { code } = await client.closed;
     expect(code).toBe(1006);
@@ -271,7 +282,7 @@ describe('closeTunnelGently', () => {
     tunnel.fromClient.observe(Buffer.from([0x89, 0x7e, 0x00, 0x80])); // a 128-byte ping
     expect([tunnel.fromBackend.broken, tunnel.fromClient.broken]).toEqual([true, true]);
 
-    await expect(closeTunnelGently(tunnel)).resolves.toBe('clean');
+    await expect(gently(tunnel)).resolves.toBe('clean');
     // 1006: the TCP connection ended without any close frame.
     await expect(client.closed).resolves.toMatchObject({ code: 1006 });
     await expect(server!.closed).resolves.toMatchObject({ code: 1006 });
@@ -285,7 +296,7 @@ describe('closeTunnelGently', () => {
     client.socket.close(1000, 'bye');
     await expect.poll(() => tunnel.fromClient.closeSeen, { timeout: 5000 }).toBe(true);
 
-    await expect(closeTunnelGently(tunnel)).resolves.toBe('clean');
+    await expect(gently(tunnel)).resolves.toBe('clean');
     await expect(server!.closed).resolves.toEqual({ code: 1000, reason: 'bye' });
     // The client gets the backend's answer or our 1012, whichever reached the relay first.
     expect([1000, 1012]).toContain((await client.closed).code);
@@ -303,7 +314,7 @@ describe('closeTunnelGently', () => {
       fromBackend: new FrameBoundaryTracker(),
       fromClient: new FrameBoundaryTracker(),
     };
-    await expect(closeTunnelGently(tunnel)).resolves.toBe('clean');
+    await expect(gently(tunnel)).resolves.toBe('clean');
   });
 });
 
