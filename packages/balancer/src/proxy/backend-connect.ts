@@ -2,6 +2,7 @@ import type { ClientRequest } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { BackendEndpoint } from './backend-target.js';
+import { Deadline, type DeadlineWheel } from './deadline-wheel.js';
 
 /**
  * Errors that mean the backend never took the connection, so another backend may be tried. A
@@ -55,11 +56,16 @@ export function isConnectFailure(err: unknown): boolean {
 /**
  * Opens a connection to a backend, TCP for `http://` and TLS for `https://` (verified against
  * `ca`, or Node's CAs, with the URL's host as SNI name), failing with ETIMEDOUT after
- * `timeoutMs`. WebSocket handshakes connect first and only then hand the socket to http-proxy:
+ * `timeoutMs` on the worker's deadline wheel. WebSocket handshakes connect first and only then hand the socket to http-proxy:
  * its ws path ends the client socket on any backend error, so a refused backend could not be
  * failed over otherwise.
  */
-export function connectToBackend(target: BackendEndpoint, timeoutMs: number, ca?: string): Promise<Socket> {
+export function connectToBackend(
+  target: BackendEndpoint,
+  timeoutMs: number,
+  deadlines: DeadlineWheel,
+  ca?: string,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const { host, port, secure } = target;
     const socket = secure
@@ -72,20 +78,23 @@ export function connectToBackend(target: BackendEndpoint, timeoutMs: number, ca?
         })
       : connect({ host, port, noDelay: true });
     if (secure) socket.setNoDelay(true);
-    const timer = setTimeout(() => {
-      socket.destroy(Object.assign(new Error(`connect to ${target.display} timed out`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
+    const deadline = new Deadline({ socket, target }, connectTimedOut);
+    deadlines.arm(deadline, timeoutMs);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
+      deadlines.disarm(deadline);
       socket.removeListener('error', onError);
       resolve(socket);
     });
     const onError = (err: Error): void => {
-      clearTimeout(timer);
+      deadlines.disarm(deadline);
       reject(err);
     };
     socket.once('error', onError);
   });
+}
+
+function connectTimedOut({ socket, target }: { socket: Socket; target: BackendEndpoint }): void {
+  socket.destroy(Object.assign(new Error(`connect to ${target.display} timed out`), { code: 'ETIMEDOUT' }));
 }
 
 /**

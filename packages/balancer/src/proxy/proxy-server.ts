@@ -220,12 +220,13 @@ function sessionSettings(config: Readonly<MooringConfig>) {
 }
 
 /**
- * The deadline wheel's tick: a tenth of the shortest session deadline configured (an idle look is
- * a quarter of the idle timeout), between 5 and 100 ms, so that no deadline fires more than about
- * a tenth of itself late while a worker with many tunnels wakes at most 10 times a second.
+ * The deadline wheel's tick: a tenth of the shortest session deadline configured (connect,
+ * handshake, close grace, pings; an idle look is a quarter of the idle timeout), between 5 and
+ * 100 ms, so that no deadline fires more than about a tenth of itself late while a worker with
+ * many tunnels wakes at most 10 times a second.
  */
 export function wheelTickMs(config: Readonly<MooringConfig>): number {
-  const deadlines = [config.handshakeTimeout, closeGraceMs];
+  const deadlines = [config.handshakeTimeout, config.connectTimeout, closeGraceMs];
   if (config.idleTimeout > 0) deadlines.push(config.idleTimeout / 4);
   if (config.pingInterval > 0) deadlines.push(config.pingInterval, config.pingTimeout);
   return Math.min(100, Math.max(5, Math.min(...deadlines) / 10));

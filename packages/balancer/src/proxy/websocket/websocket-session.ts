@@ -297,6 +297,7 @@ export class WebSocketSession {
       socket = await connectToBackend(
         backendTarget(backend).endpoint,
         this.#ctx.connectTimeoutMs,
+        this.#ctx.deadlines,
         this.#ctx.backendCa(),
       );
     } catch (err) {
