@@ -56,9 +56,9 @@ export function isConnectFailure(err: unknown): boolean {
 /**
  * Opens a connection to a backend, TCP for `http://` and TLS for `https://` (verified against
  * `ca`, or Node's CAs, with the URL's host as SNI name), failing with ETIMEDOUT after
- * `timeoutMs` on the worker's deadline wheel. WebSocket handshakes connect first and only then hand the socket to http-proxy:
- * its ws path ends the client socket on any backend error, so a refused backend could not be
- * failed over otherwise.
+ * `timeoutMs` on the worker's deadline wheel. WebSocket handshakes connect first and only then
+ * hand the socket to http-proxy: its ws path ends the client socket on any backend error, so a
+ * refused backend could not be failed over otherwise.
  */
 export function connectToBackend(
   target: BackendEndpoint,
