@@ -46,6 +46,7 @@ import {
   mooringPingsTarget,
   mooringRedisTarget,
   mooringRulesTarget,
+  mooringV8YoungTarget,
 } from './targets/mooring.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import {
@@ -71,6 +72,7 @@ const allTargets = [
   mooringMetricsOffTarget,
   mooringRulesTarget,
   mooringPingsTarget,
+  mooringV8YoungTarget,
 ];
 const allScenarios = [
   httpScenario,
@@ -426,6 +428,12 @@ ${ratiosTables(runs, scenarios, targets)}
 ## What the metrics cost (Mooring vs Mooring with \`--metrics false\`)
 
 ${featureCostTable(runs, scenarios, targets, 'mooring', 'mooring-metrics-off')}
+
+## What capping the workers' young generation buys (Mooring, \`--worker-semi-space 2\` by default, vs \`--worker-semi-space 0\`)
+
+V8 grows a worker's young generation up to 16 MiB per semi-space under a burst of allocation and keeps it; the idle-memory scenario opens its sockets in such a burst. Capped, the same idle WebSockets hold far less RSS.
+
+${featureCostTable(runs, scenarios, targets, 'mooring', 'mooring-v8-young', ['proxyCpuMicrosPerOp', 'kibPerConnection'])}
 
 ## What frame-aware features cost (Mooring with message rules or balancer pings vs Mooring with frame tracking)
 

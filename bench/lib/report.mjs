@@ -124,11 +124,18 @@ function ratiosTable(runs, scenarios, subject, references) {
 }
 
 /**
- * CPU per operation of `subject` against `baseline` (two Mooring targets that differ by one
- * feature), on every scenario both ran: medians, the ratio within each repetition, and that ratio
- * as a difference in percent.
+ * CPU per operation (or the other `metricKeys`) of `subject` against `baseline` (two Mooring
+ * targets that differ by one feature), on every scenario both ran: medians, the ratio within each
+ * repetition, and that ratio as a difference in percent.
  */
-export function featureCostTable(runs, scenarios, targets, subjectName, baselineName) {
+export function featureCostTable(
+  runs,
+  scenarios,
+  targets,
+  subjectName,
+  baselineName,
+  metricKeys = ['proxyCpuMicrosPerOp'],
+) {
   const subject = targets.find((t) => t.name === subjectName);
   const baseline = targets.find((t) => t.name === baselineName);
   if (!subject || !baseline) return `_Needs the ${subjectName} and ${baselineName} targets in the same run._`;
@@ -137,14 +144,15 @@ export function featureCostTable(runs, scenarios, targets, subjectName, baseline
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const scenario of scenarios) {
-    const metric = scenario.metrics.find((m) => m.key === 'proxyCpuMicrosPerOp');
+    const metric = scenario.metrics.find((m) => metricKeys.includes(m.key));
+    if (!metric) continue;
     const values = (target) =>
       summarise(
         runs
           .filter((r) => r.scenario === scenario.name && r.target === target && r.metrics)
           .map((r) => r.metrics[metric.key]),
       );
-    if (!metric || values(subject.name).runs.length === 0 || values(baseline.name).runs.length === 0) continue;
+    if (values(subject.name).runs.length === 0 || values(baseline.name).runs.length === 0) continue;
     const ratio = ratioSummary(runs, scenario.name, metric, subject.name, baseline);
     const percent = ratio ? `${ratio.median >= 1 ? '+' : ''}${fmt((ratio.median - 1) * 100, 2)} %` : '–';
     lines.push(

@@ -196,3 +196,19 @@ export const mooringPingsTarget = mooringTarget({
   extraArgs: () => [...frameTrackingArgs, '--ping-interval', '5s'],
   scenarios: ['ws-echo', 'ws-echo-text'],
 });
+
+/**
+ * `mooring` with V8's own young generation in its workers (`--worker-semi-space 0`, up to 16 MiB
+ * per semi-space) instead of Mooring's default 2 MiB cap: against `mooring`, what the cap buys in
+ * memory per idle WebSocket and costs in CPU.
+ */
+export const mooringV8YoungTarget = mooringTarget({
+  name: 'mooring-v8-young',
+  label: "Mooring (V8's young generation)",
+  requires: () =>
+    startHelp().includes('--worker-semi-space')
+      ? { ok: true }
+      : { ok: false, reason: '`mooring start` has no --worker-semi-space flag' },
+  extraArgs: () => [...noFrameTracking, '--worker-semi-space', '0'],
+  scenarios: ['http', 'ws-echo', 'ws-handshake', 'idle-memory'],
+});

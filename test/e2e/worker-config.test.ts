@@ -18,12 +18,20 @@ afterAll(async () => {
   await backend?.close();
 });
 
+/** The pids of a node's worker processes (the primary's children). */
+function workerPids(of: MooringNode): number[] {
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(of.pid)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+}
+
+/** A process's command line, as the kernel has it. */
+const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+
 describe('workers get their configuration over IPC', () => {
   it('keeps the cookie secret out of every worker environment, and the workers serve with it', async () => {
-    const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(node.pid)], { encoding: 'utf8' })
-      .trim()
-      .split(/\s+/)
-      .map(Number);
+    const workers = workerPids(node);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
@@ -33,5 +41,25 @@ describe('workers get their configuration over IPC', () => {
     const response = await requestText(`${node.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers['set-cookie']?.[0]).toMatch(/^mooring=v1\./);
+  });
+});
+
+describe('--worker-semi-space', () => {
+  it("starts every worker with V8's semi-space capped (2 MiB by default), the primary untouched", () => {
+    for (const pid of workerPids(node)) expect(commandLine(pid)).toContain('--max-semi-space-size=2');
+    expect(commandLine(node.pid)).not.toContainEqual(expect.stringMatching(/^--max-semi-space-size/));
+  });
+
+  it("leaves V8's own semi-space at --worker-semi-space 0", async () => {
+    const other = await startMooringNode({
+      workers: 1,
+      args: ['--backend', `w1=${backend.url}`, '--worker-semi-space', '0'],
+    });
+    try {
+      const [first] = workerPids(other);
+      expect(commandLine(first!)).not.toContainEqual(expect.stringMatching(/^--max-semi-space-size/));
+    } finally {
+      await other.stop();
+    }
   });
 });

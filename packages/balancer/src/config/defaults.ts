@@ -33,6 +33,7 @@ export const configDefaults = {
   backendCa: { text: "Node's CA bundle" },
   workers: { value: () => availableParallelism(), text: 'CPU count' },
   scheduling: { value: 'none' },
+  workerSemiSpace: { value: 2 },
   redis: { text: 'embedded in-memory state, one node' },
   redisCa: { text: "Node's CAs" },
   redisSentinelPassword: { text: 'none' },

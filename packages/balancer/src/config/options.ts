@@ -57,6 +57,13 @@ export const startOptions: readonly OptionSpec[] = [
   option('workers', 'workers', 'integer', 'N', 'worker processes'),
   option('scheduling', 'scheduling', 'text', 'none|rr', 'how connections reach workers'),
   option(
+    'workerSemiSpace',
+    'worker-semi-space',
+    'integer',
+    'MIB',
+    "workers' V8 young-generation semi-space; 0: V8's own",
+  ),
+  option(
     'redis',
     'redis',
     'text',

@@ -8,6 +8,7 @@ import { reloadListenTimeoutMs, shutdownKillSlackMs, stableLifetimeMs } from '..
 import type { MooringConfig } from '../config/schema.js';
 import { respawnDelay } from './respawn-backoff.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /**
  * Keeps `config.workers` workers serving: forks them, replaces one that dies (the others and
@@ -18,6 +19,7 @@ import type { PrimaryToWorker, WorkerToPrimary } from './ipc-messages.js';
 export class WorkerSupervisor {
   readonly #log: Logger;
   #config: Readonly<MooringConfig>;
+  readonly #workerEntry: string;
   readonly #serving = new Set<number>();
   readonly #listening = new Set<number>();
   readonly #retiring = new Set<number>();
@@ -33,7 +35,7 @@ export class WorkerSupervisor {
     this.#config = config;
     this.#log = log;
     cluster.schedulingPolicy = config.scheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: workerEntry });
+    this.#workerEntry = workerEntry;
     this.#unsubscribe = [
       listen(cluster, 'listening', (worker: Worker) => this.#listening.add(worker.id)),
       listen(cluster, 'exit', (worker: Worker, code: number | null, signal: string | null) =>
@@ -158,6 +160,11 @@ export class WorkerSupervisor {
   #fork(): Worker {
     // The configuration goes over IPC, not the environment: the cookie secret must not sit in
     // every worker's /proc/PID/environ. The worker asks for it once it listens for messages.
+    // Set before each fork: a reload may have changed --worker-semi-space.
+    cluster.setupPrimary({
+      exec: this.#workerEntry,
+      execArgv: workerExecArgv(this.#config.workerSemiSpace, process.execArgv, process.env.NODE_OPTIONS),
+    });
     const worker = cluster.fork();
     // Workers never need the admin token (the primary answers the admin API) nor the Redis
     // secrets (only the primary talks to Redis): they stay out of the processes that parse
