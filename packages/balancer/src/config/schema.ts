@@ -119,7 +119,8 @@ export const configSchema = z
     /**
      * Each worker's V8 semi-space (`--max-semi-space-size`, MiB); 0 leaves V8's default (up to
      * 16 MiB on 64-bit). Measured here: capped at 2 MiB, 9,500 idle WebSockets cost half the RSS,
-     * for no CPU cost per request, echo or handshake (bench/RESULTS.md, "What capping the workers' young generation buys").
+     * for no CPU cost per request, echo or handshake (bench/RESULTS.md, "What capping the
+     * workers' young generation buys").
      */
     workerSemiSpace: z.number().int().min(0).max(256).default(defaults.workerSemiSpace.value),
     /**
