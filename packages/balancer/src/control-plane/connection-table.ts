@@ -13,6 +13,8 @@ export class ConnectionTable {
   #closed: string[] = [];
   #needsRepublish = true;
   #openedTotal = 0;
+  /** worker → backend → live sessions, kept as records come and go (read every counts interval). */
+  readonly #byWorker = new Map<number, Map<string, number>>();
 
   constructor(node: string) {
     this.#node = node;
@@ -38,13 +40,27 @@ export class ConnectionTable {
 
   opened(record: ConnectionRecord): void {
     this.#openedTotal++;
+    const previous = this.#live.get(record.id);
+    if (previous) this.#count(previous, -1);
     this.#live.set(record.id, record);
+    this.#count(record, 1);
     this.#opened.push(record);
   }
 
   closed(id: string): void {
-    if (!this.#live.delete(id)) return;
+    const record = this.#live.get(id);
+    if (!record) return;
+    this.#live.delete(id);
+    this.#count(record, -1);
     this.#closed.push(id);
+  }
+
+  /**
+   * Live sessions per backend of each worker, as the workers last reported them: exact for this
+   * node, where the shared table lags by a flush and a read (ClusterCounts puts the two together).
+   */
+  liveByWorker(): ReadonlyMap<number, ReadonlyMap<string, number>> {
+    return this.#byWorker;
   }
 
   /**
@@ -55,7 +71,9 @@ export class ConnectionTable {
     const record = this.#live.get(id);
     if (!record || record.worker === worker) return;
     const moved = { ...record, worker };
+    this.#count(record, -1);
     this.#live.set(id, moved);
+    this.#count(moved, 1);
     this.#opened.push(moved);
   }
 
@@ -86,5 +104,14 @@ export class ConnectionTable {
       this.#needsRepublish = true;
       throw err;
     }
+  }
+
+  #count(record: ConnectionRecord, delta: 1 | -1): void {
+    const counts = this.#byWorker.get(record.worker) ?? new Map<string, number>();
+    const live = (counts.get(record.backend) ?? 0) + delta;
+    if (live > 0) counts.set(record.backend, live);
+    else counts.delete(record.backend);
+    if (counts.size > 0) this.#byWorker.set(record.worker, counts);
+    else this.#byWorker.delete(record.worker);
   }
 }

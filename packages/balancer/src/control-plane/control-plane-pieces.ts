@@ -106,7 +106,13 @@ export function composePieces(
     announce: () => announcement(config(), registry, health),
     onRecovered: () => registry.resync(),
   });
-  const counts = new ClusterCounts({ store, tracker, onCounts: (total) => workers.broadcastCounts(total) });
+  const counts = new ClusterCounts({
+    store,
+    tracker,
+    nodeId: first.nodeId,
+    liveByWorker: () => table.liveByWorker(),
+    onCounts: (live) => workers.broadcastCounts(live),
+  });
   const pacer = new ClosePacer({
     sessions: table,
     now,

@@ -73,7 +73,7 @@ export class NodeControlPlane {
     return {
       backends: registry.backends,
       unhealthy: health.unhealthy,
-      counts: counts.total,
+      counts: counts.counts,
       rebalancing: rebalance.holding,
     };
   }

@@ -77,12 +77,13 @@ export class BackendPool {
   }
 
   /**
-   * Applies a snapshot of cluster-wide live sessions per backend. Until the next one, this
-   * worker's own opens and closes since the snapshot are added to it, so a burst of new
-   * sessions spreads even before the shared table catches up.
+   * Applies a snapshot of cluster-wide live sessions per backend, which counted `counted` of this
+   * worker's own (what its reports had told the primary). Until the next one, the worker's
+   * sessions beyond those are added to it, so a burst of new sessions spreads even before the
+   * shared table catches up, and none is lost for being opened while the snapshot travelled.
    */
-  setClusterCounts(total: ReadonlyMap<string, number>): void {
-    for (const [id, entry] of this.#entries) entry.snapshot(total.get(id) ?? 0);
+  setClusterCounts(total: ReadonlyMap<string, number>, counted: ReadonlyMap<string, number>): void {
+    for (const [id, entry] of this.#entries) entry.snapshot(total.get(id) ?? 0, counted.get(id) ?? 0);
   }
 
   /** Applies the shared active health check's verdict: these backends take no new sessions. */

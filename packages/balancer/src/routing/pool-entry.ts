@@ -12,7 +12,7 @@ export class PoolEntry implements Candidate {
   #live = 0;
   #consecutiveFailures = 0;
   #passedOverUntil = 0;
-  /** Cluster-wide live sessions at the last snapshot, and this worker's `live` at that moment. */
+  /** Cluster-wide live sessions at the last snapshot, and this worker's part of them. */
   #clusterLive = 0;
   #liveAtSnapshot = 0;
   #countsCluster = false;
@@ -68,11 +68,14 @@ export class PoolEntry implements Candidate {
     if (this.#live > 0) this.#live--;
   }
 
-  /** Takes a cluster snapshot: this worker's opens and closes from now on are added to it. */
-  snapshot(clusterLive: number): void {
+  /**
+   * Takes a cluster snapshot that counted `counted` of this worker's sessions: the difference to
+   * its `live`, now and until the next snapshot, is what the snapshot has not seen yet.
+   */
+  snapshot(clusterLive: number, counted: number): void {
     this.#countsCluster = true;
     this.#clusterLive = clusterLive;
-    this.#liveAtSnapshot = this.#live;
+    this.#liveAtSnapshot = counted;
   }
 
   /** A connection failed: pass the backend over for a doubling penalty. */

@@ -1,4 +1,5 @@
 import type { MooringConfig } from '../config/schema.js';
+import type { WorkerCounts } from '../control-plane/cluster-counts.js';
 import type { Backend } from '../core/backend.js';
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { MessageRuleSpec } from '../protocol/message-rules.js';
@@ -30,8 +31,8 @@ export type PrimaryToWorker =
   | { readonly type: 'rules'; readonly rules: readonly MessageRuleSpec[] }
   /** The full membership: static backends merged with the registry. */
   | { readonly type: 'backends'; readonly backends: readonly Backend[] }
-  /** Cluster-wide live sessions per backend. */
-  | { readonly type: 'counts'; readonly total: Readonly<Record<string, number>> }
+  /** Cluster-wide live sessions per backend, and each worker's own as the primary knew them. */
+  | ({ readonly type: 'counts' } & WorkerCounts)
   /** Backends the shared active health check holds down. */
   | { readonly type: 'health'; readonly unhealthy: readonly string[] }
   /** The primary scrapes: answer with a `metrics` message carrying the same id. */

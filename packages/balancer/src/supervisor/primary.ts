@@ -107,7 +107,7 @@ function workerLink(workers: WorkerSupervisor): WorkerLink {
   return {
     broadcastBackends: (backends) => workers.broadcast({ type: 'backends', backends }),
     broadcastHealth: (unhealthy) => workers.broadcast({ type: 'health', unhealthy }),
-    broadcastCounts: (total) => workers.broadcast({ type: 'counts', total }),
+    broadcastCounts: (counts) => workers.broadcast({ type: 'counts', ...counts }),
     closeSession: (worker, id, code, reason) => workers.send(worker, { type: 'close-session', id, code, reason }),
     broadcastRebalancing: (holding) => workers.broadcast({ type: 'rebalancing', holding }),
   };
@@ -118,7 +118,7 @@ function snapshotMessages(snapshot: WorkerSnapshot): PrimaryToWorker[] {
   return [
     { type: 'backends', backends: snapshot.backends },
     { type: 'health', unhealthy: snapshot.unhealthy },
-    { type: 'counts', total: snapshot.counts },
+    { type: 'counts', ...snapshot.counts },
     { type: 'rebalancing', holding: snapshot.rebalancing },
   ];
 }

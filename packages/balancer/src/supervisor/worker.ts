@@ -117,7 +117,10 @@ class WorkerProcess {
           .snapshot()
           .then((snapshot) => this.#deps.channel.send({ type: 'metrics', id: message.id, snapshot }));
       case 'counts':
-        return this.#pool.setClusterCounts(new Map(Object.entries(message.total)));
+        return this.#pool.setClusterCounts(
+          new Map(Object.entries(message.total)),
+          new Map(Object.entries(message.byWorker[this.#deps.workerId] ?? {})),
+        );
       case 'health':
         return this.#pool.setUnhealthy(new Set(message.unhealthy));
       case 'rebalancing':

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClusterCounts, type CountsRecord } from '../../src/control-plane/cluster-counts.js';
+import { ClusterCounts, type WorkerCounts } from '../../src/control-plane/cluster-counts.js';
+import { ConnectionTable } from '../../src/control-plane/connection-table.js';
 import { DegradedTracker } from '../../src/control-plane/degraded-tracker.js';
 import { MemoryStateStore } from '../../src/state/memory-state-store.js';
 import { instrumented, session, silentLog, useFakeClock } from './fakes.js';
@@ -21,8 +22,15 @@ describe('ClusterCounts', () => {
     await memory.heartbeat({ ...node, id: 'n2' }, 60_000);
     await memory.replaceConnections('n1', [session('s1'), session('s2', { backend: 'b' })]);
     await memory.replaceConnections('n2', [session('s3', { node: 'n2' })]);
-    const told: CountsRecord[] = [];
-    counts = new ClusterCounts({ store: fake.store, tracker, onCounts: (total) => void told.push(total) });
+    const told: WorkerCounts['total'][] = [];
+    // Read from a third node, which holds no session.
+    counts = new ClusterCounts({
+      store: fake.store,
+      tracker,
+      nodeId: 'n3',
+      liveByWorker: () => new Map(),
+      onCounts: ({ total }) => void told.push(total),
+    });
     counts.start();
 
     await vi.advanceTimersByTimeAsync(499);
@@ -37,7 +45,7 @@ describe('ClusterCounts', () => {
     fake.failing.add('liveCounts');
     await vi.advanceTimersByTimeAsync(500);
     expect(tracker.degraded).toBe(true);
-    expect(counts.total).toEqual({ a: 2, b: 1 });
+    expect(counts.counts.total).toEqual({ a: 2, b: 1 });
     fake.failing.clear();
     await vi.advanceTimersByTimeAsync(500);
     expect(told).toEqual([
@@ -48,5 +56,44 @@ describe('ClusterCounts', () => {
     await counts.close();
     expect(vi.getTimerCount()).toBe(0);
     expect(fake.count('liveCounts')).toBe(5);
+  });
+
+  it("counts this node's sessions from its own table, which the shared one lags behind, and each worker's", async () => {
+    const memory = new MemoryStateStore();
+    const tracker = new DegradedTracker(silentLog());
+    const node = { startedAt: 0, pid: 1, listen: '', admin: '' };
+    await memory.heartbeat({ ...node, id: 'n1' }, 60_000);
+    await memory.heartbeat({ ...node, id: 'n2' }, 60_000);
+    const table = new ConnectionTable('n1');
+    table.opened(session('s1', { worker: 1 }));
+    table.opened(session('s2', { worker: 1, backend: 'b' }));
+    await table.flush(memory);
+    // Reported by the workers after the last flush: not in the shared table yet.
+    table.opened(session('s3', { worker: 2 }));
+    table.opened(session('s4', { worker: 2, backend: 'b' }));
+    table.closed('s2');
+    await memory.replaceConnections('n2', [session('s5', { node: 'n2' })]);
+    const told: WorkerCounts[] = [];
+    counts = new ClusterCounts({
+      store: memory,
+      tracker,
+      nodeId: 'n1',
+      liveByWorker: () => table.liveByWorker(),
+      onCounts: (sent) => void told.push(sent),
+    });
+    await counts.refresh();
+    expect(told).toEqual([{ total: { a: 3, b: 1 }, byWorker: { 1: { a: 1 }, 2: { a: 1, b: 1 } } }]);
+    expect(counts.live).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 1],
+      ]),
+    );
+
+    // A session moved to another worker is counted there; a dead worker's sessions nowhere.
+    table.moved('s1', 2);
+    table.closeWorker(2);
+    await counts.refresh();
+    expect(told.at(-1)).toEqual({ total: { a: 1 }, byWorker: {} });
   });
 });

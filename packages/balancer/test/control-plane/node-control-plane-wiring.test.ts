@@ -54,8 +54,10 @@ describe('NodeControlPlane wiring', () => {
     ];
     await peer.publish({ type: 'rebalance', holdMs: 5_000, code: 1012, closes });
     await vi.advanceTimersByTimeAsync(100);
+    // The close event reads the counts at once; this node's part is its table's, flushed or not.
     expect(calls.filter((call) => !call.startsWith('backends'))).toEqual([
       'rebalancing true',
+      'counts {"total":{"s":2},"byWorker":{"2":{"s":2}}}',
       'close 2 x 1012 rebalance',
     ]);
     expect(plane.snapshot().rebalancing).toBe(true);
@@ -74,16 +76,16 @@ describe('NodeControlPlane wiring', () => {
     await nextMacrotask();
     plane.sessionsReported(3, [session('x', { backend: 'r', worker: 0 })], []);
     await vi.advanceTimersByTimeAsync(500);
-    expect(calls).toEqual(['backends s', 'backends r,s', 'counts {"r":1}']);
+    expect(calls).toEqual(['backends s', 'backends r,s', 'counts {"total":{"r":1},"byWorker":{"3":{"r":1}}}']);
     expect(await memory.listConnections()).toMatchObject([{ id: 'x', worker: 3 }]);
-    expect(plane.snapshot()).toMatchObject({ unhealthy: [], counts: { r: 1 } });
+    expect(plane.snapshot()).toMatchObject({ unhealthy: [], counts: { total: { r: 1 }, byWorker: { 3: { r: 1 } } } });
     expect(plane.snapshot().backends.map(({ id }) => id)).toEqual(['r', 's']);
     expect(plane.liveSessions()).toBe(1);
 
     plane.workerExited(3);
     await vi.advanceTimersByTimeAsync(500);
     expect(plane.liveSessions()).toBe(0);
-    expect(calls.at(-1)).toBe('counts {}');
+    expect(calls.at(-1)).toBe('counts {"total":{},"byWorker":{}}');
   });
 
   it('announces routable backends in its heartbeat, and leaves the store on close', async () => {

@@ -51,17 +51,35 @@ describe('BackendPool', () => {
     pool.setBackends(backends);
     pool.acquire('a');
     pool.acquire('b');
+    const counted = new Map([
+      ['a', 1],
+      ['b', 1],
+    ]);
     pool.setClusterCounts(
       new Map([
         ['a', 10],
         ['b', 4],
       ]),
+      counted,
     );
     pool.acquire('a'); // opened since the snapshot: not in it yet
     pool.release('b'); // closed since the snapshot: still in it
     expect(pool.candidates().map((c) => [c.backend.id, c.liveConnections])).toEqual([
       ['a', 11],
       ['b', 3],
+    ]);
+  });
+
+  it('counts the sessions it opened that the snapshot had not heard of when it was taken', () => {
+    const pool = new BackendPool();
+    pool.setBackends(backends);
+    // Two opened here, one of them reported to the primary before it read the counts.
+    pool.acquire('a');
+    pool.acquire('a');
+    pool.setClusterCounts(new Map([['a', 5]]), new Map([['a', 1]]));
+    expect(pool.candidates().map((c) => [c.backend.id, c.liveConnections])).toEqual([
+      ['a', 6],
+      ['b', 0],
     ]);
   });
 
@@ -92,7 +110,7 @@ describe('BackendPool', () => {
     const view = pool.routable();
     pool.acquire('a');
     pool.release('b');
-    pool.setClusterCounts(new Map([['a', 3]]));
+    pool.setClusterCounts(new Map([['a', 3]]), new Map([['a', 1]]));
     expect(pool.routable()).toBe(view);
     expect(view.eligible.map((entry) => [entry.backend.id, entry.liveConnections])).toEqual([
       ['a', 3],

@@ -103,6 +103,7 @@ describe('SessionRouter, cookie mode during a rebalance', () => {
         ['a', 10],
         ['b', 2],
       ]),
+      new Map(),
     );
     p.setRebalancing(rebalancing);
     return p;
