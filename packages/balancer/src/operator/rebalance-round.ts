@@ -57,17 +57,11 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
 export function chooseVictims(
   plan: RebalancePlan,
   sessions: readonly ConnectionRecord[],
-  options: {
-    readonly now: number;
-    readonly minAgeMs: number;
-    readonly asked: ReadonlySet<string>;
-    readonly since: number;
-  },
+  options: VictimRules,
 ): ConnectionRecord[] {
   const byBackend = new Map<string, ConnectionRecord[]>();
   for (const record of sessions) {
-    if (options.asked.has(record.id) || record.startedAt > options.since) continue;
-    if (options.now - record.startedAt < options.minAgeMs) continue;
+    if (closability(record, options) !== 'now') continue;
     const list = byBackend.get(record.backend) ?? [];
     list.push(record);
     byBackend.set(record.backend, list);
@@ -78,6 +72,30 @@ export function chooseVictims(
     victims.push(...oldestFirst(byBackend.get(id) ?? []).slice(0, move));
   }
   return oldestFirst(victims);
+}
+
+/** What makes a session one a round may close (see {@link chooseVictims}). */
+export interface VictimRules {
+  readonly now: number;
+  readonly minAgeMs: number;
+  readonly asked: ReadonlySet<string>;
+  readonly since: number;
+}
+
+/**
+ * Whether a later round could still close one of the sessions `plan` wants moved: one on a
+ * backend with sessions to move that only has to reach the minimum age. When none can (all that
+ * is left there are clients this rebalance already asked to move, or reconnections and new
+ * clients since it began), waiting brings nothing. Pure.
+ */
+export function anyMaturing(plan: RebalancePlan, sessions: readonly ConnectionRecord[], options: VictimRules): boolean {
+  const moving = new Set(plan.backends.filter(({ move }) => move > 0).map(({ id }) => id));
+  return sessions.some((record) => moving.has(record.backend) && closability(record, options) === 'later');
+}
+
+function closability(record: ConnectionRecord, options: VictimRules): 'now' | 'later' | 'never' {
+  if (options.asked.has(record.id) || record.startedAt > options.since) return 'never';
+  return options.now - record.startedAt < options.minAgeMs ? 'later' : 'now';
 }
 
 /** Groups sessions by their node, as a rebalance event lists them. */

@@ -9,7 +9,14 @@ import {
 } from '../core/timings.js';
 import { defaultCloseCode } from '../protocol/close-codes.js';
 import type { RebalanceRecord, StateStore } from '../state/state-store.js';
-import { chooseVictims, closesByNode, readRebalanceView, type RebalanceView } from './rebalance-round.js';
+import {
+  anyMaturing,
+  chooseVictims,
+  closesByNode,
+  readRebalanceView,
+  type RebalanceView,
+  type VictimRules,
+} from './rebalance-round.js';
 import type { RebalanceTerms } from './rebalance-terms.js';
 
 /** How often to look again while a node does not route to a routable backend yet (nodes heartbeat it). */
@@ -33,8 +40,12 @@ export interface RebalancerOptions {
 /** How a rebalance ended, and how many sessions it closed. */
 export interface RebalanceOutcome {
   readonly state: 'balanced' | 'stopped';
-  /** Stopped because rounds that closed sessions brought it no closer (see {@link maxIdleRounds}). */
-  readonly stalled: boolean;
+  /**
+   * Why it stopped of itself, unbalanced: rounds that closed sessions brought it no closer (see
+   * {@link maxIdleRounds}), or what is left to move is only clients it already moved or that came
+   * since it began (it closes a client at most once: a new rebalance may move them).
+   */
+  readonly stalled?: 'no-closer' | 'moved-only';
   readonly closed: number;
   readonly remaining: number;
 }
@@ -56,8 +67,9 @@ const maxIdleRounds = 2;
  * wait until those sessions have left the table and their clients are counted again before the
  * next round plans, so a round never plans on counts that miss the reconnections. Every second it
  * repeats the event (nodes refuse cookie pins to backends above their share while they hear it)
- * and writes its progress for `mooring status`. It ends balanced, or stopped by `--for` or the
- * signal; either way it tells the nodes at once (hold 0).
+ * and writes its progress for `mooring status`. It ends balanced, stopped by `--for` or the
+ * signal, or stalled (see {@link RebalanceOutcome.stalled}); in every case it tells the nodes at
+ * once (hold 0).
  */
 export class Rebalancer {
   readonly #options: RebalancerOptions;
@@ -70,6 +82,8 @@ export class Rebalancer {
   /** What the plan had to move before the last round that closed sessions; undefined after a read. */
   #beforeRound: number | undefined;
   #idleRounds = 0;
+  /** Since when no session it may close is left, now or once old enough; undefined while some is. */
+  #nothingSince: number | undefined;
 
   constructor(options: RebalancerOptions) {
     this.#options = options;
@@ -82,22 +96,26 @@ export class Rebalancer {
       const view = await this.#read();
       if (view.plan.balanced) return this.#finish('balanced');
       if (this.#stopped()) return this.#finish('stopped');
-      if (this.#stalled(view.plan.moves)) return this.#finish('stopped', true);
+      if (this.#stalled(view.plan.moves)) return this.#finish('stopped', 'no-closer');
       if (this.#unseen(view)) {
         await this.#wait(unseenPollMs);
         continue;
       }
-      const victims = chooseVictims(view.plan, view.sessions, {
+      const rules: VictimRules = {
         now: this.#options.now(),
         minAgeMs: this.#options.terms.minAgeMs,
         asked: this.#asked,
         since: this.#startedAt,
-      });
+      };
+      const victims = chooseVictims(view.plan, view.sessions, rules);
       this.#options.report?.(
         `${view.plan.moves} session(s) to move; ${victims.length} old enough to close now (${this.#closed} closed so far)`,
       );
-      if (victims.length === 0) await this.#wait(rebalanceBeatMs);
-      else {
+      if (victims.length === 0) {
+        if (this.#exhausted(anyMaturing(view.plan, view.sessions, rules))) return this.#finish('stopped', 'moved-only');
+        await this.#wait(rebalanceBeatMs);
+      } else {
+        this.#nothingSince = undefined;
         await this.#settle(await this.#closePaced(victims), view.total);
         this.#beforeRound = view.plan.moves;
       }
@@ -110,6 +128,20 @@ export class Rebalancer {
     this.#idleRounds = moves >= this.#beforeRound ? this.#idleRounds + 1 : 0;
     this.#beforeRound = undefined;
     return this.#idleRounds >= maxIdleRounds;
+  }
+
+  /**
+   * Whether no session it may close has been left for {@link rebalanceSettleMs}: not now, and
+   * none that only has to age (`maturing`). Given that long, counts that lagged a reconnection
+   * wave have caught up; after it, waiting would never end without `--for`.
+   */
+  #exhausted(maturing: boolean): boolean {
+    if (maturing) {
+      this.#nothingSince = undefined;
+      return false;
+    }
+    this.#nothingSince ??= this.#options.now();
+    return this.#options.now() - this.#nothingSince >= rebalanceSettleMs;
   }
 
   /**
@@ -197,11 +229,11 @@ export class Rebalancer {
     await this.#options.store.writeRebalance(this.#record('running'), rebalanceRecordTtlMs);
   }
 
-  async #finish(state: RebalanceOutcome['state'], stalled = false): Promise<RebalanceOutcome> {
+  async #finish(state: RebalanceOutcome['state'], stalled?: RebalanceOutcome['stalled']): Promise<RebalanceOutcome> {
     await this.#publish(0, []);
     const record = this.#record(state);
     await this.#options.store.writeRebalance(record, rebalanceOutcomeTtlMs);
-    return { state, stalled, closed: this.#closed, remaining: record.remaining };
+    return { state, ...(stalled ? { stalled } : {}), closed: this.#closed, remaining: record.remaining };
   }
 
   #publish(holdMs: number, closes: ReturnType<typeof closesByNode>): Promise<void> {

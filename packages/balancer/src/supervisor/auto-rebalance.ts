@@ -137,7 +137,8 @@ export class AutoRebalance {
     const done = rebalancer
       .run()
       .then((outcome: RebalanceOutcome) => {
-        if (outcome.stalled) this.#stalledOn = backends;
+        // Only moved clients left over-share: the next check may start a new one, which may move them.
+        if (outcome.stalled === 'no-closer') this.#stalledOn = backends;
         log.info(outcome, 'auto-rebalance ended');
       })
       .catch((err: unknown) => log.warn({ err }, 'auto-rebalance failed'))

@@ -51,7 +51,16 @@ export function runRebalance(terms: RebalanceTerms, deps: CommandDeps): Promise<
     const outcome = await rebalancer.run().finally(() => stopListening?.());
     if (outcome.state === 'balanced')
       return void out(`balanced: every backend within ${percent} of its share; ${outcome.closed} session(s) moved\n`);
-    const why = outcome.stalled ? ' (the moved sessions keep coming back: 2 rounds brought it no closer)' : '';
-    out(`stopped: not balanced, ${outcome.remaining} session(s) still to move; ${outcome.closed} moved${why}\n`);
+    const because = why[outcome.stalled ?? 'none'];
+    out(`stopped: not balanced, ${outcome.remaining} session(s) still to move; ${outcome.closed} moved${because}\n`);
   });
 }
+
+/** What `stopped` adds when the rebalance stopped of itself (RebalanceOutcome.stalled). */
+const why = {
+  none: '',
+  'no-closer': ' (the moved sessions keep coming back: 2 rounds brought it no closer)',
+  'moved-only':
+    ' (what is left to move are clients it already moved once, or that came since it began: it closes a client' +
+    ' at most once; run it again to move them)',
+} as const;
