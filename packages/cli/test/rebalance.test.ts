@@ -35,6 +35,24 @@ async function reconnectingClients(h: Harness, weights: Record<string, number> =
   return { moved, ticks };
 }
 
+/**
+ * Clients that all reconnect to `backend` (hash stickiness, or placement that lags), each as a new
+ * session started at `startedAt()`; resolves with the ids the rebalance closed, as they come.
+ */
+async function reconnectingTo(h: Harness, backend: string, startedAt: () => number): Promise<string[]> {
+  let serial = 0;
+  const moved: string[] = [];
+  await h.store.subscribe((event) => {
+    if (event.type !== 'rebalance') return;
+    for (const { node, ids } of event.closes) {
+      moved.push(...ids);
+      const back = ids.map(() => session(node, backend, `back-${serial++}`, startedAt()));
+      void h.close(node, ids).then(() => h.store.recordConnections(node, back, []));
+    }
+  });
+  return moved;
+}
+
 function session(node: string, backend: string, id: string, startedAt: number) {
   return { id, node, worker: 1, backend, client: '10.0.0.1', route: 'cookie' as const, startedAt };
 }
@@ -148,21 +166,7 @@ describe('rebalance', () => {
     await h.backends('b1', 'b2');
     await h.node('n1');
     await h.open('n1', 'b1', 10, 0);
-    let serial = 0;
-    const moved: string[] = [];
-    await h.store.subscribe((event) => {
-      if (event.type !== 'rebalance') return;
-      for (const { node, ids } of event.closes) {
-        moved.push(...ids);
-        void h.close(node, ids).then(() =>
-          h.store.recordConnections(
-            node,
-            ids.map(() => session(node, 'b1', `back-${serial++}`, 0)),
-            [],
-          ),
-        );
-      }
-    });
+    const moved = await reconnectingTo(h, 'b1', () => 0);
     expect(await runRebalance(terms, h.deps)).toBe(0);
     // 5 to move, and still 5 after each round: it stops after the second such round.
     expect(moved).toHaveLength(10);
@@ -178,17 +182,8 @@ describe('rebalance', () => {
     await h.open('n1', 'b1', 10, h.clock.now() - 60_000);
     // Every moved client lands on b2 (as with placement counts that lag): b2 ends above its share
     // with nothing on it but this rebalance's reconnections.
-    let serial = 0;
-    const moved: string[] = [];
-    await h.store.subscribe((event) => {
-      if (event.type !== 'rebalance') return;
-      for (const { node, ids } of event.closes) {
-        moved.push(...ids);
-        // A reconnection takes a few ms: it opens after the close that the fake clock has not moved past.
-        const back = ids.map(() => session(node, 'b2', `back-${serial++}`, h.clock.now() + 5));
-        void h.close(node, ids).then(() => h.store.recordConnections(node, back, []));
-      }
-    });
+    // A reconnection takes a few ms: it opens after the close, which the fake clock has not moved past.
+    const moved = await reconnectingTo(h, 'b2', () => h.clock.now() + 5);
     const start = h.clock.now();
     expect(await runRebalance({ ...terms, forMs: 600_000 }, h.deps)).toBe(0);
     // 6 off b1, then 1 more when b3 still lacked; then b2's 3 too many are all reconnections.
