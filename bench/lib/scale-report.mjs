@@ -31,6 +31,10 @@ export function scaleSection(data, fileName) {
       `${fmt(e.p50Ms)} / **${fmt(e.p99Ms)}** / ${fmt(e.p999Ms)} / ${fmt(e.maxMs)} ms`,
     ],
     ['Mooring CPU per echo under that load', `${fmt(e.proxyCpuMicrosPerEcho)} µs`],
+    [
+      `packets the host dropped from its backlog while opening and echoing (\`netdev_max_backlog\` ${r.host?.netdevMaxBacklog === undefined ? '–' : fmt(r.host.netdevMaxBacklog)})`,
+      r.host?.backlogDrops === undefined ? '– (not recorded)' : fmt(r.host.backlogDrops),
+    ],
   ];
   return [
     `${data.date.slice(0, 10)}, git ${data.revision}, \`bench/results/${fileName}\`; the whole run took ${fmt(minutes, 2)} min.`,

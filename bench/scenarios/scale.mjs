@@ -16,6 +16,7 @@ import { withCpuAccounting } from '../lib/measure.mjs';
 import { startMooring } from '../lib/mooring-service.mjs';
 import { cpuDelta, cpuSnapshot, rssBytes, sumRss } from '../lib/proc.mjs';
 import { childNofile } from '../lib/services.mjs';
+import { backlogDrops, netdevMaxBacklog } from '../lib/host-network.mjs';
 
 /** Share of a process's open-file limit the plan may use (the rest: listeners, pipes, slack). */
 const fdShare = 0.7;
@@ -134,6 +135,7 @@ export const scaleScenario = {
       const rssBefore = sumRss(nodePids);
       const primaryRssBefore = rssBytes(node.pid);
 
+      const dropsBefore = backlogDrops();
       const t0 = performance.now();
       load = await prepareLoad({
         mode: 'paced',
@@ -165,6 +167,11 @@ export const scaleScenario = {
       log(
         `scale: echo under load: ${echo.count} round trips, p50 ${echo.p50Ms.toFixed(2)} ms, p99 ${echo.p99Ms.toFixed(2)} ms, ${echo.errors} errors`,
       );
+      const dropped = dropsBefore === undefined ? undefined : backlogDrops() - dropsBefore;
+      if (dropped > 0)
+        log(
+          `scale: warning: the host dropped ${dropped} packets from its backlog (net.core.netdev_max_backlog ${netdevMaxBacklog()}): lost keep-alive probes abort idle sockets`,
+        );
       return {
         plan,
         opened: load.opened,
@@ -180,6 +187,7 @@ export const scaleScenario = {
         primaryRssBeforeMiB: primaryRssBefore / 2 ** 20,
         primaryRssAfterMiB: rssBytes(node.pid) / 2 ** 20,
         kibPerConnection: (rssAfter - rssBefore) / load.opened / 1024,
+        host: { netdevMaxBacklog: netdevMaxBacklog(), backlogDrops: dropped },
         echo: {
           ratePerSecond: settings.scaleEchoRate,
           seconds: settings.scaleEchoSeconds,
