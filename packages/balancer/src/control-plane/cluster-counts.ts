@@ -2,6 +2,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { DegradedTracker } from './degraded-tracker.js';
 import { PeriodicTask } from './periodic-task.js';
 import { countsIntervalMs } from '../core/timings.js';
+import { countInto } from '../proxy/metric-tally.js';
 
 /** Live sessions per backend. */
 export type CountsRecord = Readonly<Record<string, number>>;
@@ -88,12 +89,11 @@ export class ClusterCounts {
     // This node's own as the reply arrives: the total and each worker's part are of one moment.
     const own = liveByWorker();
     const live = new Map(shared.total);
-    for (const [backend, count] of shared.perNode.get(nodeId) ?? [])
-      live.set(backend, (live.get(backend) ?? 0) - count);
+    for (const [backend, count] of shared.perNode.get(nodeId) ?? []) countInto(live, backend, -count);
     const byWorker: Record<number, CountsRecord> = {};
     for (const [worker, counts] of own) {
       byWorker[worker] = Object.fromEntries(counts);
-      for (const [backend, count] of counts) live.set(backend, (live.get(backend) ?? 0) + count);
+      for (const [backend, count] of counts) countInto(live, backend, count);
     }
     for (const [backend, count] of live) if (count <= 0) live.delete(backend);
     this.#live = live;

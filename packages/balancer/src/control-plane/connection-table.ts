@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from '../core/session-record.js';
 import type { StateStore } from '../state/state-store.js';
+import { countInto } from '../proxy/metric-tally.js';
 
 /**
  * This node's live WebSocket sessions, as its workers report them. Writes to the shared table
@@ -108,9 +109,8 @@ export class ConnectionTable {
 
   #count(record: ConnectionRecord, delta: 1 | -1): void {
     const counts = this.#byWorker.get(record.worker) ?? new Map<string, number>();
-    const live = (counts.get(record.backend) ?? 0) + delta;
-    if (live > 0) counts.set(record.backend, live);
-    else counts.delete(record.backend);
+    countInto(counts, record.backend, delta);
+    if (counts.get(record.backend)! <= 0) counts.delete(record.backend);
     if (counts.size > 0) this.#byWorker.set(record.worker, counts);
     else this.#byWorker.delete(record.worker);
   }
