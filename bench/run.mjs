@@ -43,6 +43,7 @@ import {
   mooringFramesTarget,
   mooringMemoryTarget,
   mooringMetricsOffTarget,
+  mooringOldSpaceFloorTarget,
   mooringPingsTarget,
   mooringRedisTarget,
   mooringRulesTarget,
@@ -73,6 +74,7 @@ const allTargets = [
   mooringRulesTarget,
   mooringPingsTarget,
   mooringV8YoungTarget,
+  mooringOldSpaceFloorTarget,
 ];
 const allScenarios = [
   httpScenario,
@@ -434,6 +436,12 @@ ${featureCostTable(runs, scenarios, targets, 'mooring', 'mooring-metrics-off')}
 V8 grows a worker's young generation up to 16 MiB per semi-space under a burst of allocation and keeps it; the idle-memory scenario opens its sockets in such a burst. Capped, the same idle WebSockets hold far less RSS.
 
 ${featureCostTable(runs, scenarios, targets, 'mooring', 'mooring-v8-young', ['proxyCpuMicrosPerOp', 'kibPerConnection'])}
+
+## What an old-space floor buys on bulk streams (Mooring with \`--worker-old-space-floor 64\` vs the default 0)
+
+V8 counts the buffers that socket reads allocate (64 KiB each, freed only by the next young collection, every 32 MiB of them) against the old generation's limit, which past start-up sits about 10 MiB above what a worker holds: under a bulk stream it runs full collections several times a second. With the floor it runs none below 64 MiB, for up to that much more heap per worker, which idle WebSockets show as memory per connection.
+
+${featureCostTable(runs, scenarios, targets, 'mooring-old-space-floor', 'mooring', ['proxyCpuMillisPerMB', 'kibPerConnection'])}
 
 ## What frame-aware features cost (Mooring with message rules or balancer pings vs Mooring with frame tracking)
 

@@ -212,3 +212,20 @@ export const mooringV8YoungTarget = mooringTarget({
   extraArgs: () => [...noFrameTracking, '--worker-semi-space', '0'],
   scenarios: ['http', 'ws-echo', 'ws-handshake', 'idle-memory'],
 });
+
+/**
+ * `mooring` with an old-space floor in its workers (`--worker-old-space-floor 64`): against
+ * `mooring`, what the floor buys in CPU per MB of a bulk stream (V8 counts the 64 KiB read
+ * buffers against the old generation's limit and, without the floor, runs full collections
+ * several times a second) and costs in memory per idle WebSocket.
+ */
+export const mooringOldSpaceFloorTarget = mooringTarget({
+  name: 'mooring-old-space-floor',
+  label: 'Mooring (64 MiB old-space floor)',
+  requires: () =>
+    startHelp().includes('--worker-old-space-floor')
+      ? { ok: true }
+      : { ok: false, reason: '`mooring start` has no --worker-old-space-floor flag' },
+  extraArgs: () => [...noFrameTracking, '--worker-old-space-floor', '64'],
+  scenarios: ['ws-stream', 'idle-memory'],
+});

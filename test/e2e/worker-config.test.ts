@@ -63,3 +63,26 @@ describe('--worker-semi-space', () => {
     }
   });
 });
+
+describe('--worker-old-space-floor', () => {
+  it("leaves V8's own old-generation limits by default", () => {
+    for (const pid of workerPids(node))
+      expect(commandLine(pid)).not.toContainEqual(expect.stringMatching(/^--initial-old-space-size/));
+  });
+
+  it('starts every worker with the floor as --initial-old-space-size, the primary untouched', async () => {
+    const other = await startMooringNode({
+      workers: 2,
+      args: ['--backend', `w1=${backend.url}`, '--worker-old-space-floor', '64'],
+    });
+    try {
+      const workers = workerPids(other);
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) expect(commandLine(pid)).toContain('--initial-old-space-size=64');
+      expect(commandLine(other.pid)).not.toContainEqual(expect.stringMatching(/^--initial-old-space-size/));
+      expect((await requestText(`${other.url}/`)).status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  });
+});

@@ -34,6 +34,7 @@ export const configDefaults = {
   workers: { value: () => availableParallelism(), text: 'CPU count' },
   scheduling: { value: 'none' },
   workerSemiSpace: { value: 2 },
+  workerOldSpaceFloor: { value: 0 },
   redis: { text: 'embedded in-memory state, one node' },
   redisCa: { text: "Node's CAs" },
   redisSentinelPassword: { text: 'none' },

@@ -64,6 +64,13 @@ export const startOptions: readonly OptionSpec[] = [
     "workers' V8 young-generation semi-space; 0: V8's own",
   ),
   option(
+    'workerOldSpaceFloor',
+    'worker-old-space-floor',
+    'integer',
+    'MIB',
+    "old-generation size below which workers' V8 skips full collections (bulk streams); 0: V8's own",
+  ),
+  option(
     'redis',
     'redis',
     'text',

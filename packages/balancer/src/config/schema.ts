@@ -124,6 +124,13 @@ export const configSchema = z
      */
     workerSemiSpace: z.number().int().min(0).max(256).default(defaults.workerSemiSpace.value),
     /**
+     * Each worker's V8 old-generation floor (`--initial-old-space-size`, MiB): no full collection
+     * below it. 0 leaves V8's own limits, which under a bulk WebSocket stream run several full
+     * collections a second (the read buffers count against the limit); 64 took CPU per relayed MB
+     * from 2× the Node floor to 1×, for up to that much more heap per worker (bench/README.md).
+     */
+    workerOldSpaceFloor: z.number().int().min(0).max(65_536).default(defaults.workerOldSpaceFloor.value),
+    /**
      * Redis URL of the shared state: `redis://`, `rediss://` (TLS), `redis+sentinel://…/MASTER` or
      * `redis+cluster://…` (redis-url.ts); absent: the embedded in-memory state (one node).
      */

@@ -160,10 +160,11 @@ export class WorkerSupervisor {
   #fork(): Worker {
     // The configuration goes over IPC, not the environment: the cookie secret must not sit in
     // every worker's /proc/PID/environ. The worker asks for it once it listens for messages.
-    // Set before each fork: a reload may have changed --worker-semi-space.
+    // Set before each fork: a reload may have changed the worker heap settings.
+    const heap = { semiSpaceMiB: this.#config.workerSemiSpace, oldSpaceFloorMiB: this.#config.workerOldSpaceFloor };
     cluster.setupPrimary({
       exec: this.#workerEntry,
-      execArgv: workerExecArgv(this.#config.workerSemiSpace, process.execArgv, process.env.NODE_OPTIONS),
+      execArgv: workerExecArgv(heap, process.execArgv, process.env.NODE_OPTIONS),
     });
     const worker = cluster.fork();
     // Workers never need the admin token (the primary answers the admin API) nor the Redis

@@ -105,6 +105,14 @@ describe('loadConfig', () => {
       'hashKey (--hash-key, MOORING_HASH_KEY): expected ip, header:NAME, query:NAME or cookie:NAME',
     ],
     [{ flags: { frameTracking: 'maybe' } }, 'frameTracking (--frame-tracking): expected true or false, got "maybe"'],
+    [
+      { flags: { workerOldSpaceFloor: '-1' } },
+      'workerOldSpaceFloor (--worker-old-space-floor, MOORING_WORKER_OLD_SPACE_FLOOR):',
+    ],
+    [
+      { env: { MOORING_WORKER_OLD_SPACE_FLOOR: '64MiB' } },
+      'workerOldSpaceFloor (MOORING_WORKER_OLD_SPACE_FLOOR): expected a number, got "64MiB"',
+    ],
   ])('refuses %j with a message naming the field', (sources, expected) => {
     expect(errorOf(() => loadConfig(sources))).toContain(expected);
   });
