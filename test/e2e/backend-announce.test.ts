@@ -76,10 +76,17 @@ function membership(line: LogLine): string | undefined {
   return (line.backends as string[]).map((entry) => entry.split('=')[0]).join(',');
 }
 
-async function listed(): Promise<{ id: string; live: number; lease?: { ttlMs: number; remainingMs: number } }[]> {
+/** One row of `mooring backend list --json`, the fields read here. */
+interface ListedBackend {
+  id: string;
+  live: number;
+  lease?: { ttlMs: number; remainingMs: number };
+}
+
+async function listed(): Promise<ListedBackend[]> {
   const result = await cli(['backend', 'list', '--json']);
   expect(result.code, result.stderr).toBe(0);
-  return (JSON.parse(result.stdout) as { backends: { id: string }[] }).backends;
+  return (JSON.parse(result.stdout) as { backends: ListedBackend[] }).backends;
 }
 
 describe('mooring backend announce', () => {

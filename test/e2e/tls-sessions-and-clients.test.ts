@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { startMooringNode, startTestBackend, type MooringNode, type TestBackend } from '@mooring/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ async function tlsNode(extra: string[]): Promise<{ node: MooringNode; port: numb
   return { node, port: (line.address as { port: number }).port };
 }
 
-async function handshake(port: number, options: Parameters<typeof connectTls>[0] = {}): Promise<TLSSocket> {
+async function handshake(port: number, options: ConnectionOptions = {}): Promise<TLSSocket> {
   const socket = connectTls({ host: '127.0.0.1', port, servername: 'mooring.example.test', ca: ca.ca, ...options });
   await once(socket, 'secureConnect');
   return socket;
@@ -60,7 +60,9 @@ async function handshake(port: number, options: Parameters<typeof connectTls>[0]
 describe('a wss:// listener in front of an http:// backend', () => {
   it('echoes, the TLS ending at Mooring', async () => {
     const { port } = await tlsNode([]);
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/echo`, { ca: ca.ca, servername: 'mooring.example.test' });
+    // ws hands `servername` to tls.connect; its types do not list it.
+    const options: WebSocket.ClientOptions & { servername: string } = { ca: ca.ca, servername: 'mooring.example.test' };
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/echo`, options);
     await once(ws, 'open');
     ws.send('plain behind tls');
     const [data] = (await once(ws, 'message')) as [Buffer];

@@ -82,11 +82,13 @@ async function presented(servername: string | undefined): Promise<PeerCertificat
 }
 
 function openWss(path: string, servername = 'chat.example.test'): Promise<WebSocket> {
-  const ws = new WebSocket(`wss://127.0.0.1:${tlsPort}${path}`, {
+  // ws hands `servername` to tls.connect; its types do not list it.
+  const options: WebSocket.ClientOptions & { servername: string } = {
     ca: ca.ca,
     servername,
     headers: { host: servername },
-  });
+  };
+  const ws = new WebSocket(`wss://127.0.0.1:${tlsPort}${path}`, options);
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);

@@ -1,7 +1,11 @@
-import { once } from 'node:events';
+import { once as onceOf, type EventEmitter } from 'node:events';
 import { describe, it, expect } from 'vitest';
-import { io } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import { startSocketIoBackend } from '../src/index.js';
+
+/** `events.once` on a socket.io client: its emitter has the `on`/`removeListener` once() uses, not Node's type. */
+const once = (socket: Socket, event: string, options: { signal: AbortSignal }): Promise<unknown[]> =>
+  onceOf(socket as unknown as EventEmitter, event, options);
 
 describe('socket.io backend', () => {
   it.each([['websocket'], ['polling']] as const)('acks echo over %s with its name', async (transport) => {

@@ -77,7 +77,8 @@ describe('redisClientFactory', () => {
       scaleReads: 'master',
       redisOptions: { password: 'pw', commandTimeout: 500, connectionName: 'mooring-command' },
     });
-    expect(command.startupNodes).toEqual([
+    // ioredis keeps the parsed seed list private; it is what the Cluster will dial first.
+    expect((command as unknown as { startupNodes: unknown }).startupNodes).toEqual([
       { host: 'n1', port: 7000 },
       { host: 'n2', port: 7001 },
     ]);

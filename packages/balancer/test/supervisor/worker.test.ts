@@ -29,7 +29,7 @@ describe('runWorker', () => {
     runWorker({ channel: link, workerId: 3, exit: (code) => exits.push(code) });
     expect(link.sent).toEqual([{ type: 'ready-for-init' }]);
     // A broadcast to a worker forked a moment ago must not kill it (it used to: exit 70).
-    link.deliver({ type: 'counts', total: { a: 1 } } satisfies PrimaryToWorker);
+    link.deliver({ type: 'counts', total: { a: 1 }, byWorker: { 3: { a: 1 } } } satisfies PrimaryToWorker);
     link.deliver({ type: 'health', unhealthy: [] } satisfies PrimaryToWorker);
     expect(link.sent).toEqual([{ type: 'ready-for-init' }]);
     link.deliver({ type: 'init', config } satisfies PrimaryToWorker);

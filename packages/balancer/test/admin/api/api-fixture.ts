@@ -98,7 +98,7 @@ export class ApiFixture {
         { id: 1, pid: 101, state: 'serving' },
         { id: 2, pid: undefined, state: 'retiring' },
       ],
-      controlPlane: { ...this.node, sessionsOpened: 42 },
+      controlPlane: { ...this.node, sessionsOpened: 42, reseeds: 0 },
     };
   }
 

@@ -72,6 +72,7 @@ export function localView(node: StubNode): LocalNodeView {
       clusterLive: new Map(),
       sessions: node.sessions,
       sessionsOpened: node.sessions.length,
+      reseeds: 0,
     },
   };
 }

@@ -10,10 +10,17 @@ import { FrameBoundaryTracker } from '../../../src/protocol/frame-tracker.js';
 import {
   closeTunnelGently,
   trackTunnel,
+  type DirectionState,
   type GentleCloseOptions,
   type TrackedTunnel,
 } from '../../../src/proxy/websocket/gentle-close.js';
 import { DeadlineWheel } from '../../../src/proxy/deadline-wheel.js';
+
+/** A piped direction's tracker (bytes, broken, observe), which the tunnel types only as its state. */
+function trackerOf(direction: DirectionState): FrameBoundaryTracker {
+  expect(direction).toBeInstanceOf(FrameBoundaryTracker);
+  return direction as FrameBoundaryTracker;
+}
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -218,7 +225,7 @@ describe('closeTunnelGently', () => {
       streamFromClient(client.socket, 256 * 1024);
 
       const source = trigger === 'backend' ? tunnel.backend : tunnel.client;
-      const tracker = trigger === 'backend' ? tunnel.fromBackend : tunnel.fromClient;
+      const tracker = trackerOf(trigger === 'backend' ? tunnel.fromBackend : tunnel.fromClient);
       const threshold = Math.floor(Math.random() * (trigger === 'backend' ? 4 * messageBytes : 2 * messageBytes));
       const outcome = new Promise((resolve) => {
         source.on('data', () => {
@@ -234,7 +241,7 @@ describe('closeTunnelGently', () => {
       expect([client.errors, server!.errors]).toEqual([[], []]);
       expect(client.received.filter((m) => !intact(m, messageBytes))).toEqual([]);
       expect(server!.received.filter((m) => !intact(m, 256 * 1024))).toEqual([]);
-      expect([tunnel.fromBackend.broken, tunnel.fromClient.broken]).toEqual([false, false]);
+      expect([trackerOf(tunnel.fromBackend).broken, trackerOf(tunnel.fromClient).broken]).toEqual([false, false]);
     },
   );
 
@@ -265,7 +272,7 @@ describe('closeTunnelGently', () => {
     trackSockets(hanging);
     const relay = await startRelay(await listen(hanging));
     const { client, tunnel } = await connect(relay);
-    await expect.poll(() => tunnel.fromBackend.bytes, { timeout: 5000 }).toBe(10 + 512 * 1024);
+    await expect.poll(() => trackerOf(tunnel.fromBackend).bytes, { timeout: 5000 }).toBe(10 + 512 * 1024);
 
     await expect(gently(tunnel, { graceMs: 5000, boundaryMs: 300 })).resolves.toBe('forced');
     expect([tunnel.client.destroyed, tunnel.backend.destroyed]).toEqual([true, true]);
@@ -278,9 +285,10 @@ describe('closeTunnelGently', () => {
     const backend = await startBackend();
     const relay = await startRelay(backend.port);
     const { client, tunnel, backend: server } = await connect(relay, backend.peers);
-    tunnel.fromBackend.observe(Buffer.from([0x83, 0x00])); // reserved opcode
-    tunnel.fromClient.observe(Buffer.from([0x89, 0x7e, 0x00, 0x80])); // a 128-byte ping
-    expect([tunnel.fromBackend.broken, tunnel.fromClient.broken]).toEqual([true, true]);
+    const [fromBackend, fromClient] = [trackerOf(tunnel.fromBackend), trackerOf(tunnel.fromClient)];
+    fromBackend.observe(Buffer.from([0x83, 0x00])); // reserved opcode
+    fromClient.observe(Buffer.from([0x89, 0x7e, 0x00, 0x80])); // a 128-byte ping
+    expect([fromBackend.broken, fromClient.broken]).toEqual([true, true]);
 
     await expect(gently(tunnel)).resolves.toBe('clean');
     // 1006: the TCP connection ended without any close frame.
