@@ -28,6 +28,12 @@ function startHelp() {
   return helpText;
 }
 
+/** A target's `requires`: met when `mooring start --help` lists `flag`. */
+function hasStartFlag(flag) {
+  return () =>
+    startHelp().includes(flag) ? { ok: true } : { ok: false, reason: `\`mooring start\` has no ${flag.trim()} flag` };
+}
+
 function built() {
   return existsSync(mooringBin) && startHelp().includes('--listen');
 }
@@ -130,10 +136,7 @@ export const mooringRedisTarget = mooringTarget({
 export const mooringFramesTarget = mooringTarget({
   name: 'mooring-frames',
   label: 'Mooring (frame tracking)',
-  requires: () =>
-    startHelp().includes(frameTrackingFlag)
-      ? { ok: true }
-      : { ok: false, reason: `\`mooring start\` has no ${frameTrackingFlag} flag` },
+  requires: hasStartFlag(frameTrackingFlag),
   extraArgs: () => frameTrackingArgs,
 });
 
@@ -144,8 +147,8 @@ export const mooringFramesTarget = mooringTarget({
 export const mooringMetricsOffTarget = mooringTarget({
   name: 'mooring-metrics-off',
   label: 'Mooring (metrics off)',
-  requires: () =>
-    startHelp().includes('--metrics ') ? { ok: true } : { ok: false, reason: '`mooring start` has no --metrics flag' },
+  // The trailing space: --metrics, not --metrics-path or another flag it begins.
+  requires: hasStartFlag('--metrics '),
   extraArgs: () => [...noFrameTracking, '--metrics', 'false'],
   scenarios: ['http', 'ws-echo', 'ws-handshake'],
 });
@@ -166,10 +169,7 @@ const benchRules = `rules:
 export const mooringRulesTarget = mooringTarget({
   name: 'mooring-rules',
   label: 'Mooring (message rules)',
-  requires: () =>
-    startHelp().includes('--message-rules')
-      ? { ok: true }
-      : { ok: false, reason: '`mooring start` has no --message-rules flag' },
+  requires: hasStartFlag('--message-rules'),
   before: () => {
     const dir = mkdtempSync(join(tmpdir(), 'mooring-bench-rules-'));
     const file = join(dir, 'rules.yaml');
@@ -189,10 +189,7 @@ export const mooringRulesTarget = mooringTarget({
 export const mooringPingsTarget = mooringTarget({
   name: 'mooring-pings',
   label: 'Mooring (balancer pings)',
-  requires: () =>
-    startHelp().includes('--ping-interval')
-      ? { ok: true }
-      : { ok: false, reason: '`mooring start` has no --ping-interval flag' },
+  requires: hasStartFlag('--ping-interval'),
   extraArgs: () => [...frameTrackingArgs, '--ping-interval', '5s'],
   scenarios: ['ws-echo', 'ws-echo-text'],
 });
@@ -205,10 +202,7 @@ export const mooringPingsTarget = mooringTarget({
 export const mooringV8YoungTarget = mooringTarget({
   name: 'mooring-v8-young',
   label: "Mooring (V8's young generation)",
-  requires: () =>
-    startHelp().includes('--worker-semi-space')
-      ? { ok: true }
-      : { ok: false, reason: '`mooring start` has no --worker-semi-space flag' },
+  requires: hasStartFlag('--worker-semi-space'),
   extraArgs: () => [...noFrameTracking, '--worker-semi-space', '0'],
   scenarios: ['http', 'ws-echo', 'ws-handshake', 'idle-memory'],
 });
@@ -222,10 +216,7 @@ export const mooringV8YoungTarget = mooringTarget({
 export const mooringOldSpaceFloorTarget = mooringTarget({
   name: 'mooring-old-space-floor',
   label: 'Mooring (64 MiB old-space floor)',
-  requires: () =>
-    startHelp().includes('--worker-old-space-floor')
-      ? { ok: true }
-      : { ok: false, reason: '`mooring start` has no --worker-old-space-floor flag' },
+  requires: hasStartFlag('--worker-old-space-floor'),
   extraArgs: () => [...noFrameTracking, '--worker-old-space-floor', '64'],
   scenarios: ['ws-stream', 'idle-memory'],
 });
