@@ -41,7 +41,8 @@ export interface RedisCluster {
   restart(port: number): Promise<void>;
   /**
    * Resolves once every running member says `cluster_state:ok`, every slot is served by a running
-   * master, and every running replica's link to its master is up. Rejects after `timeoutMs`.
+   * master, and every other running member is a replica whose link to its master is up. Rejects
+   * after `timeoutMs`.
    */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every member and removes the temporary directory. Idempotent. */
@@ -168,7 +169,10 @@ function servingMasters(lines: ClusterNodeLine[]): ClusterNodeLine[] {
   return lines.filter((node) => node.flags.includes('master') && !node.flags.includes('fail') && node.slots.length > 0);
 }
 
-/** Every running member sees an ok cluster whose slots are all served by running masters, replicas in sync. */
+/**
+ * Every running member sees an ok cluster whose slots are all served by running masters, and every
+ * other running member is a replica in sync.
+ */
 async function isHealthy(running: number[], cli: RedisCliOptions): Promise<boolean> {
   for (const port of running) {
     const info = await redisCli(port, ['CLUSTER', 'INFO'], cli).catch(() => '');
@@ -179,6 +183,10 @@ async function isHealthy(running: number[], cli: RedisCliOptions): Promise<boole
   if (served.some((node) => !running.includes(node.port))) return false;
   if (served.reduce((sum, node) => sum + node.slots.reduce((n, [a, b]) => n + b - a + 1, 0), 0) !== 16384) return false;
   const replicas = lines.filter((node) => node.flags.includes('slave') && running.includes(node.port));
+  // Every running member is a serving master or a replica in this view: right after the create
+  // (or a restart) a replica can still be gossiped as a master without slots.
+  const placed = new Set([...served, ...replicas].map((node) => node.port));
+  if (running.some((port) => !placed.has(port))) return false;
   for (const replica of replicas) {
     const replication = await redisInfo(replica.port, 'replication', cli).catch(() => new Map<string, string>());
     if (replication.get('master_link_status') !== 'up') return false;
