@@ -14,7 +14,7 @@ export class PoolEntry implements Candidate {
   #passedOverUntil = 0;
   /** Cluster-wide live sessions at the last snapshot, and this worker's part of them. */
   #clusterLive = 0;
-  #liveAtSnapshot = 0;
+  #countedInSnapshot = 0;
   #countsCluster = false;
   /** The shared active health check's verdict. */
   #checkedHealthy: boolean;
@@ -36,7 +36,7 @@ export class PoolEntry implements Candidate {
 
   /** Live sessions: cluster-wide when shared state is on, else this worker's. */
   get liveConnections(): number {
-    return this.#countsCluster ? Math.max(0, this.#clusterLive + this.#live - this.#liveAtSnapshot) : this.#live;
+    return this.#countsCluster ? Math.max(0, this.#clusterLive + this.#live - this.#countedInSnapshot) : this.#live;
   }
 
   get healthy(): boolean {
@@ -75,7 +75,7 @@ export class PoolEntry implements Candidate {
   snapshot(clusterLive: number, counted: number): void {
     this.#countsCluster = true;
     this.#clusterLive = clusterLive;
-    this.#liveAtSnapshot = counted;
+    this.#countedInSnapshot = counted;
   }
 
   /** A connection failed: pass the backend over for a doubling penalty. */
