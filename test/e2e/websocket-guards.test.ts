@@ -146,13 +146,14 @@ describe('backend failures during the handshake', () => {
     const backendSide = () =>
       establishedConnections(backend.port).filter((connection) => connection.peer.endsWith(`:${backend.port}`));
     // ss shows the keep-alive timer once the retransmission timer of the last write is done.
-    // The default --tcp-keep-alive is 2 min: the first probe is due within it, where the system
-    // default (what http-proxy sets) would show two hours.
+    // The default --tcp-keep-alive is 2 min, counted from the echo just above: the first probe is
+    // due in more than one minute (the old 30 s default could not be) and at most two, where the
+    // system default (what http-proxy sets) would show two hours.
     const probeDue = (timer: string): boolean => {
       const due = /^timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)(ms|sec))?,/.exec(timer);
       if (!due || (due[1] === undefined && due[2] === undefined)) return false;
       const ms = Number(due[1] ?? 0) * 60_000 + Number(due[2] ?? 0) * (due[3] === 'ms' ? 1 : 1_000);
-      return ms > 0 && ms <= 120_000;
+      return ms > 60_000 && ms <= 120_000;
     };
     await expect.poll(() => clientSide().map((connection) => probeDue(connection.timer))).toEqual([true]);
     await expect.poll(() => backendSide().map((connection) => probeDue(connection.timer))).toEqual([true]);
