@@ -12,7 +12,7 @@
 // Writes bench/results/<date>.json and (full runs only) bench/RESULTS.md; the opt-in scale
 // scenario (its own processes, not per target) writes bench/results/scale-<date>.json, which
 // RESULTS.md quotes, like bench/cluster-scheduling.mjs's.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,7 +38,7 @@ import { latestHttpAbSection } from './lib/http-ab-report.mjs';
 import { directTarget } from './targets/direct.mjs';
 import { nginxTarget } from './targets/nginx.mjs';
 import { haproxyTarget } from './targets/haproxy.mjs';
-import { nodeFloorTarget, nodeFloorUndiciTarget } from './targets/node-floor.mjs';
+import { nodeFloorTarget, nodeFloorUndiciTarget, plainHttpProxyTarget } from './targets/node-floor.mjs';
 import {
   mooringFramesTarget,
   mooringMemoryTarget,
@@ -67,6 +67,7 @@ const allTargets = [
   haproxyTarget,
   nodeFloorTarget,
   nodeFloorUndiciTarget,
+  plainHttpProxyTarget,
   mooringMemoryTarget,
   mooringRedisTarget,
   mooringFramesTarget,
@@ -197,6 +198,24 @@ function render(path) {
   console.log(markdown);
 }
 
+/** The hottest functions of one target's CPU profiles (its primary and workers). */
+function printProfiles(dir, target) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  log(
+    `${files.length} CPU profile(s) of ${target.label} in ${dir} (primary and workers; open in Chrome DevTools or speedscope)`,
+  );
+  if (files.length < 3)
+    log('expected one per worker plus the primary: a worker that was killed rather than stopped writes none');
+  if (files.length === 0) return;
+  const { totalMs, rows } = hottestFunctions(files.map((f) => `${dir}/${f}`));
+  console.log(
+    `Hottest functions by self time (all ${target.label} processes, ${fmt(totalMs / 1000)} s sampled, idle included):\n`,
+  );
+  console.log('| self ms | share | function |\n| ---: | ---: | --- |');
+  for (const row of rows) console.log(`| ${fmt(row.ms)} | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`);
+  console.log('');
+}
+
 async function main() {
   if (values.render) return render(values.render);
   let scenarios = pick(allScenarios, profile ?? values.scenarios, 'scenario', defaultScenarios);
@@ -206,7 +225,12 @@ async function main() {
     for (const scenario of standalone) if (scenario === scaleScenario) await runScale();
     return;
   }
-  let targets = pick(allTargets, profile ? 'mooring' : values.targets, 'target');
+  let targets = pick(allTargets, profile ? (values.targets ?? 'mooring') : values.targets, 'target');
+  const unprofilable = profile ? targets.filter((t) => !t.profilable) : [];
+  if (unprofilable.length > 0)
+    throw new Error(
+      `--profile runs Node targets only (Mooring's, the floors, plain http-proxy), not ${unprofilable.map((t) => t.name).join(', ')}`,
+    );
   const skipped = [];
   const tlsWanted = scenarios.some((s) => s.tls);
   const noTls = tlsWanted ? tlsUnavailable() : undefined;
@@ -242,7 +266,7 @@ async function main() {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   // Node 20 refuses --cpu-prof in NODE_OPTIONS; as a node flag of the primary it reaches the
   // cluster workers too, since they are forked with the primary's execArgv.
-  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profileArgs = (target) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${target.name}`] : []);
 
   log(
     `${settings.reps} repetition(s) × ${scenarios.length} scenario(s) × ${targets.length} target(s), ${settings.durationMs / 1000} s per timed run`,
@@ -250,7 +274,7 @@ async function main() {
   const backend = await startEchoBackend('echo-backend');
   const instances = new Map();
   const startTarget = (target) =>
-    target.start({ backend, nodeArgs: target.mooring ? profileArgs : [], tls: target.tls ? tls : undefined });
+    target.start({ backend, nodeArgs: profileArgs(target), tls: target.tls ? tls : undefined });
   const runs = [];
   try {
     for (const target of [...targets]) {
@@ -296,16 +320,7 @@ async function main() {
   }
 
   if (profileDir) {
-    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-    log(`${files.length} CPU profile(s) in ${profileDir} (primary and workers; open in Chrome DevTools or speedscope)`);
-    if (files.length < 3)
-      log('expected one per worker plus the primary: a worker that was killed rather than stopped writes none');
-    const { totalMs, rows } = hottestFunctions(files.map((f) => `${profileDir}/${f}`));
-    console.log(
-      `Hottest functions by self time (all Mooring processes, ${fmt(totalMs / 1000)} s sampled, idle included):\n`,
-    );
-    console.log('| self ms | share | function |\n| ---: | ---: | --- |');
-    for (const row of rows) console.log(`| ${fmt(row.ms)} | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`);
+    for (const target of targets) printProfiles(`${profileDir}/${target.name}`, target);
     return;
   }
 
@@ -412,7 +427,7 @@ Generated by \`pnpm bench\` (bench/run.mjs) on ${result.date.slice(0, 10)}; raw 
     .map((t) => `${t.label} ${result.versions[t.name]}`)
     .join('; ')}; ${result.versions.wrk}.
 - Method: ${result.settings.reps} repetitions; within each, every scenario runs against every target in turn (order rotated per repetition); ${result.settings.durationMs / 1000} s per timed run. Values are **median (min–max)** over repetitions; ratios are taken within each repetition and then summarised. ↑ higher is better, ↓ lower is better.
-- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state with \`--frame-tracking false\` (Mooring (Redis): the same with \`--redis\` on a private redis-server; Mooring (frame tracking): \`--frame-tracking true\`; Mooring (metrics off): \`--metrics false\`, on HTTP, echo and handshakes only); nginx 2 worker processes; HAProxy 2 threads; the Node floors (bench/lib/node-floor-proxy.mjs) 2 cluster workers accepting for themselves, a keep-alive core \`http\` Agent or an undici Pool (pipelining 1) upstream, a raw byte relay for WebSockets. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.${result.settings.certificate ? `\n- wss scenarios: nginx, HAProxy, both Node floors and Mooring (the plain target) listen with TLS too (Mooring: \`--listen-tls\` with \`--tls-cert\`/\`--tls-key\`), all with the same ${result.settings.certificate} certificate made by openssl for the run; the clients verify it; each wss handshake is a full TLS handshake (the ws client resumes no session).` : ''}
+- Backend: one Node process (bench/lib/echo-backend.mjs: http + ws, permessage-deflate off), shared by all targets. Mooring runs 2 workers on the in-memory state with \`--frame-tracking false\` (Mooring (Redis): the same with \`--redis\` on a private redis-server; Mooring (frame tracking): \`--frame-tracking true\`; Mooring (metrics off): \`--metrics false\`, on HTTP, echo and handshakes only); nginx 2 worker processes; HAProxy 2 threads; the Node floors (bench/lib/node-floor-proxy.mjs) 2 cluster workers accepting for themselves, a keep-alive core \`http\` Agent or an undici Pool (pipelining 1) upstream, a raw byte relay for WebSockets; plain http-proxy the same process with http-proxy both ways (\`web()\` with a keep-alive Agent, \`ws()\` for upgrades), not counted as a floor. WebSocket load: ${result.settings.clientProcesses} client processes (\`ws\`), ${result.settings.idleClientProcesses} for the idle connections; HTTP load: wrk, 2 threads, 64 connections.${result.settings.certificate ? `\n- wss scenarios: nginx, HAProxy, both Node floors, plain http-proxy and Mooring (the plain target) listen with TLS too (Mooring: \`--listen-tls\` with \`--tls-cert\`/\`--tls-key\`), all with the same ${result.settings.certificate} certificate made by openssl for the run; the clients verify it; each wss handshake is a full TLS handshake (the ws client resumes no session).` : ''}
 - Idle WebSockets: ${fmt(result.settings.idleConnections)} per proxy${result.settings.idleConnections < 10_000 ? ` (not 10,000: the open-file hard limit here is ${result.settings.childNofile} and cannot be raised without CAP_SYS_RESOURCE; a proxied socket takes 2 descriptors and HAProxy is one process)` : ''}.
 - ‡ = in at least one repetition a load-generator process or thread ran at ≥ 90 % of a core, so the client may have limited that figure.
 - § = in at least one repetition the backend (one Node process) ran at ≥ 90 % of a core, so the backend, not the proxy, set the pace.
@@ -423,7 +438,7 @@ ${mediansTable(runs, result.summaries, scenarios, targets, result.settings.durat
 
 ## Ratios (Mooring / reference, per repetition)
 
-"Best floor" is, metric by metric and repetition by repetition, the better of the two Node floors (core \`http\` or undici upstream).
+"Best floor" is, metric by metric and repetition by repetition, the better of the two Node floors (core \`http\` or undici upstream). "/ plain http-proxy" is what Mooring's own work adds to the library that carries its WebSocket upgrades (DESIGN.md keeps it there).
 
 ${ratiosTables(runs, scenarios, targets)}
 

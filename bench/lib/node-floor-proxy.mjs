@@ -9,13 +9,20 @@
 //               came, then pipe both ways; the backend's 101 and every frame are bytes to it.
 //   TLS         --tls-port with --tls-cert/--tls-key: the same handlers behind https.createServer.
 //
+// --upstream http-proxy is not a floor but "plain http-proxy": the library Mooring keeps as its
+// upgrade path (DESIGN.md "Dependencies"), set up as its README does, with only the error
+// handling that keeps the process alive. HTTP through `web()` with a keep-alive Agent, upgrades
+// through `ws()`. It says what http-proxy itself costs per handshake, which no Mooring change
+// can remove while http-proxy carries the upgrade.
+//
 //   node bench/lib/node-floor-proxy.mjs --port N --backend http://127.0.0.1:P
-//        [--upstream http|undici] [--workers 2] [--tls-port N --tls-cert FILE --tls-key FILE]
+//        [--upstream http|undici|http-proxy] [--workers 2] [--tls-port N --tls-cert FILE --tls-key FILE]
 // The primary prints one JSON line {"ready":true} when every worker listens on every port.
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -65,10 +72,7 @@ function runPrimary() {
 
 async function runWorker() {
   const backend = new URL(values.backend);
-  const host = backend.hostname;
-  const port = Number(backend.port);
-  const forward = values.upstream === 'undici' ? await undiciForwarder(backend) : coreForwarder(host, port);
-  const relay = (req, socket, head) => relayUpgrade(req, socket, head, host, port);
+  const { forward, relay } = await handlersFor(values.upstream, backend);
   const plain = http.createServer(forward);
   plain.keepAliveTimeout = 65_000;
   plain.on('upgrade', relay);
@@ -83,6 +87,17 @@ async function runWorker() {
     secure.listen(Number(values['tls-port']), '127.0.0.1');
   }
   process.on('SIGTERM', () => process.exit(0));
+}
+
+/** The request handler and the upgrade handler of one `--upstream`. */
+async function handlersFor(upstream, backend) {
+  if (upstream === 'http-proxy') return plainHttpProxy(backend);
+  const host = backend.hostname;
+  const port = Number(backend.port);
+  return {
+    forward: upstream === 'undici' ? await undiciForwarder(backend) : coreForwarder(host, port),
+    relay: (req, socket, head) => relayUpgrade(req, socket, head, host, port),
+  };
 }
 
 /** Request headers minus the hop-by-hop ones a keep-alive upstream must not see. */
@@ -141,6 +156,28 @@ async function undiciForwarder(backend) {
         if (err) badGateway(res);
       },
     );
+  };
+}
+
+/**
+ * http-proxy as its README sets it up: one server for HTTP with a keep-alive Agent, one with
+ * `ws: true` for upgrades. The error listeners are the least that keeps a worker alive (an
+ * unhandled `error` on the proxy or a client socket would kill it).
+ */
+function plainHttpProxy(backend) {
+  // http-proxy is the balancer package's dependency, not the workspace root's.
+  const HttpProxy = createRequire(new URL('../../packages/balancer/package.json', import.meta.url))('http-proxy');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+  const web = HttpProxy.createProxyServer({ target: backend.origin, agent });
+  const ws = HttpProxy.createProxyServer({ target: backend.origin, ws: true });
+  web.on('error', (_err, _req, res) => badGateway(res));
+  ws.on('error', (_err, _req, socket) => socket.destroy());
+  return {
+    forward: (req, res) => web.web(req, res),
+    relay: (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      ws.ws(req, socket, head);
+    },
   };
 }
 

@@ -64,6 +64,8 @@ function mooringTarget({
     label,
     proxy: true,
     mooring: true,
+    // Started by `node` itself, so `--profile` can hand it --cpu-prof.
+    profilable: true,
     scenarios,
     tls,
     async available() {

@@ -1,6 +1,8 @@
 // The Node floor (DESIGN.md "Performance yardsticks"): a bare Node reverse proxy with no
 // features (lib/node-floor-proxy.mjs), 2 cluster workers accepting for themselves, once with a
 // core `http` upstream and once with undici. Mooring's goal is to reach it, then beat it.
+// Beside them "plain http-proxy", the same process with http-proxy both ways: not a floor (it
+// does not count towards the best floor) but what the upgrade path DESIGN.md keeps costs alone.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../lib/ports.mjs';
@@ -10,33 +12,48 @@ import { jsonLine, pollHttp, startService } from '../lib/services.mjs';
 const script = fileURLToPath(new URL('../lib/node-floor-proxy.mjs', import.meta.url));
 const require = createRequire(import.meta.url);
 
-function undiciVersion() {
+const balancerRequire = createRequire(new URL('../../packages/balancer/package.json', import.meta.url));
+
+/** "name version" of an installed package, or undefined when it is not installed. */
+function installed(load, name) {
   try {
-    return require('undici/package.json').version;
+    return `${name} ${load(`${name}/package.json`).version}`;
   } catch {
     return undefined;
   }
 }
 
-function floorTarget({ name, label, upstream }) {
+/** What each `--upstream` needs installed, and how its version reads. */
+const upstreams = {
+  http: { version: () => 'core http' },
+  undici: {
+    version: () => installed(require, 'undici'),
+    missing: 'undici is not installed (pnpm install: a root devDependency)',
+  },
+  'http-proxy': {
+    version: () => installed(balancerRequire, 'http-proxy'),
+    missing: "http-proxy is not installed (pnpm install: @mooring/balancer's dependency)",
+  },
+};
+
+function floorTarget({ name, label, upstream, floor = true }) {
+  const kind = upstreams[upstream];
   return {
     name,
     label,
     proxy: true,
-    floor: true,
+    floor,
     tls: true,
+    // Started by `node` itself, so `--profile` can hand it --cpu-prof.
+    profilable: true,
     async available() {
-      if (upstream === 'undici' && !undiciVersion())
-        return { ok: false, reason: 'undici is not installed (pnpm install: a root devDependency)' };
+      if (!kind.version()) return { ok: false, reason: kind.missing };
       return { ok: true };
     },
-    version: () =>
-      upstream === 'undici'
-        ? `Node ${process.version}, undici ${undiciVersion()}`
-        : `Node ${process.version}, core http`,
-    async start({ backend, tls }) {
+    version: () => `Node ${process.version}, ${kind.version()}`,
+    async start({ backend, nodeArgs = [], tls }) {
       const port = await freePort();
-      const args = [script, '--port', String(port), '--backend', backend.url, '--upstream', upstream];
+      const args = [...nodeArgs, script, '--port', String(port), '--backend', backend.url, '--upstream', upstream];
       const tlsPort = tls ? await freePort() : undefined;
       if (tls) args.push('--tls-port', String(tlsPort), '--tls-cert', tls.certPath, '--tls-key', tls.keyPath);
       const service = await startService({
@@ -62,4 +79,10 @@ export const nodeFloorUndiciTarget = floorTarget({
   name: 'node-floor-undici',
   label: 'Node floor (undici)',
   upstream: 'undici',
+});
+export const plainHttpProxyTarget = floorTarget({
+  name: 'http-proxy-plain',
+  label: 'plain http-proxy',
+  upstream: 'http-proxy',
+  floor: false,
 });
