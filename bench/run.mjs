@@ -35,20 +35,7 @@ import { childNofile } from './lib/services.mjs';
 import { makeBenchCertificate, tlsUnavailable } from './lib/tls-material.mjs';
 import { scaleSection } from './lib/scale-report.mjs';
 import { latestHttpAbSection } from './lib/http-ab-report.mjs';
-import { directTarget } from './targets/direct.mjs';
-import { nginxTarget } from './targets/nginx.mjs';
-import { haproxyTarget } from './targets/haproxy.mjs';
-import { nodeFloorTarget, nodeFloorUndiciTarget, plainHttpProxyTarget } from './targets/node-floor.mjs';
-import {
-  mooringFramesTarget,
-  mooringMemoryTarget,
-  mooringMetricsOffTarget,
-  mooringOldSpaceFloorTarget,
-  mooringPingsTarget,
-  mooringRedisTarget,
-  mooringRulesTarget,
-  mooringV8YoungTarget,
-} from './targets/mooring.mjs';
+import { allTargets } from './targets/all.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import {
   wsEchoScenario,
@@ -61,22 +48,6 @@ import {
 import { idleMemoryScenario } from './scenarios/idle-memory.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
 
-const allTargets = [
-  directTarget,
-  nginxTarget,
-  haproxyTarget,
-  nodeFloorTarget,
-  nodeFloorUndiciTarget,
-  plainHttpProxyTarget,
-  mooringMemoryTarget,
-  mooringRedisTarget,
-  mooringFramesTarget,
-  mooringMetricsOffTarget,
-  mooringRulesTarget,
-  mooringPingsTarget,
-  mooringV8YoungTarget,
-  mooringOldSpaceFloorTarget,
-];
 const allScenarios = [
   httpScenario,
   wsEchoScenario,
