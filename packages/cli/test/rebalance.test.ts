@@ -191,10 +191,24 @@ describe('rebalance', () => {
     expect(new Set(moved).size).toBe(7);
     expect(h.outLines.at(-1)).toBe(
       'stopped: not balanced, 3 session(s) still to move; 7 moved (what is left to move are clients it already ' +
-        'moved once, or that came since it began: it closes a client at most once; run it again to move them)',
+        'moved once, or that came since its first close: it closes a client at most once; run it again to move them)',
     );
     // Not at --for: a few seconds after the last round, once the counts could have caught up.
     expect(h.clock.now() - start).toBeLessThan(30_000);
+    expect(await h.store.readRebalance()).toMatchObject({ state: 'stopped', closed: 7, remaining: 3 });
+  });
+
+  it("never closes a moved client twice, whatever the node's clock says of its new session", async () => {
+    const h = new Harness();
+    await h.backends('b1', 'b2', 'b3');
+    await h.node('n1');
+    await h.open('n1', 'b1', 10, h.clock.now() - 60_000);
+    // As in the test above, but n1's clock is 10 minutes behind the command's: each reconnection's
+    // start looks older than --min-age and older than the rebalance, like a session it may move.
+    const moved = await reconnectingTo(h, 'b2', () => h.clock.now() - 600_000);
+    expect(await runRebalance({ ...terms, forMs: 600_000 }, h.deps)).toBe(0);
+    expect(moved.filter((id) => id.startsWith('back-'))).toEqual([]);
+    expect(moved).toHaveLength(7);
     expect(await h.store.readRebalance()).toMatchObject({ state: 'stopped', closed: 7, remaining: 3 });
   });
 

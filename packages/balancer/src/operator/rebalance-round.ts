@@ -48,11 +48,11 @@ export async function readRebalanceView(store: StateStore, tolerance: number): P
 
 /**
  * The sessions to close for `plan`: on each backend with sessions to move, that many of its
- * oldest sessions at least `minAgeMs` old, not asked before and not opened after `since` (the
- * rebalance's start), all of them oldest first (the oldest have had the longest time on
- * their backend). A session opened since the rebalance began is a moved client's reconnection
- * (or a new client): a later round that corrects where reconnections landed moves others, so
- * that no client is closed twice by one rebalance. Pure.
+ * oldest sessions at least `minAgeMs` old, not asked before and `known` (listed before the
+ * rebalance's first close), all of them oldest first (the oldest have had the longest time on
+ * their backend). A session listed only since the closes began may be a moved client's
+ * reconnection (or is a new client): a later round that corrects where reconnections landed moves
+ * others, so that no client is closed twice by one rebalance. Pure.
  */
 export function chooseVictims(
   plan: RebalancePlan,
@@ -79,7 +79,12 @@ export interface VictimRules {
   readonly now: number;
   readonly minAgeMs: number;
   readonly asked: ReadonlySet<string>;
-  readonly since: number;
+  /**
+   * The sessions the shared table listed before the rebalance's first close. Membership, not the
+   * session's `startedAt`, tells a reconnection: that is the node's clock, and a node whose clock
+   * is behind the command's would pass a moved client's new session off as an old one.
+   */
+  readonly known: ReadonlySet<string>;
 }
 
 /**
@@ -94,7 +99,7 @@ export function anyMaturing(plan: RebalancePlan, sessions: readonly ConnectionRe
 }
 
 function closability(record: ConnectionRecord, options: VictimRules): 'now' | 'later' | 'never' {
-  if (options.asked.has(record.id) || record.startedAt > options.since) return 'never';
+  if (options.asked.has(record.id) || !options.known.has(record.id)) return 'never';
   return options.now - record.startedAt < options.minAgeMs ? 'later' : 'now';
 }
 

@@ -43,7 +43,7 @@ export interface RebalanceOutcome {
   /**
    * Why it stopped of itself, unbalanced: rounds that closed sessions brought it no closer (see
    * {@link maxIdleRounds}), or what is left to move is only clients it already moved or that came
-   * since it began (it closes a client at most once: a new rebalance may move them).
+   * since its first close (it closes a client at most once: a new rebalance may move them).
    */
   readonly stalled?: 'no-closer' | 'moved-only';
   readonly closed: number;
@@ -74,6 +74,9 @@ const maxIdleRounds = 2;
 export class Rebalancer {
   readonly #options: RebalancerOptions;
   readonly #asked = new Set<string>();
+  /** Every session listed before its first close: the only ones it may close (see VictimRules.known). */
+  readonly #known = new Set<string>();
+  #closing = false;
   readonly #startedAt: number;
   #closed = 0;
   #lastBeat = -Infinity;
@@ -94,6 +97,7 @@ export class Rebalancer {
   async run(): Promise<RebalanceOutcome> {
     for (;;) {
       const view = await this.#read();
+      if (!this.#closing) for (const record of view.sessions) this.#known.add(record.id);
       if (view.plan.balanced) return this.#finish('balanced');
       if (this.#stopped()) return this.#finish('stopped');
       if (this.#stalled(view.plan.moves)) return this.#finish('stopped', 'no-closer');
@@ -105,7 +109,7 @@ export class Rebalancer {
         now: this.#options.now(),
         minAgeMs: this.#options.terms.minAgeMs,
         asked: this.#asked,
-        since: this.#startedAt,
+        known: this.#known,
       };
       const victims = chooseVictims(view.plan, view.sessions, rules);
       this.#options.report?.(
@@ -116,6 +120,7 @@ export class Rebalancer {
         await this.#wait(rebalanceBeatMs);
       } else {
         this.#nothingSince = undefined;
+        this.#closing = true;
         await this.#settle(await this.#closePaced(victims), view.total);
         this.#beforeRound = view.plan.moves;
       }

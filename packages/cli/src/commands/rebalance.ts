@@ -61,6 +61,6 @@ const why = {
   none: '',
   'no-closer': ' (the moved sessions keep coming back: 2 rounds brought it no closer)',
   'moved-only':
-    ' (what is left to move are clients it already moved once, or that came since it began: it closes a client' +
+    ' (what is left to move are clients it already moved once, or that came since its first close: it closes a client' +
     ' at most once; run it again to move them)',
 } as const;
