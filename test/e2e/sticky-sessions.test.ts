@@ -325,7 +325,11 @@ describe('socket.io: long-polling handshake, then upgrade, on three backends wit
   });
 
   it('with --sticky none the same clients fail (the test can fail)', async () => {
-    const node = await startMooringNode({ workers: 2, args: args('none') });
+    // The failed clients leave long-polls in flight on the backends (socket.io answers one only at
+    // its 25 s ping interval), and SIGTERM lets requests in flight finish until the shutdown
+    // deadline (30 s by default): without a short one, stopping this node took 20 s (the fixture's
+    // SIGKILL), and the test ran past its 30 s timeout on a loaded machine.
+    const node = await startMooringNode({ workers: 2, args: [...args('none'), '--shutdown-deadline', '2s'] });
     try {
       const outcome = await runClients(node, 50);
       expect(outcome.failed).toBeGreaterThan(0);
