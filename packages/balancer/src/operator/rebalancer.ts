@@ -76,7 +76,6 @@ export class Rebalancer {
   readonly #asked = new Set<string>();
   /** Every session listed before its first close: the only ones it may close (see VictimRules.known). */
   readonly #known = new Set<string>();
-  #closing = false;
   readonly #startedAt: number;
   #closed = 0;
   #lastBeat = -Infinity;
@@ -97,7 +96,8 @@ export class Rebalancer {
   async run(): Promise<RebalanceOutcome> {
     for (;;) {
       const view = await this.#read();
-      if (!this.#closing) for (const record of view.sessions) this.#known.add(record.id);
+      // Until the first close is asked, no session can be a reconnection it caused.
+      if (this.#asked.size === 0) for (const record of view.sessions) this.#known.add(record.id);
       if (view.plan.balanced) return this.#finish('balanced');
       if (this.#stopped()) return this.#finish('stopped');
       if (this.#stalled(view.plan.moves)) return this.#finish('stopped', 'no-closer');
@@ -120,7 +120,6 @@ export class Rebalancer {
         await this.#wait(rebalanceBeatMs);
       } else {
         this.#nothingSince = undefined;
-        this.#closing = true;
         await this.#settle(await this.#closePaced(victims), view.total);
         this.#beforeRound = view.plan.moves;
       }
