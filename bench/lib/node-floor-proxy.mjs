@@ -91,6 +91,8 @@ async function runWorker() {
 
 /** The request handler and the upgrade handler of one `--upstream`. */
 async function handlersFor(upstream, backend) {
+  if (!['http', 'undici', 'http-proxy'].includes(upstream))
+    throw new Error(`--upstream must be http, undici or http-proxy, got "${upstream}"`);
   if (upstream === 'http-proxy') return plainHttpProxy(backend);
   const host = backend.hostname;
   const port = Number(backend.port);
